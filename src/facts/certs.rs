@@ -1,0 +1,147 @@
+//! `--certs`: a certificate file, or a directory walked recursively.
+//!
+//! Content decides, not the name: PEM bundles, DER, and base64 PEM inside text are all read.
+//! Symbolic links are followed with loop detection (walkdir), every file is read under the size
+//! cap, and files are parsed in parallel. In a directory, a file that holds no certificate is
+//! skipped and counted unless its name says it should be one (`.crt`, `.cer`, `.pem`, `.der`),
+//! in which case it is an error; a file named on the command line must hold one.
+
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+use walkdir::WalkDir;
+
+use super::certificate::analyze;
+use super::collected::Collected;
+use super::input::{display_path, error, io_kind, io_message, join_display, read_capped};
+use super::model::*;
+use super::pem::extract;
+use super::CollectContext;
+
+const CERTIFICATE_EXTENSIONS: &[&str] = &["crt", "cer", "pem", "der", "cert"];
+
+/// Collects one `--certs` path.
+pub fn collect(root: &Path, ctx: &CollectContext) -> Collected {
+    let shown_root = display_path(root);
+    let mut out = Collected::for_source(SourceKind::Certs, &shown_root);
+    let meta = match std::fs::metadata(root) {
+        Ok(m) => m,
+        Err(e) => return out.with_error(error(SourceKind::Certs, &shown_root, io_kind(&e), io_message(&e))),
+    };
+    if !meta.is_dir() {
+        out.absorb(collect_file(root, &shown_root, true, CertificateRole::Unknown, ctx));
+        return out;
+    }
+    let mut files: Vec<PathBuf> = Vec::new();
+    for entry in WalkDir::new(root).follow_links(true).sort_by_file_name() {
+        match entry {
+            Ok(e) if e.file_type().is_file() => files.push(e.into_path()),
+            Ok(_) => {}
+            Err(e) => {
+                let path = e.path().map(|p| relative_shown(root, &shown_root, p)).unwrap_or_else(|| shown_root.clone());
+                let (kind, message) = if e.loop_ancestor().is_some() {
+                    (ErrorKind::SymlinkLoop, "symbolic link loop: the link points back at a directory above it; skipped".to_string())
+                } else if let Some(io) = e.io_error() {
+                    (io_kind(io), io_message(io))
+                } else {
+                    (ErrorKind::Io, e.to_string())
+                };
+                out.errors.push(error(SourceKind::Certs, &path, kind, message));
+            }
+        }
+    }
+    let parts: Vec<Collected> = files
+        .par_iter()
+        .map(|file| collect_file(file, &relative_shown(root, &shown_root, file), false, CertificateRole::Unknown, ctx))
+        .collect();
+    for part in parts {
+        out.absorb(part);
+    }
+    out
+}
+
+fn relative_shown(root: &Path, shown_root: &str, file: &Path) -> String {
+    match file.strip_prefix(root) {
+        Ok(rel) => join_display(shown_root, rel),
+        Err(_) => display_path(file),
+    }
+}
+
+fn has_certificate_extension(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| CERTIFICATE_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
+}
+
+/// Reads one file and records every certificate in it. `must_hold` makes "no certificate" an
+/// error (a file named by the user, or a well-known certificate path).
+pub fn collect_file(path: &Path, shown: &str, must_hold: bool, role: CertificateRole, ctx: &CollectContext) -> Collected {
+    collect_file_with(path, shown, must_hold, ctx, SourceKind::Certs, |_| CertificateOrigin::default(), |_| role)
+}
+
+/// [`collect_file`] with the source kind, base origin and role chosen by the caller.
+pub fn collect_file_with(
+    path: &Path,
+    shown: &str,
+    must_hold: bool,
+    ctx: &CollectContext,
+    kind: SourceKind,
+    base_origin: impl Fn(&str) -> CertificateOrigin,
+    role_of: impl Fn(usize) -> CertificateRole,
+) -> Collected {
+    let mut out = Collected::default();
+    let bytes = match read_capped(path, ctx.max_file_size, kind, shown) {
+        Ok(b) => b,
+        Err(e) if e.kind == ErrorKind::Empty && !must_hold && !has_certificate_extension(path) => {
+            out.source.files_skipped = 1;
+            return out;
+        }
+        Err(e) => return out.with_error(e),
+    };
+    out.source.files_read = 1;
+    let extraction = extract(&bytes);
+    for problem in &extraction.problems {
+        let mut e = error(kind, shown, ErrorKind::MalformedCertificate, problem.message.clone());
+        e.line = problem.line;
+        out.errors.push(e);
+    }
+    if extraction.certificates.is_empty() && extraction.problems.is_empty() {
+        if must_hold || has_certificate_extension(path) {
+            let message = if extraction.private_key_present {
+                "holds a private key but no certificate".to_string()
+            } else if extraction.any_pem_block {
+                "holds PEM blocks but no CERTIFICATE block".to_string()
+            } else {
+                "holds no certificate: no PEM CERTIFICATE block, not DER, no base64-encoded PEM".to_string()
+            };
+            out.errors.push(error(kind, shown, ErrorKind::NotACertificate, message));
+        } else {
+            out.source.files_skipped = 1;
+            out.source.files_read = 0;
+        }
+        return out;
+    }
+    for (index, found) in extraction.certificates.into_iter().enumerate() {
+        let origin = CertificateOrigin {
+            kind: Some(kind),
+            path: shown.to_string(),
+            index: index as u32,
+            encoding: found.encoding.as_str().to_string(),
+            line: found.line,
+            ..base_origin(shown)
+        };
+        match analyze(&found.der, ctx.now.0, origin, role_of(index)) {
+            Ok(mut cert) => {
+                cert.private_key_present = extraction.private_key_present;
+                out.ders.insert(cert.id.clone(), found.der);
+                out.certificates.push(cert);
+            }
+            Err(message) => {
+                let mut e = error(kind, shown, ErrorKind::MalformedCertificate, format!("certificate {index}: {message}"));
+                e.line = found.line;
+                out.errors.push(e);
+            }
+        }
+    }
+    out
+}

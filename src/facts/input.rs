@@ -1,0 +1,240 @@
+//! Reading files safely: a size cap, clear errors, and paths shown the way the user gave them.
+//!
+//! Every collector reads through [`read_capped`], so "too large", "permission denied" and
+//! "empty" are reported the same way everywhere, and [`display_path`] keeps the scanning
+//! machine's absolute layout out of facts.
+
+use std::fs::File;
+use std::io::{self, Read};
+use std::path::{Component, Path};
+
+use super::model::{CollectionError, ErrorKind, SourceKind};
+
+/// Default per-file size cap: real certificates, kubeconfigs and cluster documents are far smaller.
+pub const DEFAULT_MAX_FILE_SIZE: u64 = 16 * 1024 * 1024;
+
+/// Shows a path as the user would recognise it: relative to the working directory when it lies
+/// below it, with `/` separators, and with no `./` prefix.
+pub fn display_path(path: &Path) -> String {
+    let shown = match std::env::current_dir() {
+        Ok(cwd) if path.is_absolute() => path.strip_prefix(&cwd).unwrap_or(path).to_path_buf(),
+        _ => path.to_path_buf(),
+    };
+    let mut parts: Vec<String> = Vec::new();
+    let mut absolute = false;
+    for component in shown.components() {
+        match component {
+            Component::CurDir => {}
+            Component::RootDir => absolute = true,
+            Component::Prefix(p) => parts.push(p.as_os_str().to_string_lossy().into_owned()),
+            other => parts.push(other.as_os_str().to_string_lossy().into_owned()),
+        }
+    }
+    let joined = parts.join("/");
+    match (absolute, joined.is_empty()) {
+        (true, _) => format!("/{joined}"),
+        (false, true) => ".".to_string(),
+        (false, false) => joined,
+    }
+}
+
+/// Joins a displayed root and a relative path inside it.
+pub fn join_display(root: &str, relative: &Path) -> String {
+    let rel = display_path(relative);
+    if rel == "." {
+        root.to_string()
+    } else if root == "." {
+        rel
+    } else {
+        format!("{}/{}", root.trim_end_matches('/'), rel)
+    }
+}
+
+/// Builds a [`CollectionError`].
+pub fn error(source: SourceKind, path: &str, kind: ErrorKind, message: impl Into<String>) -> CollectionError {
+    CollectionError {
+        source,
+        path: path.to_string(),
+        line: None,
+        kind,
+        message: redact(&message.into()),
+    }
+}
+
+/// Maps an I/O error to an error kind.
+pub fn io_kind(err: &io::Error) -> ErrorKind {
+    match err.kind() {
+        io::ErrorKind::NotFound => ErrorKind::NotFound,
+        io::ErrorKind::PermissionDenied => ErrorKind::PermissionDenied,
+        _ if err.raw_os_error() == Some(40) => ErrorKind::SymlinkLoop, // ELOOP
+        _ => ErrorKind::Io,
+    }
+}
+
+/// Describes an I/O error in a lowercase sentence.
+pub fn io_message(err: &io::Error) -> String {
+    match io_kind(err) {
+        ErrorKind::NotFound => "no such file or directory".to_string(),
+        ErrorKind::PermissionDenied => "permission denied".to_string(),
+        ErrorKind::SymlinkLoop => "too many levels of symbolic links (a symlink loop)".to_string(),
+        _ => format!("cannot read: {err}"),
+    }
+}
+
+/// Reads a whole file, refusing files over `max` bytes and empty files.
+pub fn read_capped(path: &Path, max: u64, source: SourceKind, shown: &str) -> Result<Vec<u8>, CollectionError> {
+    let fail = |err: io::Error| error(source, shown, io_kind(&err), io_message(&err));
+    let file = File::open(path).map_err(fail)?;
+    let meta = file.metadata().map_err(fail)?;
+    if meta.is_dir() {
+        return Err(error(source, shown, ErrorKind::WrongShape, "is a directory, expected a file"));
+    }
+    if meta.len() > max {
+        return Err(too_large(source, shown, meta.len(), max));
+    }
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    // A file can grow after `metadata` (or be a device): never read past the cap.
+    file.take(max + 1).read_to_end(&mut bytes).map_err(fail)?;
+    if bytes.len() as u64 > max {
+        return Err(too_large(source, shown, bytes.len() as u64, max));
+    }
+    if bytes.iter().all(|b| b.is_ascii_whitespace()) {
+        return Err(error(source, shown, ErrorKind::Empty, "file is empty"));
+    }
+    Ok(bytes)
+}
+
+/// Reads all of standard input under the same cap.
+pub fn read_stdin_capped(max: u64, source: SourceKind) -> Result<Vec<u8>, CollectionError> {
+    let mut bytes = Vec::new();
+    io::stdin()
+        .lock()
+        .take(max + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| error(source, "-", io_kind(&e), io_message(&e)))?;
+    if bytes.len() as u64 > max {
+        return Err(too_large(source, "-", bytes.len() as u64, max));
+    }
+    if bytes.iter().all(|b| b.is_ascii_whitespace()) {
+        return Err(error(source, "-", ErrorKind::Empty, "standard input is empty"));
+    }
+    Ok(bytes)
+}
+
+fn too_large(source: SourceKind, shown: &str, size: u64, max: u64) -> CollectionError {
+    error(
+        source,
+        shown,
+        ErrorKind::TooLarge,
+        format!("file is larger than the {max}-byte cap ({size} bytes or more); raise it with `--max-file-size`"),
+    )
+}
+
+/// Decodes bytes as UTF-8 text (a leading byte-order mark is dropped).
+pub fn utf8_text<'a>(bytes: &'a [u8], source: SourceKind, shown: &str) -> Result<&'a str, CollectionError> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    std::str::from_utf8(bytes).map_err(|e| {
+        error(
+            source,
+            shown,
+            ErrorKind::WrongShape,
+            format!("not UTF-8 text (invalid byte at offset {}): binary data?", e.valid_up_to()),
+        )
+    })
+}
+
+/// Removes anything that looks like secret material from a message: long runs of base64
+/// (mixed case and digits) or hex (keys, tokens). Parser messages can quote the input they
+/// choke on, and this is the last line of defence behind parsing secrets as presence only.
+pub fn redact(message: &str) -> String {
+    fn secret_like(run: &str) -> bool {
+        let has = |f: fn(&char) -> bool| run.chars().any(|c| f(&c));
+        let base64 = run.len() >= 20
+            && has(char::is_ascii_uppercase)
+            && has(char::is_ascii_lowercase)
+            && has(char::is_ascii_digit);
+        let hex = run.len() >= 24 && run.chars().all(|c| c.is_ascii_hexdigit());
+        base64 || hex
+    }
+    let mut out = String::with_capacity(message.len());
+    let mut run = String::new();
+    let flush = |run: &mut String, out: &mut String| {
+        if secret_like(run) {
+            out.push_str("<redacted>");
+        } else {
+            out.push_str(run);
+        }
+        run.clear();
+    };
+    for c in message.chars() {
+        if c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '=') {
+            run.push(c);
+        } else {
+            flush(&mut run, &mut out);
+            out.push(c);
+        }
+    }
+    flush(&mut run, &mut out);
+    out
+}
+
+/// A JSON document read from a file or standard input (`-`), with its text kept for line numbers.
+pub struct JsonDocument {
+    /// Path as shown.
+    pub shown: String,
+    /// The raw text.
+    pub text: String,
+    /// The parsed value.
+    pub value: serde_json::Value,
+}
+
+/// Reads and parses a JSON source (`-` is standard input).
+pub fn read_json(path: &Path, max: u64, source: SourceKind) -> Result<JsonDocument, CollectionError> {
+    let stdin = path.as_os_str() == "-";
+    let shown = if stdin { "-".to_string() } else { display_path(path) };
+    let bytes = if stdin { read_stdin_capped(max, source)? } else { read_capped(path, max, source, &shown)? };
+    let text = utf8_text(&bytes, source, &shown)?.to_string();
+    match serde_json::from_str(&text) {
+        Ok(value) => Ok(JsonDocument { shown, text, value }),
+        Err(e) => {
+            let mut err = error(source, &shown, ErrorKind::MalformedJson, format!("not valid JSON: {e}"));
+            err.line = u32::try_from(e.line()).ok().filter(|l| *l > 0);
+            Err(err)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn display_path_drops_dot_prefix_and_keeps_relative_paths() {
+        assert_eq!(display_path(Path::new("./testdata/a.pem")), "testdata/a.pem");
+        assert_eq!(display_path(Path::new("testdata")), "testdata");
+        assert_eq!(display_path(Path::new(".")), ".");
+    }
+
+    #[test]
+    fn display_path_strips_the_working_directory() {
+        let cwd = std::env::current_dir().expect("cwd");
+        assert_eq!(display_path(&cwd.join("x/y.crt")), "x/y.crt");
+    }
+
+    #[test]
+    fn join_display_joins_root_and_relative() {
+        assert_eq!(join_display("certs", Path::new("a/b.pem")), "certs/a/b.pem");
+        assert_eq!(join_display(".", Path::new("b.pem")), "b.pem");
+        assert_eq!(join_display("certs/", Path::new("")), "certs/");
+    }
+
+    #[test]
+    fn redact_hides_long_tokens_but_keeps_words() {
+        let msg = "invalid value `LS0tLS1CRUdJTiBQUklWQVRFIEtFWS0tLS0t` at line 3";
+        assert_eq!(redact(msg), "invalid value `<redacted>` at line 3");
+        assert_eq!(redact("expected a mapping"), "expected a mapping");
+        assert_eq!(redact("token 0123456789abcdef0123456789abcdef"), "token <redacted>");
+        let kept = "state RotatingClusterCertificates in testdata/clusters/prod.json";
+        assert_eq!(redact(kept), kept);
+    }
+}

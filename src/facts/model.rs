@@ -1,0 +1,620 @@
+//! The facts document: the versioned JSON that collectors write and policies read.
+//!
+//! Every type here is part of the public file format (`schema_version` 1), documented field by
+//! field in `docs/facts.md`. Fields are only ever added; a rename or a change of meaning bumps
+//! [`SCHEMA_VERSION`]. Optional facts are `null` when a source did not say, so that a policy can
+//! tell "unknown" from "false".
+
+use serde::{Deserialize, Serialize};
+
+/// Version of the facts document format written by this build.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// The whole facts document.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct FactsDocument {
+    /// Format version; readers refuse versions they do not know.
+    pub schema_version: u32,
+    /// Which scanner wrote the document.
+    pub scanner: ScannerInfo,
+    /// Evaluation time (RFC 3339, UTC, whole seconds): every age and remaining time uses it.
+    pub now: String,
+    /// `now` as Unix seconds.
+    pub now_unix: i64,
+    /// Every source that was read, in the order given.
+    pub sources: Vec<SourceRecord>,
+    /// Every certificate occurrence, sorted by origin.
+    pub certificates: Vec<CertificateFact>,
+    /// Every kubeconfig read.
+    pub kubeconfigs: Vec<KubeconfigFact>,
+    /// Every managed cluster read (`az aks show` / ARM).
+    pub clusters: Vec<ClusterFact>,
+    /// Every Kubernetes node read (`kubectl get nodes -o json`).
+    pub nodes: Vec<NodeFact>,
+    /// Every node filesystem read (`--node-root`).
+    pub node_roots: Vec<NodeRootFact>,
+    /// Every probed TLS endpoint.
+    #[serde(default)]
+    pub endpoints: Vec<EndpointFact>,
+    /// Everything that could not be read or understood. Each becomes a SCAN001 finding.
+    pub errors: Vec<CollectionError>,
+}
+
+/// Name and version of the scanner that wrote a document.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ScannerInfo {
+    /// Always `aks-certscan`.
+    pub name: String,
+    /// The crate version.
+    pub version: String,
+}
+
+/// What kind of source a fact came from.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SourceKind {
+    /// `--certs`.
+    #[default]
+    Certs,
+    /// `--kubeconfig`, or the default kubeconfig.
+    Kubeconfig,
+    /// `--cluster`.
+    Cluster,
+    /// `--nodes`.
+    Nodes,
+    /// `--node-root`.
+    NodeRoot,
+    /// `--facts`: a saved document merged in.
+    Facts,
+    /// `--endpoint`: a live TLS probe.
+    Endpoint,
+}
+
+impl SourceKind {
+    /// The command-line flag that selects this source.
+    pub fn flag(self) -> &'static str {
+        match self {
+            SourceKind::Kubeconfig => "--kubeconfig",
+            SourceKind::Certs => "--certs",
+            SourceKind::Cluster => "--cluster",
+            SourceKind::Nodes => "--nodes",
+            SourceKind::NodeRoot => "--node-root",
+            SourceKind::Facts => "--facts",
+            SourceKind::Endpoint => "--endpoint",
+        }
+    }
+}
+
+/// One source as the user named it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SourceRecord {
+    /// Source kind.
+    pub kind: SourceKind,
+    /// Path as given (relative to the working directory when it lies below it), `-` for stdin,
+    /// or `host:port` for an endpoint.
+    pub path: String,
+    /// Files read under this source (a directory counts its files).
+    pub files_read: u64,
+    /// Files under a directory that held no certificate and were skipped (keys, unrelated files).
+    pub files_skipped: u64,
+}
+
+/// Where a certificate was found.
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct CertificateOrigin {
+    /// Source kind (`certs`, `kubeconfig`, `node-root`, `endpoint`).
+    pub kind: Option<SourceKind>,
+    /// The file the certificate is in, relative to where the user pointed (see `SourceRecord::path`).
+    pub path: String,
+    /// 0-based index among the certificates of that file (or of that kubeconfig field / chain).
+    pub index: u32,
+    /// How the certificate was encoded: `pem`, `der`, `base64-pem` (PEM inside base64, as in
+    /// kubeconfig `*-data` fields and Helm values).
+    pub encoding: String,
+    /// 1-based line where the PEM block (or the kubeconfig entry) starts, when known.
+    pub line: Option<u32>,
+    /// The kubeconfig user whose client certificate this is.
+    pub kubeconfig_user: Option<String>,
+    /// The kubeconfig cluster whose CA this is.
+    pub kubeconfig_cluster: Option<String>,
+    /// The node root directory this came from, as given.
+    pub node_root: Option<String>,
+    /// Path inside the node filesystem (`/etc/kubernetes/certs/ca.crt`).
+    pub node_path: Option<String>,
+    /// For endpoint certificates: `host:port`.
+    pub endpoint: Option<String>,
+}
+
+/// The part a certificate plays in an AKS cluster, decided from where it was found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CertificateRole {
+    /// The Cluster CA (`certificate-authority-data`, `ca.crt`).
+    ClusterCa,
+    /// The API server's serving certificate (`apiserver.crt`, or the leaf an endpoint presents).
+    Apiserver,
+    /// A kubectl client certificate from a kubeconfig user.
+    KubeconfigClient,
+    /// The kubelet's client certificate (`client.crt`, `kubelet-client-*.pem`).
+    KubeletClient,
+    /// The kubelet's serving certificate (`kubeletserver.crt`, `kubelet-server-*.pem`).
+    KubeletServer,
+    /// An intermediate presented by an endpoint.
+    ChainIntermediate,
+    /// Found in a file with nothing to say more.
+    Unknown,
+}
+
+/// One certificate occurrence with everything policies need, precomputed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CertificateFact {
+    /// SHA-256 of the DER, lowercase hex: stable across runs, machines and copies.
+    pub id: String,
+    /// Where it was found.
+    pub origin: CertificateOrigin,
+    /// Role in the cluster, from the origin.
+    pub role: CertificateRole,
+    /// `rg/name` (lowercase) of the managed cluster this certificate belongs to, when known.
+    pub cluster_key: Option<String>,
+    /// Subject, RFC 4514.
+    pub subject: String,
+    /// Subject common name.
+    pub subject_cn: Option<String>,
+    /// Issuer, RFC 4514.
+    pub issuer: String,
+    /// Issuer common name.
+    pub issuer_cn: Option<String>,
+    /// Serial number as signed hex of the raw bytes, colon-separated (negative serials stay visible).
+    pub serial: String,
+    /// X.509 version (1, 2, 3; or the raw value for illegal ones).
+    pub version: u32,
+    /// Start of validity, RFC 3339.
+    pub not_before: String,
+    /// Start of validity, Unix seconds.
+    pub not_before_unix: i64,
+    /// End of validity, RFC 3339.
+    pub not_after: String,
+    /// End of validity, Unix seconds.
+    pub not_after_unix: i64,
+    /// `not_after - not_before` in seconds (negative for inverted validity).
+    pub lifetime_seconds: i64,
+    /// Lifetime in days (two decimals).
+    pub lifetime_days: f64,
+    /// `now - not_before` in seconds.
+    pub age_seconds: i64,
+    /// Age in days (two decimals).
+    pub age_days: f64,
+    /// `not_after - now` in seconds (negative once expired).
+    pub remaining_seconds: i64,
+    /// Remaining time in days (two decimals).
+    pub remaining_days: f64,
+    /// Fraction of the lifetime already used (`age / lifetime`, four decimals); `null` when the
+    /// lifetime is not positive.
+    pub lifetime_used: Option<f64>,
+    /// basicConstraints CA flag.
+    pub is_ca: bool,
+    /// Issuer equals subject and the signature verifies with the certificate's own key.
+    pub self_signed: bool,
+    /// `RSA`, `EC`, `Ed25519`, ... .
+    pub key_algorithm: String,
+    /// Key size in bits, when known.
+    pub key_size: Option<u32>,
+    /// Named curve for EC keys.
+    pub key_curve: Option<String>,
+    /// Signature algorithm (`sha256WithRSAEncryption`, `ecdsa-with-SHA256`, ...).
+    pub signature_algorithm: String,
+    /// Subject alternative names (`DNS:...`, `IP:...`, `URI:...`, `email:...`).
+    pub sans: Vec<String>,
+    /// Subject key identifier, hex.
+    pub subject_key_id: Option<String>,
+    /// Authority key identifier, hex.
+    pub authority_key_id: Option<String>,
+    /// Extended key usages (`serverAuth`, `clientAuth`, ...).
+    pub extended_key_usage: Vec<String>,
+    /// The file this certificate came from also holds a private key (value never recorded).
+    pub private_key_present: bool,
+    /// Signature check against the cluster CA that goes with this certificate, when one is known.
+    pub ca_verification: Option<CaVerification>,
+}
+
+/// Result of checking one certificate's signature against a CA.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum VerificationResult {
+    /// The signature verifies with the CA's key.
+    Verified,
+    /// The signature does not verify: signed by another CA (a rotated one has the same name).
+    NotSignedByCa,
+    /// The signature algorithm cannot be checked (MD5, P-521, ...).
+    UnsupportedAlgorithm,
+    /// The CA's RSA key is under 2048 bits, which the verifier refuses; the result is unknown.
+    CaKeyTooWeak,
+    /// No CA certificate was available to check against.
+    NoCa,
+}
+
+/// A signature check with the CA it was made against.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaVerification {
+    /// Outcome.
+    pub result: VerificationResult,
+    /// `id` of the CA certificate used, when there was one.
+    pub ca_id: Option<String>,
+    /// Where that CA came from (`kubeconfig cluster prod`, `node-root ca.crt`, ...).
+    pub ca_source: String,
+}
+
+/// A kubeconfig file.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct KubeconfigFact {
+    /// Path as given.
+    pub path: String,
+    /// `current-context`.
+    pub current_context: Option<String>,
+    /// `clusters[]`.
+    pub clusters: Vec<KubeconfigCluster>,
+    /// `users[]`.
+    pub users: Vec<KubeconfigUser>,
+    /// `contexts[]`.
+    pub contexts: Vec<KubeconfigContext>,
+}
+
+/// One `clusters[]` entry.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct KubeconfigCluster {
+    /// `name`.
+    pub name: String,
+    /// 1-based line where the entry starts.
+    pub line: Option<u32>,
+    /// `cluster.server`.
+    pub server: Option<String>,
+    /// `cluster.tls-server-name`.
+    pub tls_server_name: Option<String>,
+    /// `cluster.insecure-skip-tls-verify`.
+    pub insecure_skip_tls_verify: bool,
+    /// Where the CA comes from: `data`, `file` or `none`.
+    pub ca_source: String,
+    /// `certificate-authority` path when the CA is a file.
+    pub ca_file: Option<String>,
+    /// Ids of the CA certificates (a bundle can hold several).
+    pub ca_certificate_ids: Vec<String>,
+    /// `rg/name` of the managed cluster this entry points at, when known.
+    pub cluster_key: Option<String>,
+}
+
+/// The AKS naming of a kubeconfig user (`clusterUser_<rg>_<name>`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AksUserName {
+    /// `clusterUser`, `clusterAdmin` or `clusterMonitoringUser`.
+    pub kind: String,
+    /// Resource group.
+    pub resource_group: String,
+    /// Cluster name.
+    pub cluster_name: String,
+}
+
+/// How a kubeconfig user authenticates. Secret values are never recorded, only their presence.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct KubeconfigAuth {
+    /// `client-certificate`, `token`, `exec`, `auth-provider`, `basic`, or `none`; the first that
+    /// applies in that order.
+    pub kind: String,
+    /// `data`, `file` or `null`.
+    pub client_certificate: Option<String>,
+    /// `client-certificate` path when it is a file.
+    pub client_certificate_file: Option<String>,
+    /// `client-key-data` or `client-key` is set.
+    pub client_key_present: bool,
+    /// `token` or `tokenFile` is set.
+    pub token_present: bool,
+    /// `password` is set.
+    pub password_present: bool,
+    /// `username` is set.
+    pub username_present: bool,
+    /// `exec.command` (e.g. `kubelogin`).
+    pub exec_command: Option<String>,
+    /// kubelogin `--login` mode when given (`devicecode`, `azurecli`, ...).
+    pub exec_login_mode: Option<String>,
+    /// `auth-provider.name`.
+    pub auth_provider: Option<String>,
+}
+
+/// One `users[]` entry.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct KubeconfigUser {
+    /// `name`.
+    pub name: String,
+    /// 1-based line where the entry starts.
+    pub line: Option<u32>,
+    /// Parsed AKS user naming, when the name follows it.
+    pub aks: Option<AksUserName>,
+    /// Authentication.
+    pub auth: KubeconfigAuth,
+    /// Id of the client certificate, when there is one that parses.
+    pub client_certificate_id: Option<String>,
+    /// Signature checks of the client certificate against the CA of every cluster a context
+    /// pairs this user with.
+    pub ca_checks: Vec<UserCaCheck>,
+    /// `rg/name` of the managed cluster this user belongs to, when known.
+    pub cluster_key: Option<String>,
+}
+
+/// The client certificate of a user checked against one cluster's CA.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserCaCheck {
+    /// The context that pairs them.
+    pub context: String,
+    /// The kubeconfig cluster.
+    pub cluster: String,
+    /// The check.
+    pub verification: CaVerification,
+}
+
+/// One `contexts[]` entry.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct KubeconfigContext {
+    /// `name`.
+    pub name: String,
+    /// `context.cluster`.
+    pub cluster: Option<String>,
+    /// `context.user`.
+    pub user: Option<String>,
+    /// `context.namespace`.
+    pub namespace: Option<String>,
+}
+
+/// Where in a source file a fact starts.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileLocation {
+    /// File path as given.
+    pub path: String,
+    /// 1-based line where the object starts, when known.
+    pub line: Option<u32>,
+}
+
+/// Microsoft Entra ID (AAD) integration.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AadFact {
+    /// `aadProfile.managed`.
+    pub managed: Option<bool>,
+    /// `aadProfile.enableAzureRbac`.
+    pub enable_azure_rbac: Option<bool>,
+}
+
+/// A managed cluster, from `az aks show -o json` (flattened) or an ARM document.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ClusterFact {
+    /// Where the cluster object starts.
+    pub location: FileLocation,
+    /// `az` for the CLI's flattened spelling, `arm` for the raw resource.
+    pub spelling: String,
+    /// `rg/name`, lowercase: how other facts refer to this cluster.
+    pub key: String,
+    /// ARM resource id.
+    pub id: Option<String>,
+    /// Cluster name.
+    pub name: String,
+    /// Resource group (from `resourceGroup` or the resource id).
+    pub resource_group: Option<String>,
+    /// Subscription id from the resource id.
+    pub subscription_id: Option<String>,
+    /// Azure region.
+    pub region: Option<String>,
+    /// Kubernetes RBAC (`enableRbac` / `properties.enableRBAC`).
+    pub enable_rbac: Option<bool>,
+    /// Entra ID integration, when configured.
+    pub aad: Option<AadFact>,
+    /// `disableLocalAccounts`.
+    pub disable_local_accounts: Option<bool>,
+    /// `powerState.code` (`Running`, `Stopped`); `null` when the document has none (unknown).
+    pub power_state: Option<String>,
+    /// `provisioningState` (free text: `Succeeded`, `RotatingClusterCertificates`, `Failed`, ...).
+    pub provisioning_state: Option<String>,
+    /// `kubernetesVersion`.
+    pub kubernetes_version: Option<String>,
+    /// `currentKubernetesVersion`.
+    pub current_kubernetes_version: Option<String>,
+    /// Minor version of the newest of the two versions above (`1.29.4` gives 29).
+    pub kubernetes_minor: Option<u32>,
+    /// Public API server FQDN.
+    pub fqdn: Option<String>,
+    /// Private API server FQDN.
+    pub private_fqdn: Option<String>,
+    /// `nodeResourceGroup`.
+    pub node_resource_group: Option<String>,
+    /// `systemData.createdAt`, RFC 3339, when present.
+    pub created_at: Option<String>,
+    /// `created_at` as Unix seconds.
+    pub created_at_unix: Option<i64>,
+    /// Only some of the cluster is known (built from a standalone agent pool document).
+    pub partial: bool,
+    /// `agentPoolProfiles[]`, or standalone agent pool resources.
+    pub agent_pools: Vec<AgentPoolFact>,
+}
+
+/// One agent (node) pool.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AgentPoolFact {
+    /// Pool name.
+    pub name: String,
+    /// Node count.
+    pub count: Option<i64>,
+    /// `System` or `User`.
+    pub mode: Option<String>,
+    /// `Linux` or `Windows`.
+    pub os_type: Option<String>,
+    /// `Ubuntu`, `AzureLinux`, `Windows2022`, ...
+    pub os_sku: Option<String>,
+    /// `VirtualMachineScaleSets` or `AvailabilitySet`.
+    pub pool_type: Option<String>,
+    /// `nodeImageVersion`.
+    pub node_image_version: Option<String>,
+    /// Build date inside the node image version (`AKSUbuntu-2204gen2containerd-202403.25.0`), as
+    /// RFC 3339 date, when it can be read.
+    pub node_image_date: Option<String>,
+    /// `node_image_date` as Unix seconds.
+    pub node_image_date_unix: Option<i64>,
+    /// `orchestratorVersion`.
+    pub orchestrator_version: Option<String>,
+    /// `currentOrchestratorVersion`.
+    pub current_orchestrator_version: Option<String>,
+    /// `provisioningState`.
+    pub provisioning_state: Option<String>,
+    /// `powerState.code`, `null` when absent.
+    pub power_state: Option<String>,
+    /// Where the pool object starts.
+    pub location: Option<FileLocation>,
+}
+
+/// One node from `kubectl get nodes -o json`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct NodeFact {
+    /// Where the node object starts.
+    pub location: FileLocation,
+    /// `metadata.name`.
+    pub name: String,
+    /// `metadata.creationTimestamp`.
+    pub created_at: Option<String>,
+    /// `created_at` as Unix seconds.
+    pub created_at_unix: Option<i64>,
+    /// Label `kubernetes.azure.com/agentpool` or `agentpool`.
+    pub agent_pool: Option<String>,
+    /// `status.nodeInfo.operatingSystem`.
+    pub os: Option<String>,
+    /// `status.nodeInfo.osImage`.
+    pub os_image: Option<String>,
+    /// `status.nodeInfo.kubeletVersion`.
+    pub kubelet_version: Option<String>,
+    /// Label `kubernetes.azure.com/node-image-version`.
+    pub node_image_version: Option<String>,
+    /// Condition `Ready`: `true`, `false`, or `null` when unknown.
+    pub ready: Option<bool>,
+    /// The node carries AKS labels or an `azure://` provider id.
+    pub is_aks: bool,
+    /// Label `kubernetes.azure.com/cluster` (the node resource group).
+    pub node_resource_group: Option<String>,
+    /// `rg/name` of the managed cluster, when a cluster fact matches the node resource group.
+    pub cluster_key: Option<String>,
+}
+
+/// Evidence of kubelet TLS bootstrapping (which is what makes certificate auto-rotation work).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TlsBootstrapEvidence {
+    /// `/var/lib/kubelet/bootstrap-kubeconfig` (Windows: `bootstrap-config`) exists.
+    pub bootstrap_kubeconfig_present: bool,
+    /// Secure TLS bootstrapping unit or configuration files exist.
+    pub secure_bootstrap_present: bool,
+    /// `/var/lib/kubelet/kubeconfig` (Windows: `config`) exists.
+    pub kubelet_kubeconfig_present: bool,
+    /// Client certificate the kubelet kubeconfig uses (`client-certificate` path, or `data`).
+    pub kubelet_client_certificate: Option<String>,
+    /// The kubelet uses the rotating `pki/kubelet-client-current.pem`.
+    pub uses_rotating_client_certificate: Option<bool>,
+    /// The kubelet uses the static `/etc/kubernetes/certs/client.crt`.
+    pub uses_static_client_certificate: Option<bool>,
+    /// Summary: `true` when any bootstrap evidence was found, `false` when the kubelet config
+    /// was read and shows none, `null` when nothing could be read.
+    pub bootstrapped: Option<bool>,
+}
+
+/// A node's filesystem (`--node-root`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct NodeRootFact {
+    /// Directory as given.
+    pub path: String,
+    /// `linux` or `windows` (from the layout found).
+    pub os: String,
+    /// API server URL from the kubelet (or bootstrap) kubeconfig.
+    pub api_server: Option<String>,
+    /// TLS bootstrapping evidence.
+    pub tls_bootstrap: TlsBootstrapEvidence,
+    /// Id of the node's `ca.crt`.
+    pub ca_certificate_id: Option<String>,
+    /// Ids of every certificate found on the node.
+    pub certificate_ids: Vec<String>,
+    /// Files found that the collector looks for, relative to the root (for the record).
+    pub files_found: Vec<String>,
+    /// `rg/name` of the managed cluster, when the API server matches a cluster's FQDN.
+    pub cluster_key: Option<String>,
+}
+
+/// A probed TLS endpoint (see the live-checks docs).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct EndpointFact {
+    /// `host:port` as probed.
+    pub endpoint: String,
+    /// Host.
+    pub host: String,
+    /// Port.
+    pub port: u16,
+    /// Server name sent (SNI), when one was.
+    pub server_name: Option<String>,
+    /// Ids of the presented chain, leaf first.
+    pub chain: Vec<String>,
+    /// The leaf certificate matches the server name.
+    pub hostname_matches: Option<bool>,
+    /// The chain checked against each kubeconfig CA for this server.
+    pub ca_checks: Vec<EndpointCaCheck>,
+    /// `rg/name` of the managed cluster, when known.
+    pub cluster_key: Option<String>,
+}
+
+/// A presented chain checked against one kubeconfig's CA.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EndpointCaCheck {
+    /// Kubeconfig file.
+    pub kubeconfig: String,
+    /// Kubeconfig cluster entry.
+    pub cluster: String,
+    /// 1-based line of that entry.
+    pub line: Option<u32>,
+    /// The check.
+    pub verification: CaVerification,
+}
+
+/// What went wrong reading a source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ErrorKind {
+    /// The path does not exist.
+    NotFound,
+    /// The path could not be opened for lack of permission.
+    PermissionDenied,
+    /// Another I/O failure.
+    Io,
+    /// The file is larger than the size cap.
+    TooLarge,
+    /// A symbolic link loop.
+    SymlinkLoop,
+    /// The file is empty.
+    Empty,
+    /// A PEM block or DER certificate that does not parse.
+    MalformedCertificate,
+    /// Content holds no certificate at all.
+    NotACertificate,
+    /// YAML that does not parse.
+    MalformedYaml,
+    /// JSON that does not parse.
+    MalformedJson,
+    /// Well-formed, but not the document expected.
+    WrongShape,
+    /// The source is understood but not supported.
+    Unsupported,
+    /// A live probe or a subprocess failed.
+    Probe,
+}
+
+/// One source that could not be read, or read only in part.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct CollectionError {
+    /// Source kind.
+    pub source: SourceKind,
+    /// File (or endpoint) concerned.
+    pub path: String,
+    /// 1-based line, when known.
+    pub line: Option<u32>,
+    /// Category.
+    pub kind: ErrorKind,
+    /// What was wrong, in words; never holds secret values.
+    pub message: String,
+}

@@ -1,0 +1,273 @@
+//! `--node-root`: a node's filesystem as a debug pod or DaemonSet mounts it (`/host`).
+//!
+//! Linux: `/etc/kubernetes/certs/*` (`ca.crt`, `apiserver.crt`, `client.crt`,
+//! `kubeletserver.crt`), `/var/lib/kubelet/pki/*.pem`, `/var/lib/kubelet/kubeconfig`,
+//! `/var/lib/kubelet/bootstrap-kubeconfig`, and the secure TLS bootstrap unit and scripts.
+//! Windows (`c:\k\`, names matched without case): `ca.crt`, `config`, `bootstrap-config`,
+//! `pki\`, and the secure bootstrap client. The root may be the node's `/`, or for Windows the
+//! `k` directory itself or a drive holding `c/k` or `k`.
+//!
+//! Records every certificate with its role, the TLS-bootstrapping evidence, and checks every
+//! non-CA certificate against the node's own `ca.crt`. When the kubelet rotates its client
+//! certificate, only the certificate `kubelet-client-current.pem` points at is read; the older
+//! dated files are listed in `files_found`.
+
+use std::path::{Path, PathBuf};
+
+use super::certs::collect_file_with;
+use super::collected::Collected;
+use super::input::{display_path, error, join_display, read_capped, utf8_text};
+use super::kubeconfig::{check_against_bundle, parse as parse_kubeconfig};
+use super::model::*;
+use super::CollectContext;
+
+const SECURE_BOOTSTRAP_LINUX: &[&str] = &[
+    "etc/systemd/system/secure-tls-bootstrap.service",
+    "opt/azure/tlsbootstrap",
+    "opt/azure/containers/secure-tls-bootstrap.sh",
+];
+const SECURE_BOOTSTRAP_WINDOWS: &[&str] = &["aks-secure-tls-bootstrap-client.exe", "securetlsbootstrap.ps1"];
+
+/// One certificate file to read, with its role and its path on the node.
+struct Planned {
+    path: PathBuf,
+    node_path: String,
+    role: CertificateRole,
+}
+
+/// Collects one node root.
+pub fn collect(root: &Path, ctx: &CollectContext) -> Collected {
+    let shown = display_path(root);
+    let mut out = Collected::for_source(SourceKind::NodeRoot, &shown);
+    if !root.is_dir() {
+        let message = if root.exists() { "is not a directory" } else { "no such directory" };
+        return out.with_error(error(SourceKind::NodeRoot, &shown, ErrorKind::NotFound, message));
+    }
+    let layout = if root.join("etc/kubernetes").is_dir() || root.join("var/lib/kubelet").is_dir() {
+        Layout::Linux
+    } else if let Some(k) = windows_k_dir(root) {
+        Layout::Windows(k)
+    } else {
+        return out.with_error(error(
+            SourceKind::NodeRoot,
+            &shown,
+            ErrorKind::WrongShape,
+            "no AKS node layout found: expected `etc/kubernetes/certs` or `var/lib/kubelet` (Linux) or a `c:\\k` directory (Windows)",
+        ));
+    };
+    let mut fact = NodeRootFact {
+        path: shown.clone(),
+        os: layout.os().into(),
+        ..Default::default()
+    };
+    let (planned, kubelet_kubeconfig, bootstrap_kubeconfig, secure) = layout.plan(root);
+    for rel in secure.iter().chain(&bootstrap_kubeconfig).chain(&kubelet_kubeconfig) {
+        fact.files_found.push(relative(root, rel));
+    }
+    fact.tls_bootstrap.bootstrap_kubeconfig_present = bootstrap_kubeconfig.is_some();
+    fact.tls_bootstrap.secure_bootstrap_present = !secure.is_empty();
+    fact.tls_bootstrap.kubelet_kubeconfig_present = kubelet_kubeconfig.is_some();
+    if let Some(path) = kubelet_kubeconfig.as_ref().or(bootstrap_kubeconfig.as_ref()) {
+        let file_shown = join_display(&shown, Path::new(&relative(root, path)));
+        match read_capped(path, ctx.max_file_size, SourceKind::NodeRoot, &file_shown)
+            .and_then(|b| utf8_text(&b, SourceKind::NodeRoot, &file_shown).map(str::to_string))
+        {
+            Ok(text) => match parse_kubeconfig(&text) {
+                Ok(raw) => {
+                    let view = raw.kubelet_view();
+                    fact.api_server = view.server;
+                    if kubelet_kubeconfig.as_ref() == Some(path) {
+                        let cert = view
+                            .client_certificate_file
+                            .or(view.client_certificate_data.map(|_| "data".to_string()));
+                        let tls = &mut fact.tls_bootstrap;
+                        tls.uses_rotating_client_certificate = cert.as_ref().map(|c| c.contains("kubelet-client-current.pem"));
+                        tls.uses_static_client_certificate = cert.as_ref().map(|c| {
+                            c == "data" || c.ends_with("/etc/kubernetes/certs/client.crt") || c.to_ascii_lowercase().ends_with("\\client.crt")
+                        });
+                        tls.kubelet_client_certificate = cert;
+                    }
+                }
+                Err(message) => out.errors.push(error(SourceKind::NodeRoot, &file_shown, ErrorKind::MalformedYaml, format!("kubelet kubeconfig: {message}"))),
+            },
+            Err(e) => out.errors.push(e),
+        }
+    }
+    let tls = &mut fact.tls_bootstrap;
+    tls.bootstrapped = if tls.bootstrap_kubeconfig_present || tls.secure_bootstrap_present || tls.uses_rotating_client_certificate == Some(true) {
+        Some(true)
+    } else if tls.kubelet_kubeconfig_present && tls.kubelet_client_certificate.is_some() {
+        Some(false)
+    } else {
+        None
+    };
+    for plan in &planned {
+        fact.files_found.push(relative(root, &plan.path));
+        let file_shown = join_display(&shown, Path::new(&relative(root, &plan.path)));
+        let role = plan.role;
+        let part = collect_file_with(
+            &plan.path,
+            &file_shown,
+            true,
+            ctx,
+            SourceKind::NodeRoot,
+            |_| CertificateOrigin {
+                node_root: Some(shown.clone()),
+                node_path: Some(plan.node_path.clone()),
+                ..Default::default()
+            },
+            |index| if index == 0 { role } else { CertificateRole::ChainIntermediate },
+        );
+        out.absorb(part);
+    }
+    fact.files_found.sort();
+    fact.files_found.dedup();
+    check_against_node_ca(&mut out, &mut fact);
+    if planned.is_empty() && fact.api_server.is_none() {
+        out.errors.push(error(SourceKind::NodeRoot, &shown, ErrorKind::WrongShape, "node layout found, but no certificate or kubelet kubeconfig in it"));
+    }
+    out.node_roots.push(fact);
+    out
+}
+
+fn check_against_node_ca(out: &mut Collected, fact: &mut NodeRootFact) {
+    let ca = out
+        .certificates
+        .iter()
+        .find(|c| c.role == CertificateRole::ClusterCa)
+        .map(|c| (c.id.clone(), c.origin.node_path.clone().unwrap_or_default()));
+    fact.ca_certificate_id = ca.as_ref().map(|(id, _)| id.clone());
+    fact.certificate_ids = out.certificates.iter().map(|c| c.id.clone()).collect();
+    let Some((ca_id, ca_path)) = ca else { return };
+    let Some(ca_der) = out.ders.get(&ca_id).cloned() else { return };
+    for cert in out.certificates.iter_mut().filter(|c| !c.is_ca && !c.self_signed) {
+        if let Some(der) = out.ders.get(&cert.id) {
+            let source = format!("node-root {} {}", fact.path, ca_path);
+            cert.ca_verification = Some(check_against_bundle(der, std::slice::from_ref(&ca_der), std::slice::from_ref(&ca_id), source));
+        }
+    }
+}
+
+enum Layout {
+    Linux,
+    Windows(PathBuf),
+}
+
+type Plan = (Vec<Planned>, Option<PathBuf>, Option<PathBuf>, Vec<PathBuf>);
+
+impl Layout {
+    fn os(&self) -> &'static str {
+        match self {
+            Layout::Linux => "linux",
+            Layout::Windows(_) => "windows",
+        }
+    }
+
+    fn plan(&self, root: &Path) -> Plan {
+        match self {
+            Layout::Linux => {
+                let mut planned = Vec::new();
+                for file in sorted_files(&root.join("etc/kubernetes/certs")) {
+                    let name = file_name(&file);
+                    if let Some(role) = linux_cert_role(&name) {
+                        planned.push(Planned { node_path: format!("/etc/kubernetes/certs/{name}"), path: file, role });
+                    }
+                }
+                for (file, role) in pki_files(&root.join("var/lib/kubelet/pki")) {
+                    let name = file_name(&file);
+                    planned.push(Planned { node_path: format!("/var/lib/kubelet/pki/{name}"), path: file, role });
+                }
+                let existing = |rel: &str| Some(root.join(rel)).filter(|p| p.is_file());
+                let secure = SECURE_BOOTSTRAP_LINUX.iter().map(|r| root.join(r)).filter(|p| p.exists()).collect();
+                (planned, existing("var/lib/kubelet/kubeconfig"), existing("var/lib/kubelet/bootstrap-kubeconfig"), secure)
+            }
+            Layout::Windows(k) => {
+                let mut planned = Vec::new();
+                for file in sorted_files(k) {
+                    let name = file_name(&file).to_ascii_lowercase();
+                    if let Some(role) = linux_cert_role(&name) {
+                        planned.push(Planned { node_path: format!("c:\\k\\{}", file_name(&file)), path: file, role });
+                    }
+                }
+                if let Some(pki) = find_ci(k, "pki").filter(|p| p.is_dir()) {
+                    for (file, role) in pki_files(&pki) {
+                        planned.push(Planned { node_path: format!("c:\\k\\pki\\{}", file_name(&file)), path: file, role });
+                    }
+                }
+                let secure = SECURE_BOOTSTRAP_WINDOWS.iter().filter_map(|n| find_ci(k, n)).collect();
+                (planned, find_ci(k, "config").filter(|p| p.is_file()), find_ci(k, "bootstrap-config").filter(|p| p.is_file()), secure)
+            }
+        }
+    }
+}
+
+fn linux_cert_role(name: &str) -> Option<CertificateRole> {
+    let lower = name.to_ascii_lowercase();
+    match lower.as_str() {
+        "ca.crt" => Some(CertificateRole::ClusterCa),
+        "apiserver.crt" => Some(CertificateRole::Apiserver),
+        "client.crt" => Some(CertificateRole::KubeletClient),
+        "kubeletserver.crt" => Some(CertificateRole::KubeletServer),
+        _ if lower.ends_with(".crt") || lower.ends_with(".pem") || lower.ends_with(".cer") => Some(CertificateRole::Unknown),
+        _ => None,
+    }
+}
+
+/// Files of the kubelet `pki` directory: the `*-current.pem` links, or the dated files when
+/// there is no link, plus `kubelet.crt`.
+fn pki_files(dir: &Path) -> Vec<(PathBuf, CertificateRole)> {
+    let files = sorted_files(dir);
+    let names: Vec<String> = files.iter().map(|f| file_name(f).to_ascii_lowercase()).collect();
+    let has_current = |prefix: &str| names.iter().any(|n| n == &format!("{prefix}-current.pem"));
+    files
+        .into_iter()
+        .zip(names.iter())
+        .filter_map(|(file, name)| {
+            let role = if name.starts_with("kubelet-client") {
+                CertificateRole::KubeletClient
+            } else if name.starts_with("kubelet-server") || name == "kubelet.crt" {
+                CertificateRole::KubeletServer
+            } else if name.ends_with(".crt") || name.ends_with(".pem") {
+                CertificateRole::Unknown
+            } else {
+                return None;
+            };
+            let prefix = if name.starts_with("kubelet-client") { "kubelet-client" } else { "kubelet-server" };
+            let dated_but_linked = name.starts_with(prefix) && !name.ends_with("-current.pem") && has_current(prefix);
+            (!dated_but_linked).then_some((file, role))
+        })
+        .collect()
+}
+
+fn sorted_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|rd| rd.filter_map(Result::ok).map(|e| e.path()).filter(|p| p.is_file()).collect())
+        .unwrap_or_default();
+    files.sort();
+    files
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+}
+
+fn find_ci(dir: &Path, name: &str) -> Option<PathBuf> {
+    std::fs::read_dir(dir)
+        .ok()?
+        .filter_map(Result::ok)
+        .find(|e| e.file_name().to_string_lossy().eq_ignore_ascii_case(name))
+        .map(|e| e.path())
+}
+
+fn windows_k_dir(root: &Path) -> Option<PathBuf> {
+    let is_k = |dir: &Path| ["ca.crt", "config", "bootstrap-config", "pki"].iter().any(|n| find_ci(dir, n).is_some());
+    if is_k(root) {
+        return Some(root.to_path_buf());
+    }
+    let k = find_ci(root, "k").filter(|d| d.is_dir() && is_k(d));
+    k.or_else(|| find_ci(root, "c").and_then(|c| find_ci(&c, "k")).filter(|d| d.is_dir() && is_k(d)))
+}
+
+fn relative(root: &Path, path: &Path) -> String {
+    display_path(path.strip_prefix(root).unwrap_or(path))
+}

@@ -1,0 +1,24 @@
+//! # aks-certscan
+//!
+//! Tells platform and security teams, before an outage, whether their Azure Kubernetes Service
+//! clusters' certificates are healthy and rotating.
+//!
+//! The pipeline is **collect → facts → Rego → findings → reports**:
+//!
+//! ```text
+//!  kubeconfig ─┐                                   ┌─ text
+//!  certs dir  ─┤                                   ├─ json
+//!  az aks show ┼─▶ facts (JSON, versioned) ─▶ Rego ┼─ sarif
+//!  nodes list ─┤      src/facts/          src/policy/ ├─ junit
+//!  node root  ─┘                                   └─ github   (src/report/)
+//! ```
+//!
+//! - [`facts`]: one collector per source; bad input becomes a recorded error, never a crash.
+//! - [`clock`]: the evaluation time, an input so that output is reproducible.
+#![deny(missing_docs)]
+
+pub mod cli;
+pub mod clock;
+pub mod commands;
+pub mod facts;
+pub mod sanitize;

@@ -1,0 +1,25 @@
+//! The `aks-certscan` binary: parse, run, map the outcome to an exit code.
+
+use std::process::ExitCode;
+
+use aks_certscan::cli::Cli;
+use aks_certscan::commands::{self, ExitStatus, UsageError};
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match commands::run(cli) {
+        Ok(status) => ExitCode::from(status.code()),
+        Err(err) => {
+            if err.chain().any(|e| e.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)) {
+                return ExitCode::SUCCESS;
+            }
+            if let Some(usage) = err.downcast_ref::<UsageError>() {
+                eprintln!("error: {usage}");
+            } else {
+                eprintln!("error: {err:#}");
+            }
+            ExitCode::from(ExitStatus::Error.code())
+        }
+    }
+}
