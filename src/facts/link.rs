@@ -5,14 +5,18 @@
 //!   the `cluster_key` (`rg/name`) of its managed cluster when it can be known: from AKS user
 //!   naming, from the API server host matching a cluster's FQDN or private FQDN, or from the
 //!   node resource group;
-//! - node certificates are checked against the CA of a kubeconfig for the same API server,
-//!   which is the cluster's current CA (a node left on the old CA after a rotation still trusts
-//!   its own old `ca.crt`, so that check alone would miss it).
+//! - the **current CA** of each API server is the CA with the latest `not_before` among every
+//!   CA seen for that server (kubeconfig clusters, node `ca.crt`): `az aks rotate-certs` makes a
+//!   new CA with the same name `CN=ca`, so a newer one means the older was rotated away;
+//! - kubeconfig client certificates and node certificates are checked against that current CA.
+//!   A kubeconfig or a node pool left on the old CA is consistent with itself, so only this
+//!   cross-source check can see it.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use super::collected::Collected;
 use super::kubeconfig::check_against_bundle;
+use super::model::{CaVerification, CertificateFact};
 
 /// The host of a server URL (`https://h:443/path` gives `h`; `[::1]:6443` gives `::1`).
 pub fn server_host(server: &str) -> Option<String> {
@@ -27,6 +31,25 @@ pub fn server_host(server: &str) -> Option<String> {
     (!host.is_empty()).then(|| host.to_ascii_lowercase())
 }
 
+/// The newest CA seen for one API server.
+#[derive(Debug, Clone)]
+struct CurrentCa {
+    id: String,
+    not_before: i64,
+    source: String,
+}
+
+impl CurrentCa {
+    fn offer(slot: &mut Option<CurrentCa>, cert: &CertificateFact, source: String) {
+        let newer = slot
+            .as_ref()
+            .is_none_or(|cur| (cert.not_before_unix, std::cmp::Reverse(&cert.id)) > (cur.not_before, std::cmp::Reverse(&cur.id)));
+        if newer {
+            *slot = Some(CurrentCa { id: cert.id.clone(), not_before: cert.not_before_unix, source });
+        }
+    }
+}
+
 /// Links everything in `all` (the merged collection).
 pub fn link(all: &mut Collected) {
     let mut by_host: HashMap<String, String> = HashMap::new();
@@ -39,10 +62,13 @@ pub fn link(all: &mut Collected) {
             by_node_rg.insert(rg.to_ascii_lowercase(), c.key.clone());
         }
     }
-    // Kubeconfig clusters: by server host, else by the AKS user a context pairs them with.
+    let cert_index: HashMap<String, usize> = all.certificates.iter().enumerate().map(|(i, c)| (c.id.clone(), i)).collect();
+    let mut current: HashMap<String, Option<CurrentCa>> = HashMap::new();
+
+    // Kubeconfig clusters: key by server host, else by the AKS user a context pairs them with.
     let mut user_keys: HashMap<(String, String), String> = HashMap::new();
     let mut cluster_keys: HashMap<(String, String), String> = HashMap::new();
-    let mut ca_by_host: BTreeMap<String, (Vec<String>, String)> = BTreeMap::new();
+    let mut cluster_hosts: HashMap<(String, String), String> = HashMap::new();
     for kc in &mut all.kubeconfigs {
         for user in &kc.users {
             if let Some(key) = &user.cluster_key {
@@ -57,15 +83,19 @@ pub fn link(all: &mut Collected) {
                 .filter(|ctx| ctx.cluster.as_deref() == Some(&cluster.name))
                 .find_map(|ctx| ctx.user.as_ref().and_then(|u| user_keys.get(&(kc.path.clone(), u.clone()))).cloned());
             cluster.cluster_key = host.as_ref().and_then(|h| by_host.get(h).cloned()).or(from_context);
+            let id = (kc.path.clone(), cluster.name.clone());
             if let Some(key) = &cluster.cluster_key {
-                cluster_keys.insert((kc.path.clone(), cluster.name.clone()), key.clone());
+                cluster_keys.insert(id.clone(), key.clone());
                 if let Some(h) = &host {
                     by_host.entry(h.clone()).or_insert_with(|| key.clone());
                 }
             }
-            if let (Some(h), false) = (host, cluster.ca_certificate_ids.is_empty()) {
-                let source = format!("kubeconfig {} cluster {}", kc.path, cluster.name);
-                ca_by_host.entry(h).or_insert((cluster.ca_certificate_ids.clone(), source));
+            if let Some(h) = host {
+                let slot = current.entry(h.clone()).or_default();
+                for ca in cluster.ca_certificate_ids.iter().filter_map(|id| cert_index.get(id)).map(|i| &all.certificates[*i]) {
+                    CurrentCa::offer(slot, ca, format!("kubeconfig {} cluster {}", kc.path, cluster.name));
+                }
+                cluster_hosts.insert(id, h);
             }
         }
     }
@@ -81,6 +111,9 @@ pub fn link(all: &mut Collected) {
             root_keys.insert(root.path.clone(), key.clone());
         }
         if let Some(h) = host {
+            if let Some(ca) = root.ca_certificate_id.as_ref().and_then(|id| cert_index.get(id)) {
+                CurrentCa::offer(current.entry(h.clone()).or_default(), &all.certificates[*ca], format!("node-root {} ca.crt", root.path));
+            }
             root_hosts.insert(root.path.clone(), h);
         }
     }
@@ -92,6 +125,32 @@ pub fn link(all: &mut Collected) {
         .iter()
         .filter_map(|e| e.cluster_key.clone().map(|k| (e.endpoint.clone(), k)))
         .collect();
+
+    let ders = &all.ders;
+    let check_current = |host: Option<&String>, cert_id: &str| -> Option<CaVerification> {
+        let ca = current.get(host?)?.as_ref()?;
+        let (child, ca_der) = (ders.get(cert_id)?, ders.get(&ca.id)?);
+        Some(check_against_bundle(child, std::slice::from_ref(ca_der), std::slice::from_ref(&ca.id), ca.source.clone()))
+    };
+
+    let mut client_checks: HashMap<(String, String), CaVerification> = HashMap::new();
+    for kc in &mut all.kubeconfigs {
+        for user in &mut kc.users {
+            let Some(cert_id) = &user.client_certificate_id else { continue };
+            let context = kc
+                .contexts
+                .iter()
+                .filter(|c| c.user.as_deref() == Some(&user.name))
+                .find(|c| Some(&c.name) == kc.current_context.as_ref())
+                .or_else(|| kc.contexts.iter().find(|c| c.user.as_deref() == Some(&user.name)));
+            let host = context.and_then(|c| c.cluster.as_ref()).and_then(|cl| cluster_hosts.get(&(kc.path.clone(), cl.clone())));
+            user.current_ca_check = check_current(host, cert_id);
+            if let Some(check) = &user.current_ca_check {
+                client_checks.insert((kc.path.clone(), user.name.clone()), check.clone());
+            }
+        }
+    }
+
     for cert in &mut all.certificates {
         let o = &cert.origin;
         cert.cluster_key = if let Some(user) = &o.kubeconfig_user {
@@ -105,16 +164,13 @@ pub fn link(all: &mut Collected) {
         } else {
             cert.cluster_key.clone()
         };
-        // Node certificates: the cluster's current CA, from a kubeconfig for the same server.
-        let current_ca = o
-            .node_root
-            .as_ref()
-            .and_then(|root| root_hosts.get(root))
-            .and_then(|h| ca_by_host.get(h));
-        if let (Some((ca_ids, source)), false, false) = (current_ca, cert.is_ca, cert.self_signed) {
-            let ders: Vec<Vec<u8>> = ca_ids.iter().filter_map(|id| all.ders.get(id).cloned()).collect();
-            if let (Some(der), false) = (all.ders.get(&cert.id), ders.is_empty()) {
-                cert.ca_verification = Some(check_against_bundle(der, &ders, ca_ids, source.clone()));
+        if let Some(user) = &o.kubeconfig_user {
+            if let Some(check) = client_checks.get(&(o.path.clone(), user.clone())) {
+                cert.ca_verification = Some(check.clone());
+            }
+        } else if let (Some(root), false, false) = (&o.node_root, cert.is_ca, cert.self_signed) {
+            if let Some(check) = check_current(root_hosts.get(root), &cert.id) {
+                cert.ca_verification = Some(check);
             }
         }
     }

@@ -335,6 +335,10 @@ pub struct KubeconfigUser {
     /// Signature checks of the client certificate against the CA of every cluster a context
     /// pairs this user with.
     pub ca_checks: Vec<UserCaCheck>,
+    /// The client certificate checked against the cluster's *current* CA: the newest CA seen
+    /// for the same API server in any source (a fresh kubeconfig, a recreated node). A
+    /// kubeconfig from before `az aks rotate-certs` is consistent with itself but fails here.
+    pub current_ca_check: Option<CaVerification>,
     /// `rg/name` of the managed cluster this user belongs to, when known.
     pub cluster_key: Option<String>,
 }
@@ -526,6 +530,8 @@ pub struct NodeRootFact {
     pub os: String,
     /// API server URL from the kubelet (or bootstrap) kubeconfig.
     pub api_server: Option<String>,
+    /// The kubelet kubeconfig file, as shown (`<root>/var/lib/kubelet/kubeconfig`), when present.
+    pub kubelet_kubeconfig: Option<String>,
     /// TLS bootstrapping evidence.
     pub tls_bootstrap: TlsBootstrapEvidence,
     /// Id of the node's `ca.crt`.

@@ -67,6 +67,7 @@ pub fn collect(root: &Path, ctx: &CollectContext) -> Collected {
     fact.tls_bootstrap.bootstrap_kubeconfig_present = bootstrap_kubeconfig.is_some();
     fact.tls_bootstrap.secure_bootstrap_present = !secure.is_empty();
     fact.tls_bootstrap.kubelet_kubeconfig_present = kubelet_kubeconfig.is_some();
+    fact.kubelet_kubeconfig = kubelet_kubeconfig.as_ref().map(|p| join_display(&shown, Path::new(&relative(root, p))));
     if let Some(path) = kubelet_kubeconfig.as_ref().or(bootstrap_kubeconfig.as_ref()) {
         let file_shown = join_display(&shown, Path::new(&relative(root, path)));
         match read_capped(path, ctx.max_file_size, SourceKind::NodeRoot, &file_shown)

@@ -1,0 +1,390 @@
+//! Regenerates the example estate in `testdata/scenarios/` with a real PKI (rcgen, RSA keys from
+//! `testdata/pki/keys/`, made once with `openssl genpkey`).
+//!
+//!     cargo run --example gen-testdata
+//!
+//! Dates are fixed, serials are fixed, and RSA PKCS#1 v1.5 signatures are deterministic, so the
+//! output is the same on every run. Tests read the committed files and never run this.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use data_encoding::BASE64;
+use rcgen::{
+    BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair, KeyUsagePurpose, SanType, SerialNumber,
+    PKCS_RSA_SHA256,
+};
+use serde_json::{json, Value};
+use time::macros::datetime;
+use time::{Duration, OffsetDateTime};
+
+const SUBSCRIPTION: &str = "3f2e8c1a-5b7d-4e90-a1c2-7d8e9f0a1b2c";
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("testdata")
+}
+
+fn key(name: &str) -> KeyPair {
+    let pem = fs::read_to_string(root().join("pki/keys").join(format!("{name}.key"))).expect("test key");
+    KeyPair::from_pem_and_sign_algo(&pem, &PKCS_RSA_SHA256).expect("RSA PKCS#8 key")
+}
+
+fn key_pem(name: &str) -> String {
+    fs::read_to_string(root().join("pki/keys").join(format!("{name}.key"))).expect("test key")
+}
+
+/// AKS certificates run their nominal period plus about ten minutes.
+const AKS_SLACK: Duration = Duration::minutes(10);
+
+struct Ca {
+    params: CertificateParams,
+    key: KeyPair,
+    pem: String,
+}
+
+impl Ca {
+    fn issuer(&self) -> Issuer<'_, &KeyPair> {
+        Issuer::from_params(&self.params, &self.key)
+    }
+}
+
+/// A cluster CA as AKS makes them: `CN=ca`, RSA-4096, CA and key usages critical, SKI, no AKI.
+fn cluster_ca(key_name: &str, serial: u64, not_before: OffsetDateTime, years: i64) -> Ca {
+    let key = key(key_name);
+    let mut params = CertificateParams::new(Vec::<String>::new()).expect("params");
+    params.distinguished_name.push(DnType::CommonName, "ca");
+    params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    params.key_usages = vec![KeyUsagePurpose::DigitalSignature, KeyUsagePurpose::KeyEncipherment, KeyUsagePurpose::KeyCertSign];
+    params.serial_number = Some(SerialNumber::from(serial));
+    params.not_before = not_before;
+    params.not_after = not_before.replace_year(not_before.year() + years as i32).expect("date") + AKS_SLACK;
+    let pem = params.self_signed(&key).expect("self-signed").pem();
+    Ca { params, key, pem }
+}
+
+struct Leaf<'a> {
+    cn: &'a str,
+    org: Option<&'a str>,
+    dns: &'a [&'a str],
+    client: bool,
+    server: bool,
+    key: &'a str,
+    serial: u64,
+    not_before: OffsetDateTime,
+    years: i32,
+}
+
+fn leaf(spec: Leaf<'_>, ca: &Ca) -> String {
+    let mut params = CertificateParams::new(Vec::<String>::new()).expect("params");
+    params.distinguished_name.push(DnType::CommonName, spec.cn);
+    if let Some(org) = spec.org {
+        params.distinguished_name.push(DnType::OrganizationName, org);
+    }
+    params.subject_alt_names = spec.dns.iter().map(|d| SanType::DnsName((*d).try_into().expect("dns"))).collect();
+    params.key_usages = vec![KeyUsagePurpose::DigitalSignature, KeyUsagePurpose::KeyEncipherment];
+    if spec.client {
+        params.extended_key_usages.push(ExtendedKeyUsagePurpose::ClientAuth);
+    }
+    if spec.server {
+        params.extended_key_usages.push(ExtendedKeyUsagePurpose::ServerAuth);
+    }
+    params.use_authority_key_identifier_extension = true;
+    params.serial_number = Some(SerialNumber::from(spec.serial));
+    params.not_before = spec.not_before;
+    params.not_after = spec.not_before.replace_year(spec.not_before.year() + spec.years).expect("date") + AKS_SLACK;
+    params.signed_by(&key(spec.key), &ca.issuer()).expect("signed").pem()
+}
+
+fn b64(text: &str) -> String {
+    BASE64.encode(text.as_bytes())
+}
+
+fn write(path: &Path, text: &str) {
+    fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+    fs::write(path, text).expect("write");
+}
+
+fn fqdn(prefix: &str, hash: &str, region: &str) -> String {
+    format!("{prefix}-{hash}.hcp.{region}.azmk8s.io")
+}
+
+/// A kubeconfig exactly as `az aks get-credentials` writes it for a cluster with local accounts.
+fn az_kubeconfig(cluster: &str, rg: &str, server: &str, ca_pem: &str, client_pem: &str, client_key: &str, admin: bool, token: &str) -> String {
+    let (user, context) = if admin {
+        (format!("clusterAdmin_{rg}_{cluster}"), format!("{cluster}-admin"))
+    } else {
+        (format!("clusterUser_{rg}_{cluster}"), cluster.to_string())
+    };
+    format!(
+        "apiVersion: v1\nclusters:\n- cluster:\n    certificate-authority-data: {ca}\n    server: https://{server}:443\n  name: {cluster}\ncontexts:\n- context:\n    cluster: {cluster}\n    user: {user}\n  name: {context}\ncurrent-context: {context}\nkind: Config\npreferences: {{}}\nusers:\n- name: {user}\n  user:\n    client-certificate-data: {cert}\n    client-key-data: {key}\n    token: {token}\n",
+        ca = b64(ca_pem),
+        cert = b64(client_pem),
+        key = b64(client_key),
+    )
+}
+
+/// An Entra ID cluster's kubeconfig: the user runs kubelogin.
+fn aad_kubeconfig(cluster: &str, rg: &str, server: &str, ca_pem: &str) -> String {
+    format!(
+        "apiVersion: v1\nclusters:\n- cluster:\n    certificate-authority-data: {ca}\n    server: https://{server}:443\n  name: {cluster}\ncontexts:\n- context:\n    cluster: {cluster}\n    user: clusterUser_{rg}_{cluster}\n  name: {cluster}\ncurrent-context: {cluster}\nkind: Config\npreferences: {{}}\nusers:\n- name: clusterUser_{rg}_{cluster}\n  user:\n    exec:\n      apiVersion: client.authentication.k8s.io/v1beta1\n      args:\n      - get-token\n      - --environment\n      - AzurePublicCloud\n      - --server-id\n      - 6dae42f8-4368-4678-94ff-3960e28e3630\n      - --client-id\n      - 80faf920-1908-4b52-b5ef-a8e7bedfc67a\n      - --tenant-id\n      - 72f988bf-86f1-41af-91ab-2d7cd011db47\n      - --login\n      - devicecode\n      command: kubelogin\n      env: null\n      installHint: |2\n\n        kubelogin is not installed which is required to connect to AAD enabled cluster.\n\n        To learn more, please go to https://aka.ms/aks/kubelogin\n      interactiveMode: IfAvailable\n      provideClusterInfo: false\n",
+        ca = b64(ca_pem)
+    )
+}
+
+struct ClusterSpec<'a> {
+    name: &'a str,
+    rg: &'a str,
+    region: &'a str,
+    fqdn: &'a str,
+    version: &'a str,
+    rbac: bool,
+    power: &'a str,
+    provisioning: &'a str,
+    created: Option<&'a str>,
+    node_image: &'a str,
+    pool_power: &'a str,
+    aad: bool,
+}
+
+fn cluster_id(rg: &str, name: &str) -> String {
+    format!("/subscriptions/{SUBSCRIPTION}/resourcegroups/{rg}/providers/Microsoft.ContainerService/managedClusters/{name}")
+}
+
+/// `az aks show -o json`: flattened, camelCase, nulls everywhere.
+fn az_show(c: &ClusterSpec<'_>) -> Value {
+    json!({
+        "aadProfile": if c.aad { json!({"adminGroupObjectIDs": ["0f4c1e2a-9b8d-4c7e-8a6f-5d4c3b2a1f0e"], "adminUsers": null, "clientAppId": null, "enableAzureRbac": true, "managed": true, "serverAppId": null, "serverAppSecret": null, "tenantId": "72f988bf-86f1-41af-91ab-2d7cd011db47"}) } else { Value::Null },
+        "addonProfiles": null,
+        "agentPoolProfiles": [{
+            "availabilityZones": null, "count": 3, "currentOrchestratorVersion": c.version, "enableAutoScaling": false,
+            "enableNodePublicIp": false, "kubeletDiskType": "OS", "maxPods": 110, "mode": "System", "name": "nodepool1",
+            "nodeImageVersion": c.node_image, "orchestratorVersion": c.version, "osDiskSizeGb": 128, "osDiskType": "Managed",
+            "osSku": "Ubuntu", "osType": "Linux", "powerState": {"code": c.pool_power}, "provisioningState": c.provisioning,
+            "type": "VirtualMachineScaleSets", "vmSize": "Standard_DS2_v2"
+        }],
+        "apiServerAccessProfile": null,
+        "azurePortalFqdn": c.fqdn.replace(".hcp.", ".portal.hcp."),
+        "currentKubernetesVersion": c.version,
+        "disableLocalAccounts": c.aad,
+        "dnsPrefix": c.fqdn.split('-').take(2).collect::<Vec<_>>().join("-"),
+        "enableRbac": c.rbac,
+        "fqdn": c.fqdn,
+        "id": cluster_id(c.rg, c.name),
+        "identity": {"principalId": "9a8b7c6d-5e4f-4a3b-2c1d-0e9f8a7b6c5d", "tenantId": "72f988bf-86f1-41af-91ab-2d7cd011db47", "type": "SystemAssigned", "userAssignedIdentities": null},
+        "kubernetesVersion": c.version,
+        "linuxProfile": null,
+        "location": c.region,
+        "name": c.name,
+        "nodeResourceGroup": format!("MC_{}_{}_{}", c.rg, c.name, c.region),
+        "powerState": {"code": c.power},
+        "privateFqdn": null,
+        "provisioningState": c.provisioning,
+        "resourceGroup": c.rg,
+        "sku": {"name": "Base", "tier": "Free"},
+        "systemData": c.created.map(|t| json!({"createdAt": t, "createdBy": "ops@contoso.com", "createdByType": "User", "lastModifiedAt": t, "lastModifiedBy": "ops@contoso.com", "lastModifiedByType": "User"})),
+        "tags": null,
+        "type": "Microsoft.ContainerService/ManagedClusters"
+    })
+}
+
+/// A raw ARM `GET managedClusters/<name>` body.
+fn arm_get(c: &ClusterSpec<'_>) -> Value {
+    json!({
+        "id": cluster_id(c.rg, c.name),
+        "location": c.region,
+        "name": c.name,
+        "type": "Microsoft.ContainerService/ManagedClusters",
+        "systemData": c.created.map(|t| json!({"createdAt": t, "createdBy": "ops@contoso.com", "createdByType": "User"})),
+        "properties": {
+            "provisioningState": c.provisioning,
+            "powerState": {"code": c.power},
+            "kubernetesVersion": c.version,
+            "currentKubernetesVersion": c.version,
+            "dnsPrefix": c.fqdn.split('-').take(2).collect::<Vec<_>>().join("-"),
+            "fqdn": c.fqdn,
+            "azurePortalFQDN": c.fqdn.replace(".hcp.", ".portal.hcp."),
+            "agentPoolProfiles": [{
+                "name": "agentpool", "count": 2, "vmSize": "Standard_D2s_v3", "osType": "Linux", "osSKU": "Ubuntu",
+                "type": "AvailabilitySet", "mode": "System", "orchestratorVersion": c.version,
+                "currentOrchestratorVersion": c.version, "nodeImageVersion": c.node_image,
+                "provisioningState": c.provisioning, "powerState": {"code": c.pool_power}
+            }],
+            "nodeResourceGroup": format!("MC_{}_{}_{}", c.rg, c.name, c.region),
+            "enableRBAC": c.rbac,
+            "networkProfile": {"networkPlugin": "kubenet", "podCidr": "10.244.0.0/16", "serviceCidr": "10.0.0.0/16", "dnsServiceIP": "10.0.0.10"}
+        }
+    })
+}
+
+fn nodes_list(pool: &str, cluster: &str, rg: &str, region: &str, created: &str, image: &str, kubelet: &str, count: usize) -> Value {
+    let items: Vec<Value> = (0..count)
+        .map(|i| {
+            let name = format!("aks-{pool}-12345678-vmss{i:06}");
+            json!({
+                "apiVersion": "v1",
+                "kind": "Node",
+                "metadata": {
+                    "annotations": {"node.alpha.kubernetes.io/ttl": "0", "volumes.kubernetes.io/controller-managed-attach-detach": "true"},
+                    "creationTimestamp": created,
+                    "labels": {
+                        "agentpool": pool,
+                        "kubernetes.azure.com/agentpool": pool,
+                        "kubernetes.azure.com/cluster": format!("MC_{rg}_{cluster}_{region}"),
+                        "kubernetes.azure.com/mode": "system",
+                        "kubernetes.azure.com/node-image-version": image,
+                        "kubernetes.azure.com/os-sku": "Ubuntu",
+                        "kubernetes.azure.com/role": "agent",
+                        "kubernetes.io/hostname": name,
+                        "kubernetes.io/os": "linux",
+                        "node.kubernetes.io/instance-type": "Standard_DS2_v2",
+                        "topology.kubernetes.io/region": region
+                    },
+                    "name": name,
+                    "resourceVersion": format!("{}", 1000 + i),
+                    "uid": format!("5f0c3a7e-1b2d-4c6e-9a8f-00000000000{i}")
+                },
+                "spec": {"podCIDR": format!("10.244.{i}.0/24"), "providerID": format!("azure:///subscriptions/{SUBSCRIPTION}/resourceGroups/mc_{rg}_{cluster}_{region}/providers/Microsoft.Compute/virtualMachineScaleSets/aks-{pool}-12345678-vmss/virtualMachines/{i}")},
+                "status": {
+                    "conditions": [
+                        {"lastHeartbeatTime": "2026-11-28T23:58:00Z", "lastTransitionTime": created, "message": "kubelet is posting ready status", "reason": "KubeletReady", "status": "True", "type": "Ready"}
+                    ],
+                    "nodeInfo": {"architecture": "amd64", "containerRuntimeVersion": "containerd://1.7.22-1", "kernelVersion": "5.15.0-1074-azure", "kubeProxyVersion": kubelet, "kubeletVersion": kubelet, "operatingSystem": "linux", "osImage": "Ubuntu 22.04.5 LTS"}
+                }
+            })
+        })
+        .collect();
+    json!({"apiVersion": "v1", "items": items, "kind": "List", "metadata": {"resourceVersion": ""}})
+}
+
+fn kubelet_kubeconfig(server: &str, client_cert: &str, client_key: &str) -> String {
+    format!(
+        "apiVersion: v1\nkind: Config\nclusters:\n- name: localcluster\n  cluster:\n    certificate-authority: /etc/kubernetes/certs/ca.crt\n    server: https://{server}:443\nusers:\n- name: default-auth\n  user:\n    client-certificate: {client_cert}\n    client-key: {client_key}\ncontexts:\n- context:\n    cluster: localcluster\n    user: default-auth\n  name: localclustercontext\ncurrent-context: localclustercontext\n"
+    )
+}
+
+fn bootstrap_kubeconfig(server: &str) -> String {
+    format!(
+        "apiVersion: v1\nkind: Config\nclusters:\n- name: localcluster\n  cluster:\n    certificate-authority: /etc/kubernetes/certs/ca.crt\n    server: https://{server}:443\nusers:\n- name: kubelet-bootstrap\n  user:\n    token: 7d2f1c.9a8b7c6d5e4f3a2b\ncontexts:\n- context:\n    cluster: localcluster\n    user: kubelet-bootstrap\n  name: bootstrap-context\ncurrent-context: bootstrap-context\n"
+    )
+}
+
+/// A Linux node root. `bootstrapped` nodes have the bootstrap kubeconfig and a rotating kubelet
+/// client certificate behind `kubelet-client-current.pem`; the others use the static `client.crt`.
+#[allow(clippy::too_many_arguments)]
+fn linux_node(dir: &Path, server: &str, ca: &Ca, apiserver_pem: &str, kubelet_client_pem: &str, kubelet_key: &str, bootstrapped: bool, dated: &str) {
+    let certs = dir.join("etc/kubernetes/certs");
+    write(&certs.join("ca.crt"), &ca.pem);
+    write(&certs.join("apiserver.crt"), apiserver_pem);
+    let pki = dir.join("var/lib/kubelet/pki");
+    if bootstrapped {
+        let dated_name = format!("kubelet-client-{dated}.pem");
+        write(&pki.join(&dated_name), &format!("{kubelet_client_pem}{}", key_pem(kubelet_key)));
+        let link = pki.join("kubelet-client-current.pem");
+        let _ = fs::remove_file(&link);
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(&dated_name, &link).expect("symlink");
+        write(&dir.join("var/lib/kubelet/bootstrap-kubeconfig"), &bootstrap_kubeconfig(server));
+        write(
+            &dir.join("var/lib/kubelet/kubeconfig"),
+            &kubelet_kubeconfig(server, "/var/lib/kubelet/pki/kubelet-client-current.pem", "/var/lib/kubelet/pki/kubelet-client-current.pem"),
+        );
+    } else {
+        write(&certs.join("client.crt"), kubelet_client_pem);
+        write(&certs.join("client.key"), &key_pem(kubelet_key));
+        write(&dir.join("var/lib/kubelet/kubeconfig"), &kubelet_kubeconfig(server, "/etc/kubernetes/certs/client.crt", "/etc/kubernetes/certs/client.key"));
+    }
+}
+
+fn main() {
+    let out = root().join("scenarios");
+    let _ = fs::remove_dir_all(&out);
+
+    // healthy: a 2024 cluster, 30-year CA, fresh credentials, bootstrapped Linux and Windows nodes.
+    {
+        let dir = out.join("healthy");
+        let server = fqdn("prod-rg-prod-3f2e8c", "8d1e4b7a", "westeurope");
+        let ca = cluster_ca("ca-prod", 0x0a01, datetime!(2024-05-10 09:14:02 UTC), 30);
+        let client = leaf(Leaf { cn: "masterclient", org: Some("system:masters"), dns: &[], client: true, server: false, key: "leaf-a", serial: 0x0a02, not_before: datetime!(2026-10-01 08:00:00 UTC), years: 2 }, &ca);
+        let apiserver = leaf(Leaf { cn: "apiserver", org: None, dns: &[&server, "kubernetes", "kubernetes.default", "kubernetes.default.svc", "kubernetes.default.svc.cluster.local"], client: false, server: true, key: "leaf-b", serial: 0x0a03, not_before: datetime!(2026-10-01 08:00:00 UTC), years: 2 }, &ca);
+        let kubelet = leaf(Leaf { cn: "system:node:aks-nodepool1-12345678-vmss000000", org: Some("system:nodes"), dns: &[], client: true, server: false, key: "leaf-c", serial: 0x0a04, not_before: datetime!(2026-10-15 08:12:31 UTC), years: 2 }, &ca);
+        let win_kubelet = leaf(Leaf { cn: "system:node:akswin000000", org: Some("system:nodes"), dns: &[], client: true, server: false, key: "leaf-d", serial: 0x0a05, not_before: datetime!(2026-10-20 06:30:00 UTC), years: 2 }, &ca);
+        let spec = ClusterSpec { name: "prod", rg: "rg-prod", region: "westeurope", fqdn: &server, version: "1.30.5", rbac: true, power: "Running", provisioning: "Succeeded", created: Some("2024-05-10T09:04:11.5Z"), node_image: "AKSUbuntu-2204gen2containerd-202410.27.0", pool_power: "Running", aad: false };
+        write(&dir.join("cluster.json"), &(serde_json::to_string_pretty(&az_show(&spec)).expect("json") + "\n"));
+        write(&dir.join("kubeconfig"), &az_kubeconfig("prod", "rg-prod", &server, &ca.pem, &client, &key_pem("leaf-a"), false, "f3a9c2e1b7d84e6a9c0b1d2e3f4a5b6c"));
+        write(&dir.join("nodes.json"), &(serde_json::to_string_pretty(&nodes_list("nodepool1", "prod", "rg-prod", "westeurope", "2026-10-15T08:10:02Z", "AKSUbuntu-2204gen2containerd-202410.27.0", "v1.30.5", 3)).expect("json") + "\n"));
+        linux_node(&dir.join("node-linux"), &server, &ca, &apiserver, &kubelet, "leaf-c", true, "2026-10-15-08-12-31");
+        let k = dir.join("node-windows/k");
+        write(&k.join("CA.crt"), &ca.pem);
+        write(&k.join("bootstrap-config"), &bootstrap_kubeconfig(&server));
+        write(&k.join("config"), &kubelet_kubeconfig(&server, "c:\\k\\pki\\kubelet-client-current.pem", "c:\\k\\pki\\kubelet-client-current.pem"));
+        write(&k.join("pki/kubelet-client-current.pem"), &format!("{win_kubelet}{}", key_pem("leaf-d")));
+    }
+
+    // legacy-ca: created in 2018 (raw ARM spelling), still on a two-year CA that is near its end.
+    {
+        let dir = out.join("legacy-ca");
+        let server = fqdn("legacy-rg-legacy-3f2e8c", "0c9d8e7f", "eastus");
+        let ca = cluster_ca("ca-legacy", 0x0b01, datetime!(2025-01-15 10:20:00 UTC), 2);
+        let client = leaf(Leaf { cn: "masterclient", org: Some("system:masters"), dns: &[], client: true, server: false, key: "leaf-a", serial: 0x0b02, not_before: datetime!(2025-01-15 10:20:00 UTC), years: 2 }, &ca);
+        let spec = ClusterSpec { name: "legacy", rg: "rg-legacy", region: "eastus", fqdn: &server, version: "1.29.9", rbac: true, power: "Running", provisioning: "Succeeded", created: Some("2018-11-05T10:00:00Z"), node_image: "AKSUbuntu-2204gen2containerd-202409.23.0", pool_power: "Running", aad: false };
+        write(&dir.join("cluster.json"), &(serde_json::to_string_pretty(&arm_get(&spec)).expect("json") + "\n"));
+        write(&dir.join("kubeconfig"), &az_kubeconfig("legacy", "rg-legacy", &server, &ca.pem, &client, &key_pem("leaf-a"), true, "0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e"));
+    }
+
+    // stopped: the cluster and its pool are stopped; certificates cannot rotate.
+    {
+        let dir = out.join("stopped");
+        let server = fqdn("batch-rg-batch-3f2e8c", "5a6b7c8d", "northeurope");
+        let spec = ClusterSpec { name: "batch", rg: "rg-batch", region: "northeurope", fqdn: &server, version: "1.30.5", rbac: true, power: "Stopped", provisioning: "Succeeded", created: Some("2023-06-01T12:00:00Z"), node_image: "AKSUbuntu-2204gen2containerd-202410.27.0", pool_power: "Stopped", aad: true };
+        let ca = cluster_ca("ca-oldpool", 0x0c01, datetime!(2023-06-01 12:05:00 UTC), 30);
+        write(&dir.join("cluster.json"), &(serde_json::to_string_pretty(&az_show(&spec)).expect("json") + "\n"));
+        write(&dir.join("kubeconfig"), &aad_kubeconfig("batch", "rg-batch", &server, &ca.pem));
+    }
+
+    // rotated: `az aks rotate-certs` ran on 2026-11-20. One kubeconfig is from before it, one
+    // node pool was stopped during the rotation and kept the old certificates.
+    {
+        let dir = out.join("rotated");
+        let server = fqdn("payments-rg-payments-3f2e8c", "7e6d5c4b", "westus2");
+        let old_ca = cluster_ca("ca-payments-old", 0x0d01, datetime!(2023-02-01 07:00:00 UTC), 30);
+        let new_ca = cluster_ca("ca-payments-new", 0x0d02, datetime!(2026-11-20 14:02:00 UTC), 30);
+        let old_client = leaf(Leaf { cn: "masterclient", org: Some("system:masters"), dns: &[], client: true, server: false, key: "leaf-a", serial: 0x0d03, not_before: datetime!(2026-09-01 07:00:00 UTC), years: 2 }, &old_ca);
+        let new_client = leaf(Leaf { cn: "masterclient", org: Some("system:masters"), dns: &[], client: true, server: false, key: "leaf-b", serial: 0x0d04, not_before: datetime!(2026-11-20 14:02:00 UTC), years: 2 }, &new_ca);
+        let new_apiserver = leaf(Leaf { cn: "apiserver", org: None, dns: &[&server, "kubernetes"], client: false, server: true, key: "leaf-b", serial: 0x0d05, not_before: datetime!(2026-11-20 14:02:00 UTC), years: 2 }, &new_ca);
+        let old_apiserver = leaf(Leaf { cn: "apiserver", org: None, dns: &[&server, "kubernetes"], client: false, server: true, key: "leaf-b", serial: 0x0d06, not_before: datetime!(2026-09-01 07:00:00 UTC), years: 2 }, &old_ca);
+        let new_kubelet = leaf(Leaf { cn: "system:node:aks-nodepool1-87654321-vmss000000", org: Some("system:nodes"), dns: &[], client: true, server: false, key: "leaf-c", serial: 0x0d07, not_before: datetime!(2026-11-20 14:30:00 UTC), years: 2 }, &new_ca);
+        let old_kubelet = leaf(Leaf { cn: "system:node:aks-userpool-87654321-vmss000000", org: Some("system:nodes"), dns: &[], client: true, server: false, key: "leaf-d", serial: 0x0d08, not_before: datetime!(2026-09-01 07:30:00 UTC), years: 2 }, &old_ca);
+        let spec = ClusterSpec { name: "payments", rg: "rg-payments", region: "westus2", fqdn: &server, version: "1.31.2", rbac: true, power: "Running", provisioning: "Succeeded", created: Some("2023-02-01T06:55:00Z"), node_image: "AKSUbuntu-2204gen2containerd-202411.12.0", pool_power: "Running", aad: false };
+        write(&dir.join("cluster.json"), &(serde_json::to_string_pretty(&az_show(&spec)).expect("json") + "\n"));
+        write(&dir.join("kubeconfig"), &az_kubeconfig("payments", "rg-payments", &server, &new_ca.pem, &new_client, &key_pem("leaf-b"), false, "9c8b7a6f5e4d3c2b1a0f9e8d7c6b5a4f"));
+        write(&dir.join("kubeconfig-before-rotation"), &az_kubeconfig("payments", "rg-payments", &server, &old_ca.pem, &old_client, &key_pem("leaf-a"), false, "1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d"));
+        linux_node(&dir.join("node-recreated"), &server, &new_ca, &new_apiserver, &new_kubelet, "leaf-c", true, "2026-11-20-14-30-00");
+        linux_node(&dir.join("node-stopped-during-rotation"), &server, &old_ca, &old_apiserver, &old_kubelet, "leaf-d", true, "2026-09-01-07-30-00");
+    }
+
+    // old-nodes: a node pool from 2021 that was never upgraded, without TLS bootstrapping.
+    {
+        let dir = out.join("old-nodes");
+        let server = fqdn("ops-rg-ops-3f2e8c", "2b3c4d5e", "uksouth");
+        let ca = cluster_ca("ca-oldpool", 0x0e01, datetime!(2021-03-10 09:00:00 UTC), 30);
+        let apiserver = leaf(Leaf { cn: "apiserver", org: None, dns: &[&server], client: false, server: true, key: "leaf-b", serial: 0x0e02, not_before: datetime!(2025-07-01 09:00:00 UTC), years: 2 }, &ca);
+        let kubelet = leaf(Leaf { cn: "client", org: Some("system:nodes"), dns: &[], client: true, server: false, key: "leaf-c", serial: 0x0e03, not_before: datetime!(2025-07-01 09:00:00 UTC), years: 2 }, &ca);
+        let spec = ClusterSpec { name: "ops", rg: "rg-ops", region: "uksouth", fqdn: &server, version: "1.21.7", rbac: true, power: "Running", provisioning: "Succeeded", created: Some("2021-03-10T08:55:00Z"), node_image: "AKSUbuntu-1804gen2containerd-2021.07.03", pool_power: "Running", aad: false };
+        write(&dir.join("cluster.json"), &(serde_json::to_string_pretty(&az_show(&spec)).expect("json") + "\n"));
+        write(&dir.join("nodes.json"), &(serde_json::to_string_pretty(&nodes_list("nodepool1", "ops", "rg-ops", "uksouth", "2021-07-20T11:02:40Z", "AKSUbuntu-1804gen2containerd-2021.07.03", "v1.21.7", 2)).expect("json") + "\n"));
+        linux_node(&dir.join("node"), &server, &ca, &apiserver, &kubelet, "leaf-c", false, "");
+    }
+
+    // fleet: `az aks list -o json` with a cluster mid-rotation, a failed one and one without RBAC.
+    {
+        let dir = out.join("fleet");
+        let specs = [
+            ClusterSpec { name: "web", rg: "rg-fleet", region: "westeurope", fqdn: "web-rg-fleet-3f2e8c-11aa22bb.hcp.westeurope.azmk8s.io", version: "1.30.5", rbac: true, power: "Running", provisioning: "RotatingClusterCertificates", created: Some("2024-02-01T10:00:00Z"), node_image: "AKSUbuntu-2204gen2containerd-202410.27.0", pool_power: "Running", aad: false },
+            ClusterSpec { name: "api", rg: "rg-fleet", region: "westeurope", fqdn: "api-rg-fleet-3f2e8c-33cc44dd.hcp.westeurope.azmk8s.io", version: "1.30.5", rbac: true, power: "Running", provisioning: "Failed", created: Some("2024-02-01T10:00:00Z"), node_image: "AKSUbuntu-2204gen2containerd-202410.27.0", pool_power: "Running", aad: false },
+            ClusterSpec { name: "legacy-norbac", rg: "rg-fleet", region: "westeurope", fqdn: "legacy-norbac-rg-fleet-3f2e8c-55ee66ff.hcp.westeurope.azmk8s.io", version: "1.29.9", rbac: false, power: "Running", provisioning: "Succeeded", created: None, node_image: "AKSUbuntu-2204gen2containerd-202410.27.0", pool_power: "Running", aad: false },
+        ];
+        let list: Vec<Value> = specs.iter().map(az_show).collect();
+        write(&dir.join("clusters.json"), &(serde_json::to_string_pretty(&list).expect("json") + "\n"));
+    }
+    println!("wrote {}", out.display());
+}
