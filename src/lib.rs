@@ -21,4 +21,6 @@ pub mod cli;
 pub mod clock;
 pub mod commands;
 pub mod facts;
+pub mod findings;
+pub mod policy;
 pub mod sanitize;

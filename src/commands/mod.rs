@@ -1,6 +1,7 @@
 //! One module per subcommand. Each returns an [`ExitStatus`]; `main` maps it to a process exit code.
 
 pub mod facts;
+pub mod policy_test;
 
 use std::io::Write;
 use std::path::Path;
@@ -17,6 +18,7 @@ use crate::facts::{collect, CollectContext, SourceSpec};
 pub fn run(cli: crate::cli::Cli) -> Result<ExitStatus> {
     match cli.command {
         crate::cli::Command::Facts(args) => facts::run(&args),
+        crate::cli::Command::Policy(crate::cli::PolicyCommand::Test(args)) => policy_test::run(&args),
         _ => Err(UsageError("not implemented yet".into()).into()),
     }
 }

@@ -1,0 +1,33 @@
+# CLUS004: the cluster's last operation failed.
+package aks_certscan.rules.cluster_provisioning_failed
+
+import data.aks_certscan.lib
+import rego.v1
+
+metadata := {
+	"id": "CLUS004",
+	"name": "cluster-provisioning-failed",
+	"title": "Cluster provisioning failed",
+	"severity": "error",
+	"description": concat("\n\n", [
+		"The cluster's provisioningState is `Failed`: its last operation did not complete. If that operation was a certificate rotation, components may be split between the old and the new CA, and the rotation must run again.",
+		"Fires only on `Failed`; a missing provisioningState stays silent.",
+	]),
+	"remediation": "Look at the failed operation (`az aks show -g {resource_group} -n {cluster} --query provisioningState` and the Activity Log). If it was a rotation, run it again: `az aks rotate-certs -g {resource_group} -n {cluster}`; otherwise reconcile the cluster with `az aks update -g {resource_group} -n {cluster}`.",
+	"warning": "`az aks rotate-certs` recreates all nodes (up to 30 minutes of downtime) and invalidates every existing kubeconfig until it is fetched again.",
+	"help_uri": "https://learn.microsoft.com/troubleshoot/azure/azure-kubernetes/create-upgrade-delete/cluster-node-virtual-machine-failed-state",
+	"tags": ["aks", "rotation", "availability"],
+	"precision": "very-high",
+	"params": {},
+}
+
+findings contains finding if {
+	some c in input.clusters
+	lib.provisioning_state(c) == "failed"
+	finding := {
+		"message": sprintf("cluster %s/%s is in provisioningState Failed: if a certificate rotation failed, run it again", [c.resource_group, c.name]),
+		"resource": lib.cluster_resource(c),
+		"location": c.location,
+		"evidence": {"provisioning_state": c.provisioning_state, "power_state": c.power_state},
+	}
+}

@@ -1,0 +1,46 @@
+# KCFG001: a kubeconfig user's client certificate is not signed by its cluster's CA.
+package aks_certscan.rules.kubeconfig_stale_credentials
+
+import data.aks_certscan.lib
+import rego.v1
+
+metadata := {
+	"id": "KCFG001",
+	"name": "kubeconfig-stale-credentials",
+	"title": "Kubeconfig credentials are stale",
+	"severity": "error",
+	"description": concat("\n\n", [
+		"The client certificate of a kubeconfig user does not verify against its cluster's CA: the CA of a cluster a context pairs it with in the same file, or the cluster's current CA (the newest CA seen for the same API server in any source). After `az aks rotate-certs`, every kubeconfig fetched before it fails with `x509: certificate signed by unknown authority` or `Unauthorized`.",
+		"Signatures are checked in Rust, not by name (every AKS CA is `CN=ca`). Users without a client certificate (kubelogin, tokens) and inconclusive checks (unsupported algorithm, no CA) stay silent.",
+	]),
+	"remediation": "Fetch the credentials again: `az aks get-credentials -g {resource_group} -n {cluster} --overwrite-existing` (add `--admin` for a clusterAdmin user).",
+	"help_uri": "https://learn.microsoft.com/azure/aks/certificate-rotation",
+	"tags": ["security", "aks", "kubeconfig", "rotation"],
+	"precision": "very-high",
+	"params": {},
+}
+
+failed_check(user) := check if {
+	user.current_ca_check.result == "not-signed-by-ca"
+	check := user.current_ca_check
+} else := c.verification if {
+	some c in user.ca_checks
+	c.verification.result == "not-signed-by-ca"
+}
+
+findings contains finding if {
+	some kc in input.kubeconfigs
+	some user in kc.users
+	check := failed_check(user)
+	finding := {
+		"message": sprintf("kubeconfig user %s has a client certificate not signed by the cluster's CA (checked against %s): kubectl will fail until credentials are fetched again", [user.name, check.ca_source]),
+		"resource": {
+			"kind": "kubeconfig-user",
+			"id": sprintf("%s#%s", [user.client_certificate_id, user.name]),
+			"name": sprintf("kubeconfig user %s", [user.name]),
+			"cluster": lib.cluster_of(user),
+		},
+		"location": {"path": kc.path, "line": user.line},
+		"evidence": {"client_certificate": user.client_certificate_id, "checked_against_ca": check.ca_id, "ca_source": check.ca_source},
+	}
+}

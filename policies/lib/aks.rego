@@ -1,0 +1,156 @@
+# Shared helpers for the aks-certscan rules: lookups, parameters, descriptions.
+#
+# Everything here reads the facts document (`input`), whose relations are precomputed in Rust
+# (cluster_key, ca_verification, current_ca_check), so rules look things up and never join.
+package aks_certscan.lib
+
+import rego.v1
+
+# The value of parameter `key` for the rule described by `meta`: an override from
+# `data.aks_certscan.params[<rule id>]` (set by --param / --data), else the rule's default.
+param(meta, key) := value if {
+	value := data.aks_certscan.params[meta.id][key]
+} else := meta.params[key]
+
+# Managed clusters by key (`rg/name`, lowercase).
+clusters := {c.key: c | some c in input.clusters}
+
+# The cluster a key refers to, with its original spelling, or one rebuilt from the key.
+cluster_ref(key) := {"resource_group": c.resource_group, "name": c.name} if {
+	c := clusters[key]
+} else := {"resource_group": parts[0], "name": parts[1]} if {
+	parts := split(key, "/")
+	count(parts) == 2
+}
+
+# A cluster reference for any fact with an optional `cluster_key`.
+cluster_of(fact) := cluster_ref(fact.cluster_key) if {
+	fact.cluster_key != null
+} else := null
+
+# 2022-03-01T00:00:00Z: AKS auto-rotates non-CA certificates of RBAC clusters created or
+# upgraded after this date.
+auto_rotation_start_unix := 1646092800
+
+# Evidence that the cluster was created or upgraded after March 2022: its creation time, a node
+# image built after that date, or a Kubernetes minor version first released on AKS after it
+# (1.23 and later).
+created_or_upgraded_after_march_2022(c) if c.created_at_unix >= auto_rotation_start_unix
+
+created_or_upgraded_after_march_2022(c) if {
+	some pool in c.agent_pools
+	pool.node_image_date_unix >= auto_rotation_start_unix
+}
+
+created_or_upgraded_after_march_2022(c) if c.kubernetes_minor >= 23
+
+# A cluster whose non-CA certificates AKS should be rotating by itself: RBAC on (not merely
+# unknown) and created or upgraded after March 2022 as far as the facts show.
+should_auto_rotate(c) if {
+	c.enable_rbac == true
+	created_or_upgraded_after_march_2022(c)
+}
+
+# The node root a certificate came from, if any.
+node_root_of(cert) := root if {
+	some root in input.node_roots
+	root.path == cert.origin.node_root
+}
+
+# Roles of certificates that auto-rotation renews.
+auto_rotated_roles := {"apiserver", "kubelet-client", "kubelet-server"}
+
+# A certificate AKS should be rotating: a non-CA certificate of an auto-rotated role, of a
+# cluster that should auto-rotate, and (for node certificates) on a node that shows TLS
+# bootstrapping.
+should_be_auto_rotated(cert) if {
+	not cert.is_ca
+	auto_rotated_roles[cert.role]
+	should_auto_rotate(clusters[cert.cluster_key])
+	not on_unbootstrapped_node(cert)
+}
+
+on_unbootstrapped_node(cert) if node_root_of(cert).tls_bootstrap.bootstrapped == false
+
+role_words := {
+	"cluster-ca": "cluster CA",
+	"apiserver": "API server certificate",
+	"kubeconfig-client": "client certificate",
+	"kubelet-client": "kubelet client certificate",
+	"kubelet-server": "kubelet serving certificate",
+	"chain-intermediate": "chain certificate",
+	"unknown": "certificate",
+}
+
+# How a message names a certificate.
+describe(cert) := sprintf("client certificate of %s", [cert.origin.kubeconfig_user]) if {
+	cert.origin.kubeconfig_user != null
+	cert.role == "kubeconfig-client"
+} else := sprintf("cluster CA of kubeconfig cluster %s", [cert.origin.kubeconfig_cluster]) if {
+	cert.origin.kubeconfig_cluster != null
+} else := sprintf("%s %s on node %s", [role_words[cert.role], cert.origin.node_path, cert.origin.node_root]) if {
+	cert.origin.node_root != null
+} else := sprintf("certificate %d presented by %s (%s)", [cert.origin.index, cert.origin.endpoint, subject_name(cert)]) if {
+	cert.origin.endpoint != null
+} else := sprintf("certificate %s in %s", [subject_name(cert), cert.origin.path])
+
+subject_name(cert) := cert.subject if cert.subject != ""
+
+else := "with an empty subject"
+
+# Where a certificate finding points.
+cert_location(cert) := {"path": cert.origin.path, "line": cert.origin.line}
+
+# The resource of a certificate finding: the certificate, by its SHA-256.
+cert_resource(cert) := {
+	"kind": "certificate",
+	"id": cert.id,
+	"name": describe(cert),
+	"cluster": cluster_of(cert),
+}
+
+# Facts shown with every certificate finding.
+cert_evidence(cert) := {
+	"subject": cert.subject,
+	"issuer": cert.issuer,
+	"serial": cert.serial,
+	"not_before": cert.not_before,
+	"not_after": cert.not_after,
+	"remaining_days": cert.remaining_days,
+	"lifetime_days": cert.lifetime_days,
+	"lifetime_used_percent": percent(cert.lifetime_used),
+	"sha256": cert.id,
+}
+
+percent(fraction) := round(fraction * 1000) / 10 if fraction != null
+
+else := null
+
+# The date part of an RFC 3339 time.
+date(rfc3339) := substring(rfc3339, 0, 10)
+
+# Whole days for messages: floor for the future, ceiling for the past (so "-0.4 days" is 0).
+whole_days(seconds) := floor(seconds / 86400) if seconds >= 0
+
+else := 0 - floor((0 - seconds) / 86400)
+
+cluster_id(c) := c.id if c.id != null
+
+else := c.key
+
+# The resource of a cluster finding.
+cluster_resource(c) := {
+	"kind": "cluster",
+	"id": cluster_id(c),
+	"name": sprintf("cluster %s/%s", [c.resource_group, c.name]),
+	"cluster": {"resource_group": c.resource_group, "name": c.name},
+}
+
+# The provisioning state in lower case, "" when unknown.
+provisioning_state(c) := lower(c.provisioning_state) if is_string(c.provisioning_state)
+
+else := ""
+
+# The cluster is in a state that rotates or reconciles certificates
+# (`RotatingClusterCertificates`, ...).
+rotating_certificates(c) if contains(provisioning_state(c), "certificate")

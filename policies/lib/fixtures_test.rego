@@ -1,0 +1,85 @@
+# Fixtures shared by the rules' tests: a minimal facts document and a certificate with
+# overridable fields.
+package aks_certscan.test_fixtures
+
+import rego.v1
+
+base_cert := {
+	"id": "abc",
+	"origin": {"kind": "certs", "path": "certs/a.pem", "index": 0, "encoding": "pem", "line": 1, "kubeconfig_user": null, "kubeconfig_cluster": null, "node_root": null, "node_path": null, "endpoint": null},
+	"role": "unknown",
+	"cluster_key": null,
+	"subject": "CN=a",
+	"subject_cn": "a",
+	"issuer": "CN=ca",
+	"issuer_cn": "ca",
+	"serial": "01",
+	"version": 3,
+	"not_before": "2026-01-01T00:00:00Z",
+	"not_before_unix": 1767225600,
+	"not_after": "2028-01-01T00:00:00Z",
+	"not_after_unix": 1830297600,
+	"lifetime_seconds": 63072000,
+	"lifetime_days": 730,
+	"age_seconds": 28857600,
+	"age_days": 334,
+	"remaining_seconds": 34214400,
+	"remaining_days": 396,
+	"lifetime_used": 0.4575,
+	"is_ca": false,
+	"self_signed": false,
+	"key_algorithm": "RSA",
+	"key_size": 2048,
+	"key_curve": null,
+	"signature_algorithm": "sha256WithRSAEncryption",
+	"sans": [],
+	"subject_key_id": null,
+	"authority_key_id": null,
+	"extended_key_usage": [],
+	"private_key_present": false,
+	"ca_verification": null,
+}
+
+cert(overrides) := object.union(base_cert, overrides)
+
+base_cluster := {
+	"location": {"path": "cluster.json", "line": 1},
+	"spelling": "az",
+	"key": "rg/prod",
+	"id": "/subscriptions/s/resourcegroups/rg/providers/Microsoft.ContainerService/managedClusters/prod",
+	"name": "prod",
+	"resource_group": "rg",
+	"subscription_id": "s",
+	"region": "westeurope",
+	"enable_rbac": true,
+	"aad": null,
+	"disable_local_accounts": false,
+	"power_state": "Running",
+	"provisioning_state": "Succeeded",
+	"kubernetes_version": "1.30.5",
+	"current_kubernetes_version": "1.30.5",
+	"kubernetes_minor": 30,
+	"fqdn": "prod.hcp.westeurope.azmk8s.io",
+	"private_fqdn": null,
+	"node_resource_group": "MC_rg_prod_westeurope",
+	"created_at": "2024-05-10T09:04:11Z",
+	"created_at_unix": 1715331851,
+	"partial": false,
+	"agent_pools": [{"name": "nodepool1", "count": 3, "mode": "System", "os_type": "Linux", "os_sku": "Ubuntu", "pool_type": "VirtualMachineScaleSets", "node_image_version": null, "node_image_date": null, "node_image_date_unix": null, "orchestrator_version": "1.30.5", "current_orchestrator_version": "1.30.5", "provisioning_state": "Succeeded", "power_state": "Running", "location": null}],
+}
+
+cluster(overrides) := object.union(base_cluster, overrides)
+
+facts(certs) := {
+	"now": "2026-11-29T00:00:00Z",
+	"now_unix": 1795910400,
+	"certificates": certs,
+	"kubeconfigs": [],
+	"clusters": [],
+	"nodes": [],
+	"node_roots": [],
+	"endpoints": [],
+	"errors": [],
+}
+
+with_clusters(certs, clusters) := object.union(facts(certs), {"clusters": clusters})

@@ -1,0 +1,53 @@
+# NODE001: a node without TLS bootstrapping cannot auto-rotate its kubelet certificate.
+package aks_certscan.rules.tls_bootstrap_missing
+
+import data.aks_certscan.lib
+import rego.v1
+
+metadata := {
+	"id": "NODE001",
+	"name": "tls-bootstrap-missing",
+	"title": "Node shows no TLS bootstrapping",
+	"severity": "warning",
+	"description": concat("\n\n", [
+		"AKS auto-rotates kubelet certificates only on nodes that use TLS bootstrapping. This node has no bootstrap kubeconfig, no secure TLS bootstrap files, and its kubelet uses the static `/etc/kubernetes/certs/client.crt`, so its certificates will expire unless the node is replaced.",
+		"Fires on a node root whose kubelet kubeconfig was read and shows no bootstrapping evidence (`tls_bootstrap.bootstrapped == false`). A node root where the kubelet kubeconfig could not be read is unknown and stays silent.",
+	]),
+	"remediation": "Upgrade the cluster or reimage the pool so that nodes are recreated with TLS bootstrapping: `az aks upgrade -g {resource_group} -n {cluster} --node-image-only` (or `az aks nodepool upgrade -g {resource_group} --cluster-name {cluster} -n <pool> --node-image-only`).",
+	"warning": "Upgrading recreates nodes one by one; workloads are drained and rescheduled.",
+	"help_uri": "https://learn.microsoft.com/azure/aks/certificate-rotation#certificate-auto-rotation",
+	"tags": ["aks", "rotation", "nodes"],
+	"precision": "high",
+	"params": {},
+}
+
+findings contains finding if {
+	some root in input.node_roots
+	root.tls_bootstrap.bootstrapped == false
+	finding := {
+		"message": sprintf("node %s has no TLS bootstrapping: no bootstrap kubeconfig, no secure bootstrap, kubelet uses %v; its kubelet certificate cannot auto-rotate", [root.path, root.tls_bootstrap.kubelet_client_certificate]),
+		"resource": {
+			"kind": "node-root",
+			"id": node_identity(root),
+			"name": sprintf("node %s", [root.path]),
+			"cluster": lib.cluster_of(root),
+		},
+		"location": {"path": kubelet_kubeconfig(root), "line": null},
+		"evidence": root.tls_bootstrap,
+	}
+}
+
+# A node's identity: its kubelet certificate's subject when one was read (stable across machines),
+# else its path.
+node_identity(root) := subjects[0] if {
+	subjects := sort([cert.subject |
+		some cert in input.certificates
+		cert.origin.node_root == root.path
+		cert.role == "kubelet-client"
+	])
+	count(subjects) > 0
+} else := root.path
+
+kubelet_kubeconfig(root) := root.kubelet_kubeconfig if is_string(root.kubelet_kubeconfig)
+
+else := root.path

@@ -1,0 +1,76 @@
+//! Policy sources: the bundled `policies/` tree compiled into the binary, and user directories.
+//!
+//! Bundled files keep their repository path (`policies/cert/certificate_expired.rego`) so that
+//! compile errors point at a file a contributor can open.
+
+use std::path::Path;
+
+use include_dir::{include_dir, Dir};
+use walkdir::WalkDir;
+
+use super::PolicyError;
+
+static BUNDLED: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/policies");
+
+/// One `.rego` file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicyFile {
+    /// Path shown in messages (`policies/...` for bundled files, as given for user files).
+    pub path: String,
+    /// The Rego source.
+    pub text: String,
+    /// Shipped inside the binary.
+    pub bundled: bool,
+}
+
+impl PolicyFile {
+    /// A `_test.rego` file (loaded only by `policy test`).
+    pub fn is_test(&self) -> bool {
+        self.path.ends_with("_test.rego")
+    }
+}
+
+/// Every bundled `.rego` file, in path order.
+pub fn bundled() -> Vec<PolicyFile> {
+    let mut files = Vec::new();
+    collect_bundled(&BUNDLED, &mut files);
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    files
+}
+
+fn collect_bundled(dir: &Dir<'static>, out: &mut Vec<PolicyFile>) {
+    for file in dir.files() {
+        if file.path().extension().is_some_and(|e| e == "rego") {
+            if let Some(text) = file.contents_utf8() {
+                out.push(PolicyFile {
+                    path: format!("policies/{}", file.path().display()),
+                    text: text.to_string(),
+                    bundled: true,
+                });
+            }
+        }
+    }
+    for sub in dir.dirs() {
+        collect_bundled(sub, out);
+    }
+}
+
+/// Every `.rego` file under a user directory (or the file itself), in path order.
+pub fn load_dir(dir: &Path) -> Result<Vec<PolicyFile>, PolicyError> {
+    if !dir.exists() {
+        return Err(PolicyError::Load { path: dir.display().to_string(), message: "no such file or directory".into() });
+    }
+    let mut files = Vec::new();
+    for entry in WalkDir::new(dir).follow_links(true).sort_by_file_name() {
+        let entry = entry.map_err(|e| PolicyError::Load { path: dir.display().to_string(), message: e.to_string() })?;
+        let path = entry.path();
+        if entry.file_type().is_file() && path.extension().is_some_and(|e| e == "rego") {
+            let text = std::fs::read_to_string(path).map_err(|e| PolicyError::Load { path: path.display().to_string(), message: e.to_string() })?;
+            files.push(PolicyFile { path: crate::facts::input::display_path(path), text, bundled: false });
+        }
+    }
+    if files.is_empty() {
+        return Err(PolicyError::Load { path: dir.display().to_string(), message: "holds no `.rego` file".into() });
+    }
+    Ok(files)
+}
