@@ -23,4 +23,5 @@ pub mod commands;
 pub mod facts;
 pub mod findings;
 pub mod policy;
+pub mod report;
 pub mod sanitize;

@@ -16,6 +16,8 @@ fn main() -> ExitCode {
             }
             if let Some(usage) = err.downcast_ref::<UsageError>() {
                 eprintln!("error: {usage}");
+            } else if let Some(policy) = err.downcast_ref::<aks_certscan::policy::PolicyError>() {
+                eprintln!("error: {policy}");
             } else {
                 eprintln!("error: {err:#}");
             }

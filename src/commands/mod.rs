@@ -2,6 +2,8 @@
 
 pub mod facts;
 pub mod policy_test;
+pub mod rules;
+pub mod scan;
 
 use std::io::Write;
 use std::path::Path;
@@ -19,7 +21,8 @@ pub fn run(cli: crate::cli::Cli) -> Result<ExitStatus> {
     match cli.command {
         crate::cli::Command::Facts(args) => facts::run(&args),
         crate::cli::Command::Policy(crate::cli::PolicyCommand::Test(args)) => policy_test::run(&args),
-        _ => Err(UsageError("not implemented yet".into()).into()),
+        crate::cli::Command::Scan(args) => scan::run(&args),
+        crate::cli::Command::Rules(args) => rules::run(&args),
     }
 }
 

@@ -1,0 +1,116 @@
+//! `--baseline OLD.sarif`: compares this scan's findings with an earlier SARIF file by
+//! fingerprint (`partialFingerprints["aks-certscan/v1"]`, which does not depend on time, paths or
+//! lines).
+//!
+//! - `new`: not in the baseline;
+//! - `unchanged`: in the baseline with the same level and message;
+//! - `updated`: in the baseline, but the level or message changed (days left, ...);
+//! - `absent`: in the baseline, gone now. GitHub shows every SARIF result as an open alert, so
+//!   absent results are not written as results; they are listed in `run.properties.absentResults`
+//!   and in the text and JSON reports.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::findings::Finding;
+
+/// Key of our fingerprint in SARIF `partialFingerprints`.
+pub const FINGERPRINT_KEY: &str = "aks-certscan/v1";
+
+/// A finding's state relative to the baseline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BaselineState {
+    /// Not in the baseline.
+    New,
+    /// In the baseline, same level and message.
+    Unchanged,
+    /// In the baseline with another level or message.
+    Updated,
+    /// In the baseline only.
+    Absent,
+}
+
+impl BaselineState {
+    /// SARIF spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BaselineState::New => "new",
+            BaselineState::Unchanged => "unchanged",
+            BaselineState::Updated => "updated",
+            BaselineState::Absent => "absent",
+        }
+    }
+}
+
+/// A baseline result that no longer occurs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AbsentResult {
+    /// Rule id.
+    pub rule_id: String,
+    /// Fingerprint.
+    pub fingerprint: String,
+    /// Message in the baseline.
+    pub message: String,
+}
+
+#[derive(Debug, Clone)]
+struct Old {
+    rule_id: String,
+    level: String,
+    message: String,
+}
+
+/// The results of a baseline SARIF file.
+#[derive(Debug, Default, Clone)]
+pub struct Baseline {
+    results: BTreeMap<String, Old>,
+}
+
+impl Baseline {
+    /// Reads a SARIF file written by this tool (results without our fingerprint are ignored).
+    pub fn load(path: &Path) -> Result<Self, String> {
+        let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read baseline `{}`: {}", path.display(), crate::facts::input::io_message(&e)))?;
+        let doc: serde_json::Value = serde_json::from_str(&text).map_err(|e| format!("baseline `{}` is not JSON: {e}", path.display()))?;
+        let runs = doc.get("runs").and_then(|r| r.as_array()).ok_or_else(|| format!("baseline `{}` is not SARIF: no `runs`", path.display()))?;
+        let mut results = BTreeMap::new();
+        for result in runs.iter().filter_map(|r| r.get("results")?.as_array()).flatten() {
+            let str_at = |v: Option<&serde_json::Value>| v.and_then(|x| x.as_str()).unwrap_or_default().to_string();
+            let fingerprint = str_at(result.get("partialFingerprints").and_then(|p| p.get(FINGERPRINT_KEY)));
+            if fingerprint.is_empty() {
+                continue;
+            }
+            results.insert(
+                fingerprint,
+                Old {
+                    rule_id: str_at(result.get("ruleId")),
+                    level: result.get("level").and_then(|l| l.as_str()).unwrap_or("warning").to_string(),
+                    message: str_at(result.get("message").and_then(|m| m.get("text"))),
+                },
+            );
+        }
+        Ok(Baseline { results })
+    }
+
+    /// The state of each finding, and the baseline results that are gone.
+    pub fn compare(&self, findings: &[Finding]) -> (Vec<BaselineState>, Vec<AbsentResult>) {
+        let states = findings
+            .iter()
+            .map(|f| match self.results.get(&f.fingerprint) {
+                None => BaselineState::New,
+                Some(old) if old.level == f.level.as_str() && old.message == f.message => BaselineState::Unchanged,
+                Some(_) => BaselineState::Updated,
+            })
+            .collect();
+        let absent = self
+            .results
+            .iter()
+            .filter(|(fp, _)| !findings.iter().any(|f| &&f.fingerprint == fp))
+            .map(|(fp, old)| AbsentResult { rule_id: old.rule_id.clone(), fingerprint: fp.clone(), message: old.message.clone() })
+            .collect();
+        (states, absent)
+    }
+}

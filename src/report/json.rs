@@ -1,0 +1,59 @@
+//! `--format json`: the findings model as is, with a summary and the collection errors.
+//!
+//! ```json
+//! {"schema_version": 1, "tool": {...}, "now": "...", "summary": {"error": 1, ...},
+//!  "findings": [{"rule_id": "CERT001", "level": "error", "message": "...", "resource": {...},
+//!                "locations": [...], "evidence": {...}, "remediation": "...",
+//!                "fingerprint": "...", "baseline_state": "new"}],
+//!  "errors": [...]}
+//! ```
+
+use std::io::{self, Write};
+
+use serde::Serialize;
+
+use super::baseline::BaselineState;
+use super::{Emitter, Report};
+use crate::facts::model::{CollectionError, ScannerInfo};
+use crate::findings::{Finding, Summary};
+
+/// JSON emitter.
+pub struct Json;
+
+#[derive(Serialize)]
+struct Document<'a> {
+    schema_version: u32,
+    tool: &'a ScannerInfo,
+    now: &'a str,
+    summary: Summary,
+    findings: Vec<Entry<'a>>,
+    errors: &'a [CollectionError],
+}
+
+#[derive(Serialize)]
+struct Entry<'a> {
+    #[serde(flatten)]
+    finding: &'a Finding,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    baseline_state: Option<BaselineState>,
+}
+
+impl Emitter for Json {
+    fn emit(&self, report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
+        let doc = Document {
+            schema_version: 1,
+            tool: &report.facts.scanner,
+            now: &report.facts.now,
+            summary: Summary::of(report.findings),
+            findings: report
+                .findings
+                .iter()
+                .enumerate()
+                .map(|(i, finding)| Entry { finding, baseline_state: report.baseline.map(|b| b[i]) })
+                .collect(),
+            errors: &report.facts.errors,
+        };
+        serde_json::to_writer_pretty(&mut *out, &doc)?;
+        writeln!(out)
+    }
+}

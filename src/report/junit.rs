@@ -1,0 +1,107 @@
+//! `--format junit`: JUnit XML for CI systems that show test results (Azure DevOps
+//! `PublishTestResults`, GitLab, Jenkins). One `testsuite` per rule; one failing `testcase` per
+//! resource the rule found a problem with; a rule without findings has one passing case, so
+//! every rule that ran is visible. Failure types are the levels (`error`, `warning`, `note`).
+
+use std::io::{self, Write};
+
+use super::{Emitter, Report};
+use crate::findings::Finding;
+
+/// JUnit emitter.
+pub struct Junit;
+
+/// Escapes text for XML attributes and content; drops characters XML 1.0 cannot hold.
+pub fn xml_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            '\t' | '\n' | '\r' => out.push(c),
+            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn failure_body(report: &Report<'_>, f: &Finding) -> String {
+    let mut lines = vec![f.message.clone()];
+    for l in report.locations_of(f) {
+        lines.push(format!("at {}{}", l.path, l.line.map(|n| format!(":{n}")).unwrap_or_default()));
+    }
+    for (k, v) in &f.evidence {
+        if !v.is_null() {
+            lines.push(format!("{k}: {}", v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string())));
+        }
+    }
+    lines.push(format!("fix: {}", f.remediation));
+    if let Some(w) = &f.warning {
+        lines.push(format!("caution: {w}"));
+    }
+    lines.join("\n")
+}
+
+impl Emitter for Junit {
+    fn emit(&self, report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
+        let total_cases: usize = report.rules.iter().map(|r| report.findings.iter().filter(|f| f.rule_id == r.meta.id).count().max(1)).sum();
+        writeln!(out, r#"<?xml version="1.0" encoding="UTF-8"?>"#)?;
+        writeln!(
+            out,
+            r#"<testsuites name="aks-certscan" tests="{total_cases}" failures="{}" errors="0" timestamp="{}">"#,
+            report.findings.len(),
+            xml_escape(&report.facts.now)
+        )?;
+        for rule in report.rules {
+            let findings: Vec<&Finding> = report.findings.iter().filter(|f| f.rule_id == rule.meta.id).collect();
+            let m = &rule.meta;
+            writeln!(
+                out,
+                r#"  <testsuite name="{} {}" tests="{}" failures="{}" errors="0" skipped="0">"#,
+                m.id,
+                xml_escape(&m.name),
+                findings.len().max(1),
+                findings.len()
+            )?;
+            let classname = format!("aks-certscan.{}", m.id);
+            if findings.is_empty() {
+                writeln!(out, r#"    <testcase classname="{classname}" name="{}: no findings"/>"#, xml_escape(&m.title))?;
+            }
+            for f in findings {
+                let first = &report.locations_of(f)[0];
+                let line = first.line.map(|n| format!(r#" line="{n}""#)).unwrap_or_default();
+                writeln!(
+                    out,
+                    r#"    <testcase classname="{classname}" name="{}" file="{}"{line}>"#,
+                    xml_escape(&f.resource.name),
+                    xml_escape(&first.path)
+                )?;
+                writeln!(
+                    out,
+                    r#"      <failure type="{}" message="{}">{}</failure>"#,
+                    f.level.as_str(),
+                    xml_escape(&f.message),
+                    xml_escape(&failure_body(report, f))
+                )?;
+                writeln!(out, "    </testcase>")?;
+            }
+            writeln!(out, "  </testsuite>")?;
+        }
+        writeln!(out, "</testsuites>")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::xml_escape;
+
+    #[test]
+    fn escapes_markup_and_control_characters() {
+        assert_eq!(xml_escape(r#"<a href="x">&'</a>"#), "&lt;a href=&quot;x&quot;&gt;&amp;&apos;&lt;/a&gt;");
+        assert_eq!(xml_escape("a\u{1}b"), "a\\u{1}b");
+    }
+}

@@ -1,0 +1,390 @@
+//! `--format sarif`: SARIF 2.1.0 for GitHub code scanning (`upload-sarif`) and Azure DevOps.
+//!
+//! Our own serde structs, with required fields non-optional and `results` always present. What
+//! GitHub needs and this writer guarantees:
+//!
+//! - `tool.driver.rules` holds **every** rule of the catalogue (bundled and user) in id order;
+//!   `ruleIndex` points into it. Each rule has short and full descriptions, `help.text` and
+//!   `help.markdown` with the remediation, `helpUri`, `defaultConfiguration.level`, and
+//!   `properties`: `tags`, `precision`, `problem.severity` and `security-severity` (error 8.0,
+//!   warning 5.0, note 2.0: GitHub shows them as high, medium and low).
+//! - Every result has at least one location with a `region.startLine`: the file and line the
+//!   fact came from, else the facts document the scan wrote (`--facts-out`) with the resource in
+//!   `logicalLocations`. Further places go to `relatedLocations` (GitHub uses only the first
+//!   location). URIs are relative (`%SRCROOT%`), percent-encoded; absolute paths are written
+//!   relative to `ROOTPATH` (`file:///`), so the scanning machine's working directory never leaks.
+//! - `partialFingerprints` carry the finding's fingerprint (rule id + resource identity) as both
+//!   `aks-certscan/v1` and `primaryLocationLineHash`, so alerts are tracked across runs.
+//! - Only failures are results (GitHub ignores `kind` and `suppressions`).
+//! - `automationDetails.id` is `aks-certscan/<rg>/<cluster>/` when the scan covers one cluster,
+//!   else `aks-certscan/`; collection errors are `toolExecutionNotifications`.
+
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+
+use serde::Serialize;
+
+use super::{Emitter, Report};
+use crate::findings::{Finding, Location};
+use crate::policy::engine::LoadedRule;
+use crate::policy::metadata::Level;
+
+/// SARIF emitter.
+pub struct Sarif;
+
+const SCHEMA: &str = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
+const INFORMATION_URI: &str = "https://github.com/aks-certscan/aks-certscan";
+
+#[derive(Serialize)]
+struct Log<'a> {
+    #[serde(rename = "$schema")]
+    schema: &'static str,
+    version: &'static str,
+    runs: Vec<Run<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Run<'a> {
+    tool: Tool,
+    automation_details: AutomationDetails,
+    original_uri_base_ids: BTreeMap<&'static str, ArtifactLocation>,
+    invocations: Vec<Invocation>,
+    results: Vec<SarifResult<'a>>,
+    properties: BTreeMap<&'static str, serde_json::Value>,
+}
+
+#[derive(Serialize)]
+struct Tool {
+    driver: Driver,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Driver {
+    name: &'static str,
+    semantic_version: String,
+    version: String,
+    information_uri: &'static str,
+    rules: Vec<Rule>,
+}
+
+#[derive(Serialize)]
+struct Text {
+    text: String,
+}
+
+#[derive(Serialize)]
+struct Help {
+    text: String,
+    markdown: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Rule {
+    id: String,
+    name: String,
+    short_description: Text,
+    full_description: Text,
+    help: Help,
+    help_uri: String,
+    default_configuration: DefaultConfiguration,
+    properties: RuleProperties,
+}
+
+#[derive(Serialize)]
+struct DefaultConfiguration {
+    level: &'static str,
+}
+
+#[derive(Serialize)]
+struct RuleProperties {
+    tags: Vec<String>,
+    precision: String,
+    #[serde(rename = "problem.severity")]
+    problem_severity: &'static str,
+    #[serde(rename = "security-severity")]
+    security_severity: &'static str,
+    parameters: BTreeMap<String, serde_json::Value>,
+}
+
+#[derive(Serialize)]
+struct AutomationDetails {
+    id: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Invocation {
+    execution_successful: bool,
+    tool_execution_notifications: Vec<Notification>,
+    properties: BTreeMap<&'static str, String>,
+}
+
+#[derive(Serialize)]
+struct Notification {
+    level: &'static str,
+    message: Text,
+    locations: Vec<SarifLocation>,
+    descriptor: Descriptor,
+}
+
+#[derive(Serialize)]
+struct Descriptor {
+    id: &'static str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifResult<'a> {
+    rule_id: &'a str,
+    rule_index: usize,
+    level: &'static str,
+    message: Text,
+    locations: Vec<SarifLocation>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    related_locations: Vec<SarifLocation>,
+    partial_fingerprints: BTreeMap<&'static str, String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    baseline_state: Option<&'static str>,
+    properties: ResultProperties<'a>,
+}
+
+#[derive(Serialize)]
+struct ResultProperties<'a> {
+    resource: &'a crate::findings::Resource,
+    evidence: &'a BTreeMap<String, serde_json::Value>,
+    remediation: &'a str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifLocation {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id: Option<usize>,
+    physical_location: PhysicalLocation,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    logical_locations: Vec<LogicalLocation>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PhysicalLocation {
+    artifact_location: ArtifactLocation,
+    region: Region,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ArtifactLocation {
+    uri: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    uri_base_id: Option<&'static str>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Region {
+    start_line: u32,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct LogicalLocation {
+    name: String,
+    fully_qualified_name: String,
+    kind: &'static str,
+}
+
+/// Percent-encodes a relative path for a URI reference (RFC 3986 `pchar` plus `/`).
+pub fn encode_path(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for b in path.replace('\\', "/").bytes() {
+        let keep = b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:@/".contains(&b);
+        if keep {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// An artifact location for a path as shown in facts: relative paths under `%SRCROOT%`, absolute
+/// ones (Unix `/x`, Windows `C:\x`) under `ROOTPATH`.
+fn artifact(path: &str) -> ArtifactLocation {
+    let unix_abs = path.strip_prefix('/');
+    let bytes = path.as_bytes();
+    let windows_abs = (bytes.len() > 2 && bytes[0].is_ascii_alphabetic() && bytes[1] == b':').then(|| &path[2..]);
+    match unix_abs.or(windows_abs) {
+        Some(rest) => ArtifactLocation { uri: encode_path(rest.trim_start_matches(['/', '\\'])), uri_base_id: Some("ROOTPATH") },
+        None => ArtifactLocation { uri: encode_path(path), uri_base_id: Some("%SRCROOT%") },
+    }
+}
+
+fn location(l: &Location, id: Option<usize>, logical: Vec<LogicalLocation>) -> SarifLocation {
+    SarifLocation {
+        id,
+        physical_location: PhysicalLocation { artifact_location: artifact(&l.path), region: Region { start_line: l.line.unwrap_or(1).max(1) } },
+        logical_locations: logical,
+    }
+}
+
+fn level(l: Level) -> &'static str {
+    l.as_str()
+}
+
+fn rule(r: &LoadedRule) -> Rule {
+    let m = &r.meta;
+    let caution = m.warning.as_ref().map(|w| format!("\n\nCaution: {w}")).unwrap_or_default();
+    let params = if m.params.is_empty() {
+        String::new()
+    } else {
+        let list: Vec<String> = m.params.iter().map(|(k, v)| format!("- `{k}` (default `{v}`)")).collect();
+        format!("\n\n## Parameters\n\nOverride with `--param {}.NAME=VALUE`.\n\n{}", m.id, list.join("\n"))
+    };
+    Rule {
+        id: m.id.clone(),
+        name: m.name.clone(),
+        short_description: Text { text: m.title.clone() },
+        full_description: Text { text: truncate(&m.description, 1024) },
+        help: Help {
+            text: format!("{}\n\nRemediation: {}{caution}", m.description, m.remediation),
+            markdown: format!(
+                "# {} ({})\n\n{}\n\n## Remediation\n\n{}{}{}\n\n[Documentation]({})",
+                m.title,
+                m.id,
+                m.description,
+                m.remediation,
+                m.warning.as_ref().map(|w| format!("\n\n> **Caution:** {w}")).unwrap_or_default(),
+                params,
+                m.help_uri
+            ),
+        },
+        help_uri: m.help_uri.clone(),
+        default_configuration: DefaultConfiguration { level: level(m.severity) },
+        properties: RuleProperties {
+            tags: m.tags.iter().take(10).cloned().collect(),
+            precision: m.precision.clone(),
+            problem_severity: match m.severity {
+                Level::Error => "error",
+                Level::Warning => "warning",
+                Level::Note => "recommendation",
+            },
+            security_severity: m.security_severity(),
+            parameters: m.params.clone(),
+        },
+    }
+}
+
+fn truncate(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        text.to_string()
+    } else {
+        let mut t: String = text.chars().take(max - 1).collect();
+        t.push('…');
+        t
+    }
+}
+
+fn automation_id(report: &Report<'_>) -> String {
+    match report.facts.clusters.as_slice() {
+        [one] => format!("aks-certscan/{}/{}/", one.resource_group.as_deref().unwrap_or("unknown"), one.name),
+        _ => "aks-certscan/".to_string(),
+    }
+}
+
+fn result<'a>(report: &Report<'a>, index: usize, f: &'a Finding) -> SarifResult<'a> {
+    let rule_index = report.rules.iter().position(|r| r.meta.id == f.rule_id).unwrap_or(0);
+    let logical = LogicalLocation {
+        name: f.resource.name.clone(),
+        fully_qualified_name: match &f.resource.cluster {
+            Some(c) => format!("{}/{}/{}", c.resource_group.as_deref().unwrap_or("?"), c.name.as_deref().unwrap_or("?"), f.resource.id),
+            None => f.resource.id.clone(),
+        },
+        kind: "resource",
+    };
+    let mut places = report.locations_of(f).into_iter();
+    let first = places.next().unwrap_or(Location { path: report.facts_uri.to_string(), line: None });
+    let related: Vec<SarifLocation> = places.enumerate().map(|(i, l)| location(&l, Some(i + 1), Vec::new())).collect();
+    SarifResult {
+        rule_id: &f.rule_id,
+        rule_index,
+        level: level(f.level),
+        message: Text { text: f.message.clone() },
+        locations: vec![location(&first, None, vec![logical])],
+        related_locations: related,
+        partial_fingerprints: BTreeMap::from([(super::baseline::FINGERPRINT_KEY, f.fingerprint.clone()), ("primaryLocationLineHash", format!("{}:1", &f.fingerprint[..32.min(f.fingerprint.len())]))]),
+        baseline_state: report.baseline.map(|b| b[index].as_str()),
+        properties: ResultProperties { resource: &f.resource, evidence: &f.evidence, remediation: &f.remediation },
+    }
+}
+
+impl Emitter for Sarif {
+    fn emit(&self, report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
+        let facts = report.facts;
+        let notifications = facts
+            .errors
+            .iter()
+            .map(|e| Notification {
+                level: "warning",
+                message: Text { text: format!("{} {}: {}", e.source.flag(), e.path, e.message) },
+                locations: vec![location(
+                    &Location { path: if e.path == "-" || e.source == crate::facts::model::SourceKind::Endpoint { report.facts_uri.to_string() } else { e.path.clone() }, line: e.line },
+                    None,
+                    Vec::new(),
+                )],
+                descriptor: Descriptor { id: "SCAN001" },
+            })
+            .collect();
+        let mut properties: BTreeMap<&'static str, serde_json::Value> = BTreeMap::new();
+        properties.insert("evaluationTime", facts.now.clone().into());
+        properties.insert("factsDocument", report.facts_uri.into());
+        if report.baseline.is_some() {
+            properties.insert("absentResults", serde_json::to_value(report.absent).unwrap_or_default());
+        }
+        let log = Log {
+            schema: SCHEMA,
+            version: "2.1.0",
+            runs: vec![Run {
+                tool: Tool {
+                    driver: Driver {
+                        name: "aks-certscan",
+                        semantic_version: facts.scanner.version.clone(),
+                        version: facts.scanner.version.clone(),
+                        information_uri: INFORMATION_URI,
+                        rules: report.rules.iter().map(rule).collect(),
+                    },
+                },
+                automation_details: AutomationDetails { id: automation_id(report) },
+                original_uri_base_ids: BTreeMap::from([("ROOTPATH", ArtifactLocation { uri: "file:///".into(), uri_base_id: None })]),
+                invocations: vec![Invocation {
+                    execution_successful: true,
+                    tool_execution_notifications: notifications,
+                    properties: BTreeMap::from([("evaluationTime", facts.now.clone())]),
+                }],
+                results: report.findings.iter().enumerate().map(|(i, f)| result(report, i, f)).collect(),
+                properties,
+            }],
+        };
+        serde_json::to_writer_pretty(&mut *out, &log)?;
+        writeln!(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uris_are_relative_and_encoded() {
+        let a = artifact("testdata/my certs/ca.crt");
+        assert_eq!((a.uri.as_str(), a.uri_base_id), ("testdata/my%20certs/ca.crt", Some("%SRCROOT%")));
+        let b = artifact("/etc/kubernetes/certs/ca.crt");
+        assert_eq!((b.uri.as_str(), b.uri_base_id), ("etc/kubernetes/certs/ca.crt", Some("ROOTPATH")));
+        let c = artifact("C:\\k\\ca.crt");
+        assert_eq!((c.uri.as_str(), c.uri_base_id), ("k/ca.crt", Some("ROOTPATH")));
+        assert_eq!(encode_path("ü"), "%C3%BC");
+    }
+}

@@ -1,0 +1,113 @@
+//! `--format text`: a report for people, grouped by cluster (or by source when no cluster is
+//! known), worst group first, each finding with its evidence and the command that fixes it, and a
+//! one-line summary. Colour only when asked for (a terminal without `NO_COLOR`). Every untrusted
+//! string is escaped before it reaches the terminal.
+
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+
+use super::{Emitter, Report};
+use crate::findings::{Finding, Summary};
+use crate::policy::metadata::Level;
+use crate::sanitize::terminal;
+
+/// Text emitter.
+pub struct Text {
+    /// Use ANSI colours.
+    pub color: bool,
+}
+
+impl Text {
+    fn paint(&self, code: &str, text: &str) -> String {
+        if self.color {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
+    }
+
+    fn level(&self, level: Level) -> String {
+        match level {
+            Level::Error => self.paint("1;31", "error"),
+            Level::Warning => self.paint("1;33", "warning"),
+            Level::Note => self.paint("1;36", "note"),
+        }
+    }
+}
+
+fn group_of(report: &Report<'_>, f: &Finding) -> String {
+    match &f.resource.cluster {
+        Some(c) => format!(
+            "cluster {}/{}",
+            c.resource_group.as_deref().unwrap_or("?"),
+            c.name.as_deref().unwrap_or("?")
+        ),
+        None => format!("source {}", report.locations_of(f)[0].path),
+    }
+}
+
+fn evidence_lines(f: &Finding) -> Vec<String> {
+    let get = |k: &str| f.evidence.get(k).filter(|v| !v.is_null()).map(|v| v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string()));
+    let mut lines = Vec::new();
+    if let (Some(subject), Some(issuer)) = (get("subject"), get("issuer")) {
+        let serial = get("serial").map(|s| format!(", serial {s}")).unwrap_or_default();
+        lines.push(format!("subject {subject}, issuer {issuer}{serial}"));
+    }
+    if let Some(not_after) = get("not_after") {
+        let left = get("remaining_days").map(|d| format!(", {d} days left")).unwrap_or_default();
+        let used = get("lifetime_used_percent").map(|p| format!(", {p}% of lifetime used")).unwrap_or_default();
+        lines.push(format!("valid until {not_after}{left}{used}"));
+    }
+    lines
+}
+
+impl Emitter for Text {
+    fn emit(&self, report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
+        let mut groups: BTreeMap<String, Vec<(usize, &Finding)>> = BTreeMap::new();
+        for (i, f) in report.findings.iter().enumerate() {
+            groups.entry(group_of(report, f)).or_default().push((i, f));
+        }
+        let mut ordered: Vec<(String, Vec<(usize, &Finding)>)> = groups.into_iter().collect();
+        ordered.sort_by(|(an, a), (bn, b)| {
+            let worst = |v: &Vec<(usize, &Finding)>| v.iter().map(|(_, f)| f.level).max();
+            worst(b).cmp(&worst(a)).then(an.cmp(bn))
+        });
+        for (name, findings) in &ordered {
+            writeln!(out, "{}", self.paint("1", &terminal(name)))?;
+            for (i, f) in findings {
+                let state = report.baseline.map(|b| format!(" [{}]", b[*i].as_str())).unwrap_or_default();
+                writeln!(out, "  {}[{}] {}: {}{}", self.level(f.level), f.rule_id, f.rule_name, terminal(&f.message), state)?;
+                for l in report.locations_of(f) {
+                    let line = l.line.map(|n| format!(":{n}")).unwrap_or_default();
+                    writeln!(out, "    {} {}{}", self.paint("34", "-->"), terminal(&l.path), line)?;
+                }
+                for e in evidence_lines(f) {
+                    writeln!(out, "    = {}", terminal(&e))?;
+                }
+                writeln!(out, "    = {} {}", self.paint("32", "fix:"), terminal(&f.remediation))?;
+                if let Some(w) = &f.warning {
+                    writeln!(out, "    = {} {}", self.paint("33", "caution:"), terminal(w))?;
+                }
+            }
+            writeln!(out)?;
+        }
+        let s = Summary::of(report.findings);
+        let facts = report.facts;
+        let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+        let unreadable = if facts.errors.is_empty() { String::new() } else { format!("; {} (coverage is incomplete)", plural(facts.errors.len(), "collection error")) };
+        let verdict = if s.total() == 0 { "no findings".to_string() } else { format!("{}, {}, {}", plural(s.error, "error"), plural(s.warning, "warning"), plural(s.note, "note")) };
+        writeln!(
+            out,
+            "{}: {} in {}, {}, {}, {}, {}{} (evaluated at {})",
+            self.paint("1", "aks-certscan"),
+            verdict,
+            plural(facts.certificates.len(), "certificate"),
+            plural(facts.kubeconfigs.len(), "kubeconfig"),
+            plural(facts.clusters.len(), "cluster"),
+            plural(facts.nodes.len(), "node"),
+            plural(facts.node_roots.len(), "node root"),
+            unreadable,
+            facts.now
+        )
+    }
+}
