@@ -11,8 +11,8 @@ use std::path::{Path, PathBuf};
 
 use data_encoding::BASE64;
 use rcgen::{
-    BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair, KeyUsagePurpose, SanType, SerialNumber,
-    PKCS_RSA_SHA256,
+    BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair, KeyUsagePurpose,
+    SanType, SerialNumber, PKCS_RSA_SHA256,
 };
 use serde_json::{json, Value};
 use time::macros::datetime;
@@ -54,7 +54,11 @@ fn cluster_ca(key_name: &str, serial: u64, not_before: OffsetDateTime, years: i6
     let mut params = CertificateParams::new(Vec::<String>::new()).expect("params");
     params.distinguished_name.push(DnType::CommonName, "ca");
     params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    params.key_usages = vec![KeyUsagePurpose::DigitalSignature, KeyUsagePurpose::KeyEncipherment, KeyUsagePurpose::KeyCertSign];
+    params.key_usages = vec![
+        KeyUsagePurpose::DigitalSignature,
+        KeyUsagePurpose::KeyEncipherment,
+        KeyUsagePurpose::KeyCertSign,
+    ];
     params.serial_number = Some(SerialNumber::from(serial));
     params.not_before = not_before;
     params.not_after = not_before.replace_year(not_before.year() + years as i32).expect("date") + AKS_SLACK;
@@ -80,7 +84,11 @@ fn leaf(spec: Leaf<'_>, ca: &Ca) -> String {
     if let Some(org) = spec.org {
         params.distinguished_name.push(DnType::OrganizationName, org);
     }
-    params.subject_alt_names = spec.dns.iter().map(|d| SanType::DnsName((*d).try_into().expect("dns"))).collect();
+    params.subject_alt_names = spec
+        .dns
+        .iter()
+        .map(|d| SanType::DnsName((*d).try_into().expect("dns")))
+        .collect();
     params.key_usages = vec![KeyUsagePurpose::DigitalSignature, KeyUsagePurpose::KeyEncipherment];
     if spec.client {
         params.extended_key_usages.push(ExtendedKeyUsagePurpose::ClientAuth);
@@ -91,7 +99,11 @@ fn leaf(spec: Leaf<'_>, ca: &Ca) -> String {
     params.use_authority_key_identifier_extension = true;
     params.serial_number = Some(SerialNumber::from(spec.serial));
     params.not_before = spec.not_before;
-    params.not_after = spec.not_before.replace_year(spec.not_before.year() + spec.years).expect("date") + AKS_SLACK;
+    params.not_after = spec
+        .not_before
+        .replace_year(spec.not_before.year() + spec.years)
+        .expect("date")
+        + AKS_SLACK;
     params.signed_by(&key(spec.key), &ca.issuer()).expect("signed").pem()
 }
 
@@ -109,7 +121,17 @@ fn fqdn(prefix: &str, hash: &str, region: &str) -> String {
 }
 
 /// A kubeconfig exactly as `az aks get-credentials` writes it for a cluster with local accounts.
-fn az_kubeconfig(cluster: &str, rg: &str, server: &str, ca_pem: &str, client_pem: &str, client_key: &str, admin: bool, token: &str) -> String {
+#[allow(clippy::too_many_arguments)]
+fn az_kubeconfig(
+    cluster: &str,
+    rg: &str,
+    server: &str,
+    ca_pem: &str,
+    client_pem: &str,
+    client_key: &str,
+    admin: bool,
+    token: &str,
+) -> String {
     let (user, context) = if admin {
         (format!("clusterAdmin_{rg}_{cluster}"), format!("{cluster}-admin"))
     } else {
@@ -147,7 +169,9 @@ struct ClusterSpec<'a> {
 }
 
 fn cluster_id(rg: &str, name: &str) -> String {
-    format!("/subscriptions/{SUBSCRIPTION}/resourcegroups/{rg}/providers/Microsoft.ContainerService/managedClusters/{name}")
+    format!(
+        "/subscriptions/{SUBSCRIPTION}/resourcegroups/{rg}/providers/Microsoft.ContainerService/managedClusters/{name}"
+    )
 }
 
 /// `az aks show -o json`: flattened, camelCase, nulls everywhere.
@@ -216,7 +240,17 @@ fn arm_get(c: &ClusterSpec<'_>) -> Value {
     })
 }
 
-fn nodes_list(pool: &str, cluster: &str, rg: &str, region: &str, created: &str, image: &str, kubelet: &str, count: usize) -> Value {
+#[allow(clippy::too_many_arguments)]
+fn nodes_list(
+    pool: &str,
+    cluster: &str,
+    rg: &str,
+    region: &str,
+    created: &str,
+    image: &str,
+    kubelet: &str,
+    count: usize,
+) -> Value {
     let items: Vec<Value> = (0..count)
         .map(|i| {
             let name = format!("aks-{pool}-12345678-vmss{i:06}");
@@ -271,27 +305,53 @@ fn bootstrap_kubeconfig(server: &str) -> String {
 /// A Linux node root. `bootstrapped` nodes have the bootstrap kubeconfig and a rotating kubelet
 /// client certificate behind `kubelet-client-current.pem`; the others use the static `client.crt`.
 #[allow(clippy::too_many_arguments)]
-fn linux_node(dir: &Path, server: &str, ca: &Ca, apiserver_pem: &str, kubelet_client_pem: &str, kubelet_key: &str, bootstrapped: bool, dated: &str) {
+fn linux_node(
+    dir: &Path,
+    server: &str,
+    ca: &Ca,
+    apiserver_pem: &str,
+    kubelet_client_pem: &str,
+    kubelet_key: &str,
+    bootstrapped: bool,
+    dated: &str,
+) {
     let certs = dir.join("etc/kubernetes/certs");
     write(&certs.join("ca.crt"), &ca.pem);
     write(&certs.join("apiserver.crt"), apiserver_pem);
     let pki = dir.join("var/lib/kubelet/pki");
     if bootstrapped {
         let dated_name = format!("kubelet-client-{dated}.pem");
-        write(&pki.join(&dated_name), &format!("{kubelet_client_pem}{}", key_pem(kubelet_key)));
+        write(
+            &pki.join(&dated_name),
+            &format!("{kubelet_client_pem}{}", key_pem(kubelet_key)),
+        );
         let link = pki.join("kubelet-client-current.pem");
         let _ = fs::remove_file(&link);
         #[cfg(unix)]
         std::os::unix::fs::symlink(&dated_name, &link).expect("symlink");
-        write(&dir.join("var/lib/kubelet/bootstrap-kubeconfig"), &bootstrap_kubeconfig(server));
+        write(
+            &dir.join("var/lib/kubelet/bootstrap-kubeconfig"),
+            &bootstrap_kubeconfig(server),
+        );
         write(
             &dir.join("var/lib/kubelet/kubeconfig"),
-            &kubelet_kubeconfig(server, "/var/lib/kubelet/pki/kubelet-client-current.pem", "/var/lib/kubelet/pki/kubelet-client-current.pem"),
+            &kubelet_kubeconfig(
+                server,
+                "/var/lib/kubelet/pki/kubelet-client-current.pem",
+                "/var/lib/kubelet/pki/kubelet-client-current.pem",
+            ),
         );
     } else {
         write(&certs.join("client.crt"), kubelet_client_pem);
         write(&certs.join("client.key"), &key_pem(kubelet_key));
-        write(&dir.join("var/lib/kubelet/kubeconfig"), &kubelet_kubeconfig(server, "/etc/kubernetes/certs/client.crt", "/etc/kubernetes/certs/client.key"));
+        write(
+            &dir.join("var/lib/kubelet/kubeconfig"),
+            &kubelet_kubeconfig(
+                server,
+                "/etc/kubernetes/certs/client.crt",
+                "/etc/kubernetes/certs/client.key",
+            ),
+        );
     }
 }
 
@@ -304,20 +364,139 @@ fn main() {
         let dir = out.join("healthy");
         let server = fqdn("prod-rg-prod-3f2e8c", "8d1e4b7a", "westeurope");
         let ca = cluster_ca("ca-prod", 0x0a01, datetime!(2024-05-10 09:14:02 UTC), 30);
-        let client = leaf(Leaf { cn: "masterclient", org: Some("system:masters"), dns: &[], client: true, server: false, key: "leaf-a", serial: 0x0a02, not_before: datetime!(2026-10-01 08:00:00 UTC), years: 2 }, &ca);
-        let apiserver = leaf(Leaf { cn: "apiserver", org: None, dns: &[&server, "kubernetes", "kubernetes.default", "kubernetes.default.svc", "kubernetes.default.svc.cluster.local"], client: false, server: true, key: "leaf-b", serial: 0x0a03, not_before: datetime!(2026-10-01 08:00:00 UTC), years: 2 }, &ca);
-        let kubelet = leaf(Leaf { cn: "system:node:aks-nodepool1-12345678-vmss000000", org: Some("system:nodes"), dns: &[], client: true, server: false, key: "leaf-c", serial: 0x0a04, not_before: datetime!(2026-10-15 08:12:31 UTC), years: 2 }, &ca);
-        let win_kubelet = leaf(Leaf { cn: "system:node:akswin000000", org: Some("system:nodes"), dns: &[], client: true, server: false, key: "leaf-d", serial: 0x0a05, not_before: datetime!(2026-10-20 06:30:00 UTC), years: 2 }, &ca);
-        let spec = ClusterSpec { name: "prod", rg: "rg-prod", region: "westeurope", fqdn: &server, version: "1.30.5", rbac: true, power: "Running", provisioning: "Succeeded", created: Some("2024-05-10T09:04:11.5Z"), node_image: "AKSUbuntu-2204gen2containerd-202410.27.0", pool_power: "Running", aad: false };
-        write(&dir.join("cluster.json"), &(serde_json::to_string_pretty(&az_show(&spec)).expect("json") + "\n"));
-        write(&dir.join("kubeconfig"), &az_kubeconfig("prod", "rg-prod", &server, &ca.pem, &client, &key_pem("leaf-a"), false, "f3a9c2e1b7d84e6a9c0b1d2e3f4a5b6c"));
-        write(&dir.join("nodes.json"), &(serde_json::to_string_pretty(&nodes_list("nodepool1", "prod", "rg-prod", "westeurope", "2026-10-15T08:10:02Z", "AKSUbuntu-2204gen2containerd-202410.27.0", "v1.30.5", 3)).expect("json") + "\n"));
-        linux_node(&dir.join("node-linux"), &server, &ca, &apiserver, &kubelet, "leaf-c", true, "2026-10-15-08-12-31");
+        let client = leaf(
+            Leaf {
+                cn: "masterclient",
+                org: Some("system:masters"),
+                dns: &[],
+                client: true,
+                server: false,
+                key: "leaf-a",
+                serial: 0x0a02,
+                not_before: datetime!(2026-10-01 08:00:00 UTC),
+                years: 2,
+            },
+            &ca,
+        );
+        let apiserver = leaf(
+            Leaf {
+                cn: "apiserver",
+                org: None,
+                dns: &[
+                    &server,
+                    "kubernetes",
+                    "kubernetes.default",
+                    "kubernetes.default.svc",
+                    "kubernetes.default.svc.cluster.local",
+                ],
+                client: false,
+                server: true,
+                key: "leaf-b",
+                serial: 0x0a03,
+                not_before: datetime!(2026-10-01 08:00:00 UTC),
+                years: 2,
+            },
+            &ca,
+        );
+        let kubelet = leaf(
+            Leaf {
+                cn: "system:node:aks-nodepool1-12345678-vmss000000",
+                org: Some("system:nodes"),
+                dns: &[],
+                client: true,
+                server: false,
+                key: "leaf-c",
+                serial: 0x0a04,
+                not_before: datetime!(2026-10-15 08:12:31 UTC),
+                years: 2,
+            },
+            &ca,
+        );
+        let win_kubelet = leaf(
+            Leaf {
+                cn: "system:node:akswin000000",
+                org: Some("system:nodes"),
+                dns: &[],
+                client: true,
+                server: false,
+                key: "leaf-d",
+                serial: 0x0a05,
+                not_before: datetime!(2026-10-20 06:30:00 UTC),
+                years: 2,
+            },
+            &ca,
+        );
+        let spec = ClusterSpec {
+            name: "prod",
+            rg: "rg-prod",
+            region: "westeurope",
+            fqdn: &server,
+            version: "1.30.5",
+            rbac: true,
+            power: "Running",
+            provisioning: "Succeeded",
+            created: Some("2024-05-10T09:04:11.5Z"),
+            node_image: "AKSUbuntu-2204gen2containerd-202410.27.0",
+            pool_power: "Running",
+            aad: false,
+        };
+        write(
+            &dir.join("cluster.json"),
+            &(serde_json::to_string_pretty(&az_show(&spec)).expect("json") + "\n"),
+        );
+        write(
+            &dir.join("kubeconfig"),
+            &az_kubeconfig(
+                "prod",
+                "rg-prod",
+                &server,
+                &ca.pem,
+                &client,
+                &key_pem("leaf-a"),
+                false,
+                "f3a9c2e1b7d84e6a9c0b1d2e3f4a5b6c",
+            ),
+        );
+        write(
+            &dir.join("nodes.json"),
+            &(serde_json::to_string_pretty(&nodes_list(
+                "nodepool1",
+                "prod",
+                "rg-prod",
+                "westeurope",
+                "2026-10-15T08:10:02Z",
+                "AKSUbuntu-2204gen2containerd-202410.27.0",
+                "v1.30.5",
+                3,
+            ))
+            .expect("json")
+                + "\n"),
+        );
+        linux_node(
+            &dir.join("node-linux"),
+            &server,
+            &ca,
+            &apiserver,
+            &kubelet,
+            "leaf-c",
+            true,
+            "2026-10-15-08-12-31",
+        );
         let k = dir.join("node-windows/k");
         write(&k.join("CA.crt"), &ca.pem);
         write(&k.join("bootstrap-config"), &bootstrap_kubeconfig(&server));
-        write(&k.join("config"), &kubelet_kubeconfig(&server, "c:\\k\\pki\\kubelet-client-current.pem", "c:\\k\\pki\\kubelet-client-current.pem"));
-        write(&k.join("pki/kubelet-client-current.pem"), &format!("{win_kubelet}{}", key_pem("leaf-d")));
+        write(
+            &k.join("config"),
+            &kubelet_kubeconfig(
+                &server,
+                "c:\\k\\pki\\kubelet-client-current.pem",
+                "c:\\k\\pki\\kubelet-client-current.pem",
+            ),
+        );
+        write(
+            &k.join("pki/kubelet-client-current.pem"),
+            &format!("{win_kubelet}{}", key_pem("leaf-d")),
+        );
     }
 
     // legacy-ca: created in 2018 (raw ARM spelling), still on a two-year CA that is near its end.
@@ -325,20 +504,80 @@ fn main() {
         let dir = out.join("legacy-ca");
         let server = fqdn("legacy-rg-legacy-3f2e8c", "0c9d8e7f", "eastus");
         let ca = cluster_ca("ca-legacy", 0x0b01, datetime!(2025-01-15 10:20:00 UTC), 2);
-        let client = leaf(Leaf { cn: "masterclient", org: Some("system:masters"), dns: &[], client: true, server: false, key: "leaf-a", serial: 0x0b02, not_before: datetime!(2025-01-15 10:20:00 UTC), years: 2 }, &ca);
-        let spec = ClusterSpec { name: "legacy", rg: "rg-legacy", region: "eastus", fqdn: &server, version: "1.29.9", rbac: true, power: "Running", provisioning: "Succeeded", created: Some("2018-11-05T10:00:00Z"), node_image: "AKSUbuntu-2204gen2containerd-202409.23.0", pool_power: "Running", aad: false };
-        write(&dir.join("cluster.json"), &(serde_json::to_string_pretty(&arm_get(&spec)).expect("json") + "\n"));
-        write(&dir.join("kubeconfig"), &az_kubeconfig("legacy", "rg-legacy", &server, &ca.pem, &client, &key_pem("leaf-a"), true, "0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e"));
+        let client = leaf(
+            Leaf {
+                cn: "masterclient",
+                org: Some("system:masters"),
+                dns: &[],
+                client: true,
+                server: false,
+                key: "leaf-a",
+                serial: 0x0b02,
+                not_before: datetime!(2025-01-15 10:20:00 UTC),
+                years: 2,
+            },
+            &ca,
+        );
+        let spec = ClusterSpec {
+            name: "legacy",
+            rg: "rg-legacy",
+            region: "eastus",
+            fqdn: &server,
+            version: "1.29.9",
+            rbac: true,
+            power: "Running",
+            provisioning: "Succeeded",
+            created: Some("2018-11-05T10:00:00Z"),
+            node_image: "AKSUbuntu-2204gen2containerd-202409.23.0",
+            pool_power: "Running",
+            aad: false,
+        };
+        write(
+            &dir.join("cluster.json"),
+            &(serde_json::to_string_pretty(&arm_get(&spec)).expect("json") + "\n"),
+        );
+        write(
+            &dir.join("kubeconfig"),
+            &az_kubeconfig(
+                "legacy",
+                "rg-legacy",
+                &server,
+                &ca.pem,
+                &client,
+                &key_pem("leaf-a"),
+                true,
+                "0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e",
+            ),
+        );
     }
 
     // stopped: the cluster and its pool are stopped; certificates cannot rotate.
     {
         let dir = out.join("stopped");
         let server = fqdn("batch-rg-batch-3f2e8c", "5a6b7c8d", "northeurope");
-        let spec = ClusterSpec { name: "batch", rg: "rg-batch", region: "northeurope", fqdn: &server, version: "1.30.5", rbac: true, power: "Stopped", provisioning: "Succeeded", created: Some("2023-06-01T12:00:00Z"), node_image: "AKSUbuntu-2204gen2containerd-202410.27.0", pool_power: "Stopped", aad: true };
+        let spec = ClusterSpec {
+            name: "batch",
+            rg: "rg-batch",
+            region: "northeurope",
+            fqdn: &server,
+            version: "1.30.5",
+            rbac: true,
+            power: "Stopped",
+            provisioning: "Succeeded",
+            created: Some("2023-06-01T12:00:00Z"),
+            node_image: "AKSUbuntu-2204gen2containerd-202410.27.0",
+            pool_power: "Stopped",
+            aad: true,
+        };
         let ca = cluster_ca("ca-oldpool", 0x0c01, datetime!(2023-06-01 12:05:00 UTC), 30);
-        write(&dir.join("cluster.json"), &(serde_json::to_string_pretty(&az_show(&spec)).expect("json") + "\n"));
-        write(&dir.join("kubeconfig"), &aad_kubeconfig("batch", "rg-batch", &server, &ca.pem));
+        write(
+            &dir.join("cluster.json"),
+            &(serde_json::to_string_pretty(&az_show(&spec)).expect("json") + "\n"),
+        );
+        write(
+            &dir.join("kubeconfig"),
+            &aad_kubeconfig("batch", "rg-batch", &server, &ca.pem),
+        );
     }
 
     // rotated: `az aks rotate-certs` ran on 2026-11-20. One kubeconfig is from before it, one
@@ -348,18 +587,154 @@ fn main() {
         let server = fqdn("payments-rg-payments-3f2e8c", "7e6d5c4b", "westus2");
         let old_ca = cluster_ca("ca-payments-old", 0x0d01, datetime!(2023-02-01 07:00:00 UTC), 30);
         let new_ca = cluster_ca("ca-payments-new", 0x0d02, datetime!(2026-11-20 14:02:00 UTC), 30);
-        let old_client = leaf(Leaf { cn: "masterclient", org: Some("system:masters"), dns: &[], client: true, server: false, key: "leaf-a", serial: 0x0d03, not_before: datetime!(2026-09-01 07:00:00 UTC), years: 2 }, &old_ca);
-        let new_client = leaf(Leaf { cn: "masterclient", org: Some("system:masters"), dns: &[], client: true, server: false, key: "leaf-b", serial: 0x0d04, not_before: datetime!(2026-11-20 14:02:00 UTC), years: 2 }, &new_ca);
-        let new_apiserver = leaf(Leaf { cn: "apiserver", org: None, dns: &[&server, "kubernetes"], client: false, server: true, key: "leaf-b", serial: 0x0d05, not_before: datetime!(2026-11-20 14:02:00 UTC), years: 2 }, &new_ca);
-        let old_apiserver = leaf(Leaf { cn: "apiserver", org: None, dns: &[&server, "kubernetes"], client: false, server: true, key: "leaf-b", serial: 0x0d06, not_before: datetime!(2026-09-01 07:00:00 UTC), years: 2 }, &old_ca);
-        let new_kubelet = leaf(Leaf { cn: "system:node:aks-nodepool1-87654321-vmss000000", org: Some("system:nodes"), dns: &[], client: true, server: false, key: "leaf-c", serial: 0x0d07, not_before: datetime!(2026-11-20 14:30:00 UTC), years: 2 }, &new_ca);
-        let old_kubelet = leaf(Leaf { cn: "system:node:aks-userpool-87654321-vmss000000", org: Some("system:nodes"), dns: &[], client: true, server: false, key: "leaf-d", serial: 0x0d08, not_before: datetime!(2026-09-01 07:30:00 UTC), years: 2 }, &old_ca);
-        let spec = ClusterSpec { name: "payments", rg: "rg-payments", region: "westus2", fqdn: &server, version: "1.31.2", rbac: true, power: "Running", provisioning: "Succeeded", created: Some("2023-02-01T06:55:00Z"), node_image: "AKSUbuntu-2204gen2containerd-202411.12.0", pool_power: "Running", aad: false };
-        write(&dir.join("cluster.json"), &(serde_json::to_string_pretty(&az_show(&spec)).expect("json") + "\n"));
-        write(&dir.join("kubeconfig"), &az_kubeconfig("payments", "rg-payments", &server, &new_ca.pem, &new_client, &key_pem("leaf-b"), false, "9c8b7a6f5e4d3c2b1a0f9e8d7c6b5a4f"));
-        write(&dir.join("kubeconfig-before-rotation"), &az_kubeconfig("payments", "rg-payments", &server, &old_ca.pem, &old_client, &key_pem("leaf-a"), false, "1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d"));
-        linux_node(&dir.join("node-recreated"), &server, &new_ca, &new_apiserver, &new_kubelet, "leaf-c", true, "2026-11-20-14-30-00");
-        linux_node(&dir.join("node-stopped-during-rotation"), &server, &old_ca, &old_apiserver, &old_kubelet, "leaf-d", true, "2026-09-01-07-30-00");
+        let old_client = leaf(
+            Leaf {
+                cn: "masterclient",
+                org: Some("system:masters"),
+                dns: &[],
+                client: true,
+                server: false,
+                key: "leaf-a",
+                serial: 0x0d03,
+                not_before: datetime!(2026-09-01 07:00:00 UTC),
+                years: 2,
+            },
+            &old_ca,
+        );
+        let new_client = leaf(
+            Leaf {
+                cn: "masterclient",
+                org: Some("system:masters"),
+                dns: &[],
+                client: true,
+                server: false,
+                key: "leaf-b",
+                serial: 0x0d04,
+                not_before: datetime!(2026-11-20 14:02:00 UTC),
+                years: 2,
+            },
+            &new_ca,
+        );
+        let new_apiserver = leaf(
+            Leaf {
+                cn: "apiserver",
+                org: None,
+                dns: &[&server, "kubernetes"],
+                client: false,
+                server: true,
+                key: "leaf-b",
+                serial: 0x0d05,
+                not_before: datetime!(2026-11-20 14:02:00 UTC),
+                years: 2,
+            },
+            &new_ca,
+        );
+        let old_apiserver = leaf(
+            Leaf {
+                cn: "apiserver",
+                org: None,
+                dns: &[&server, "kubernetes"],
+                client: false,
+                server: true,
+                key: "leaf-b",
+                serial: 0x0d06,
+                not_before: datetime!(2026-09-01 07:00:00 UTC),
+                years: 2,
+            },
+            &old_ca,
+        );
+        let new_kubelet = leaf(
+            Leaf {
+                cn: "system:node:aks-nodepool1-87654321-vmss000000",
+                org: Some("system:nodes"),
+                dns: &[],
+                client: true,
+                server: false,
+                key: "leaf-c",
+                serial: 0x0d07,
+                not_before: datetime!(2026-11-20 14:30:00 UTC),
+                years: 2,
+            },
+            &new_ca,
+        );
+        let old_kubelet = leaf(
+            Leaf {
+                cn: "system:node:aks-userpool-87654321-vmss000000",
+                org: Some("system:nodes"),
+                dns: &[],
+                client: true,
+                server: false,
+                key: "leaf-d",
+                serial: 0x0d08,
+                not_before: datetime!(2026-09-01 07:30:00 UTC),
+                years: 2,
+            },
+            &old_ca,
+        );
+        let spec = ClusterSpec {
+            name: "payments",
+            rg: "rg-payments",
+            region: "westus2",
+            fqdn: &server,
+            version: "1.31.2",
+            rbac: true,
+            power: "Running",
+            provisioning: "Succeeded",
+            created: Some("2023-02-01T06:55:00Z"),
+            node_image: "AKSUbuntu-2204gen2containerd-202411.12.0",
+            pool_power: "Running",
+            aad: false,
+        };
+        write(
+            &dir.join("cluster.json"),
+            &(serde_json::to_string_pretty(&az_show(&spec)).expect("json") + "\n"),
+        );
+        write(
+            &dir.join("kubeconfig"),
+            &az_kubeconfig(
+                "payments",
+                "rg-payments",
+                &server,
+                &new_ca.pem,
+                &new_client,
+                &key_pem("leaf-b"),
+                false,
+                "9c8b7a6f5e4d3c2b1a0f9e8d7c6b5a4f",
+            ),
+        );
+        write(
+            &dir.join("kubeconfig-before-rotation"),
+            &az_kubeconfig(
+                "payments",
+                "rg-payments",
+                &server,
+                &old_ca.pem,
+                &old_client,
+                &key_pem("leaf-a"),
+                false,
+                "1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d",
+            ),
+        );
+        linux_node(
+            &dir.join("node-recreated"),
+            &server,
+            &new_ca,
+            &new_apiserver,
+            &new_kubelet,
+            "leaf-c",
+            true,
+            "2026-11-20-14-30-00",
+        );
+        linux_node(
+            &dir.join("node-stopped-during-rotation"),
+            &server,
+            &old_ca,
+            &old_apiserver,
+            &old_kubelet,
+            "leaf-d",
+            true,
+            "2026-09-01-07-30-00",
+        );
     }
 
     // old-nodes: a node pool from 2021 that was never upgraded, without TLS bootstrapping.
@@ -367,24 +742,131 @@ fn main() {
         let dir = out.join("old-nodes");
         let server = fqdn("ops-rg-ops-3f2e8c", "2b3c4d5e", "uksouth");
         let ca = cluster_ca("ca-oldpool", 0x0e01, datetime!(2021-03-10 09:00:00 UTC), 30);
-        let apiserver = leaf(Leaf { cn: "apiserver", org: None, dns: &[&server], client: false, server: true, key: "leaf-b", serial: 0x0e02, not_before: datetime!(2025-07-01 09:00:00 UTC), years: 2 }, &ca);
-        let kubelet = leaf(Leaf { cn: "client", org: Some("system:nodes"), dns: &[], client: true, server: false, key: "leaf-c", serial: 0x0e03, not_before: datetime!(2025-07-01 09:00:00 UTC), years: 2 }, &ca);
-        let spec = ClusterSpec { name: "ops", rg: "rg-ops", region: "uksouth", fqdn: &server, version: "1.21.7", rbac: true, power: "Running", provisioning: "Succeeded", created: Some("2021-03-10T08:55:00Z"), node_image: "AKSUbuntu-1804gen2containerd-2021.07.03", pool_power: "Running", aad: false };
-        write(&dir.join("cluster.json"), &(serde_json::to_string_pretty(&az_show(&spec)).expect("json") + "\n"));
-        write(&dir.join("nodes.json"), &(serde_json::to_string_pretty(&nodes_list("nodepool1", "ops", "rg-ops", "uksouth", "2021-07-20T11:02:40Z", "AKSUbuntu-1804gen2containerd-2021.07.03", "v1.21.7", 2)).expect("json") + "\n"));
-        linux_node(&dir.join("node"), &server, &ca, &apiserver, &kubelet, "leaf-c", false, "");
+        let apiserver = leaf(
+            Leaf {
+                cn: "apiserver",
+                org: None,
+                dns: &[&server],
+                client: false,
+                server: true,
+                key: "leaf-b",
+                serial: 0x0e02,
+                not_before: datetime!(2025-07-01 09:00:00 UTC),
+                years: 2,
+            },
+            &ca,
+        );
+        let kubelet = leaf(
+            Leaf {
+                cn: "client",
+                org: Some("system:nodes"),
+                dns: &[],
+                client: true,
+                server: false,
+                key: "leaf-c",
+                serial: 0x0e03,
+                not_before: datetime!(2025-07-01 09:00:00 UTC),
+                years: 2,
+            },
+            &ca,
+        );
+        let spec = ClusterSpec {
+            name: "ops",
+            rg: "rg-ops",
+            region: "uksouth",
+            fqdn: &server,
+            version: "1.21.7",
+            rbac: true,
+            power: "Running",
+            provisioning: "Succeeded",
+            created: Some("2021-03-10T08:55:00Z"),
+            node_image: "AKSUbuntu-1804gen2containerd-2021.07.03",
+            pool_power: "Running",
+            aad: false,
+        };
+        write(
+            &dir.join("cluster.json"),
+            &(serde_json::to_string_pretty(&az_show(&spec)).expect("json") + "\n"),
+        );
+        write(
+            &dir.join("nodes.json"),
+            &(serde_json::to_string_pretty(&nodes_list(
+                "nodepool1",
+                "ops",
+                "rg-ops",
+                "uksouth",
+                "2021-07-20T11:02:40Z",
+                "AKSUbuntu-1804gen2containerd-2021.07.03",
+                "v1.21.7",
+                2,
+            ))
+            .expect("json")
+                + "\n"),
+        );
+        linux_node(
+            &dir.join("node"),
+            &server,
+            &ca,
+            &apiserver,
+            &kubelet,
+            "leaf-c",
+            false,
+            "",
+        );
     }
 
     // fleet: `az aks list -o json` with a cluster mid-rotation, a failed one and one without RBAC.
     {
         let dir = out.join("fleet");
         let specs = [
-            ClusterSpec { name: "web", rg: "rg-fleet", region: "westeurope", fqdn: "web-rg-fleet-3f2e8c-11aa22bb.hcp.westeurope.azmk8s.io", version: "1.30.5", rbac: true, power: "Running", provisioning: "RotatingClusterCertificates", created: Some("2024-02-01T10:00:00Z"), node_image: "AKSUbuntu-2204gen2containerd-202410.27.0", pool_power: "Running", aad: false },
-            ClusterSpec { name: "api", rg: "rg-fleet", region: "westeurope", fqdn: "api-rg-fleet-3f2e8c-33cc44dd.hcp.westeurope.azmk8s.io", version: "1.30.5", rbac: true, power: "Running", provisioning: "Failed", created: Some("2024-02-01T10:00:00Z"), node_image: "AKSUbuntu-2204gen2containerd-202410.27.0", pool_power: "Running", aad: false },
-            ClusterSpec { name: "legacy-norbac", rg: "rg-fleet", region: "westeurope", fqdn: "legacy-norbac-rg-fleet-3f2e8c-55ee66ff.hcp.westeurope.azmk8s.io", version: "1.29.9", rbac: false, power: "Running", provisioning: "Succeeded", created: None, node_image: "AKSUbuntu-2204gen2containerd-202410.27.0", pool_power: "Running", aad: false },
+            ClusterSpec {
+                name: "web",
+                rg: "rg-fleet",
+                region: "westeurope",
+                fqdn: "web-rg-fleet-3f2e8c-11aa22bb.hcp.westeurope.azmk8s.io",
+                version: "1.30.5",
+                rbac: true,
+                power: "Running",
+                provisioning: "RotatingClusterCertificates",
+                created: Some("2024-02-01T10:00:00Z"),
+                node_image: "AKSUbuntu-2204gen2containerd-202410.27.0",
+                pool_power: "Running",
+                aad: false,
+            },
+            ClusterSpec {
+                name: "api",
+                rg: "rg-fleet",
+                region: "westeurope",
+                fqdn: "api-rg-fleet-3f2e8c-33cc44dd.hcp.westeurope.azmk8s.io",
+                version: "1.30.5",
+                rbac: true,
+                power: "Running",
+                provisioning: "Failed",
+                created: Some("2024-02-01T10:00:00Z"),
+                node_image: "AKSUbuntu-2204gen2containerd-202410.27.0",
+                pool_power: "Running",
+                aad: false,
+            },
+            ClusterSpec {
+                name: "legacy-norbac",
+                rg: "rg-fleet",
+                region: "westeurope",
+                fqdn: "legacy-norbac-rg-fleet-3f2e8c-55ee66ff.hcp.westeurope.azmk8s.io",
+                version: "1.29.9",
+                rbac: false,
+                power: "Running",
+                provisioning: "Succeeded",
+                created: None,
+                node_image: "AKSUbuntu-2204gen2containerd-202410.27.0",
+                pool_power: "Running",
+                aad: false,
+            },
         ];
         let list: Vec<Value> = specs.iter().map(az_show).collect();
-        write(&dir.join("clusters.json"), &(serde_json::to_string_pretty(&list).expect("json") + "\n"));
+        write(
+            &dir.join("clusters.json"),
+            &(serde_json::to_string_pretty(&list).expect("json") + "\n"),
+        );
     }
     println!("wrote {}", out.display());
 }

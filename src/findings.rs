@@ -93,8 +93,12 @@ pub struct Finding {
 
 /// Fills `{resource_group}` and `{cluster}` in a remediation template.
 pub fn fill_remediation(template: &str, cluster: Option<&ClusterRef>) -> String {
-    let rg = cluster.and_then(|c| c.resource_group.clone()).unwrap_or_else(|| "<resource-group>".into());
-    let name = cluster.and_then(|c| c.name.clone()).unwrap_or_else(|| "<cluster-name>".into());
+    let rg = cluster
+        .and_then(|c| c.resource_group.clone())
+        .unwrap_or_else(|| "<resource-group>".into());
+    let name = cluster
+        .and_then(|c| c.name.clone())
+        .unwrap_or_else(|| "<cluster-name>".into());
     template.replace("{resource_group}", &rg).replace("{cluster}", &name)
 }
 
@@ -174,8 +178,14 @@ mod tests {
     #[test]
     fn remediation_placeholders_are_filled_or_named() {
         let t = "az aks rotate-certs -g {resource_group} -n {cluster}";
-        let c = ClusterRef { resource_group: Some("rg".into()), name: Some("prod".into()) };
+        let c = ClusterRef {
+            resource_group: Some("rg".into()),
+            name: Some("prod".into()),
+        };
         assert_eq!(fill_remediation(t, Some(&c)), "az aks rotate-certs -g rg -n prod");
-        assert_eq!(fill_remediation(t, None), "az aks rotate-certs -g <resource-group> -n <cluster-name>");
+        assert_eq!(
+            fill_remediation(t, None),
+            "az aks rotate-certs -g <resource-group> -n <cluster-name>"
+        );
     }
 }

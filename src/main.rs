@@ -11,7 +11,10 @@ fn main() -> ExitCode {
     match commands::run(cli) {
         Ok(status) => ExitCode::from(status.code()),
         Err(err) => {
-            if err.chain().any(|e| e.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)) {
+            if err.chain().any(|e| {
+                e.downcast_ref::<std::io::Error>()
+                    .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            }) {
                 return ExitCode::SUCCESS;
             }
             if let Some(usage) = err.downcast_ref::<UsageError>() {

@@ -15,7 +15,7 @@ metadata := {
 	]),
 	"remediation": "Wait for the rotation to finish (`az aks show -g {resource_group} -n {cluster} --query provisioningState`), then fetch new credentials everywhere: `az aks get-credentials -g {resource_group} -n {cluster} --overwrite-existing`. Do not stop the cluster until it has finished.",
 	"help_uri": "https://learn.microsoft.com/azure/aks/certificate-rotation",
-	"tags": ["aks", "rotation"],
+	"tags": ["security", "aks", "rotation"],
 	"precision": "very-high",
 	"params": {},
 }

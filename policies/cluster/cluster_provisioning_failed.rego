@@ -16,7 +16,7 @@ metadata := {
 	"remediation": "Look at the failed operation (`az aks show -g {resource_group} -n {cluster} --query provisioningState` and the Activity Log). If it was a rotation, run it again: `az aks rotate-certs -g {resource_group} -n {cluster}`; otherwise reconcile the cluster with `az aks update -g {resource_group} -n {cluster}`.",
 	"warning": "`az aks rotate-certs` recreates all nodes (up to 30 minutes of downtime) and invalidates every existing kubeconfig until it is fetched again.",
 	"help_uri": "https://learn.microsoft.com/troubleshoot/azure/azure-kubernetes/create-upgrade-delete/cluster-node-virtual-machine-failed-state",
-	"tags": ["aks", "rotation", "availability"],
+	"tags": ["security", "aks", "rotation", "availability"],
 	"precision": "very-high",
 	"params": {},
 }

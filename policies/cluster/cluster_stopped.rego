@@ -15,7 +15,7 @@ metadata := {
 	]),
 	"remediation": "Start the cluster before its certificates expire: `az aks start -g {resource_group} -n {cluster}` (a stopped pool: `az aks nodepool start -g {resource_group} --cluster-name {cluster} -n <pool>`). If it was stopped during a rotation, run `az aks rotate-certs -g {resource_group} -n {cluster}` again once it runs, or recreate the affected node pools.",
 	"help_uri": "https://learn.microsoft.com/azure/aks/start-stop-cluster",
-	"tags": ["aks", "rotation", "availability"],
+	"tags": ["security", "aks", "rotation", "availability"],
 	"precision": "very-high",
 	"params": {},
 }

@@ -38,6 +38,7 @@ base_cert := {
 	"extended_key_usage": [],
 	"private_key_present": false,
 	"ca_verification": null,
+	"der_base64": "",
 }
 
 cert(overrides) := object.union(base_cert, overrides)

@@ -16,7 +16,7 @@ metadata := {
 	"remediation": "Upgrade the cluster, which recreates its nodes with auto-rotation: `az aks upgrade -g {resource_group} -n {cluster}` (or, for the node image only, `az aks upgrade -g {resource_group} -n {cluster} --node-image-only`).",
 	"warning": "Upgrading recreates nodes one by one; workloads are drained and rescheduled.",
 	"help_uri": "https://learn.microsoft.com/azure/aks/certificate-rotation#certificate-auto-rotation",
-	"tags": ["aks", "rotation", "nodes"],
+	"tags": ["security", "aks", "rotation", "nodes"],
 	"precision": "high",
 	"params": {"cutoff_date": "2022-03-01"},
 }

@@ -16,7 +16,7 @@ metadata := {
 	"remediation": "Upgrade the cluster or reimage the pool so that nodes are recreated with TLS bootstrapping: `az aks upgrade -g {resource_group} -n {cluster} --node-image-only` (or `az aks nodepool upgrade -g {resource_group} --cluster-name {cluster} -n <pool> --node-image-only`).",
 	"warning": "Upgrading recreates nodes one by one; workloads are drained and rescheduled.",
 	"help_uri": "https://learn.microsoft.com/azure/aks/certificate-rotation#certificate-auto-rotation",
-	"tags": ["aks", "rotation", "nodes"],
+	"tags": ["security", "aks", "rotation", "nodes"],
 	"precision": "high",
 	"params": {},
 }

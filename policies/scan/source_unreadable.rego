@@ -14,7 +14,7 @@ metadata := {
 	]),
 	"remediation": "Fix or remove the source named in the message and scan again. The facts document's `errors` list has every detail.",
 	"help_uri": "https://github.com/aks-certscan/aks-certscan/blob/main/docs/facts.md#errors",
-	"tags": ["coverage"],
+	"tags": ["security", "coverage"],
 	"precision": "very-high",
 	"params": {},
 }

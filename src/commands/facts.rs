@@ -10,5 +10,9 @@ pub fn run(args: &FactsArgs) -> Result<ExitStatus> {
     let (specs, ctx) = resolve_sources(&args.sources)?;
     let (doc, _) = collect_facts(&specs, &ctx);
     write_output(args.output.as_deref(), &facts_json(&doc)?)?;
-    Ok(if nothing_collected(&doc) && !doc.errors.is_empty() { ExitStatus::Error } else { ExitStatus::Success })
+    Ok(if nothing_collected(&doc) && !doc.errors.is_empty() {
+        ExitStatus::Error
+    } else {
+        ExitStatus::Success
+    })
 }

@@ -10,8 +10,8 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 
-use crate::clock::Instant;
 use crate::cli::SourceArgs;
+use crate::clock::Instant;
 use crate::facts::collected::Collected;
 use crate::facts::model::{CollectionError, FactsDocument, SourceKind};
 use crate::facts::{collect, CollectContext, SourceSpec};
@@ -74,7 +74,13 @@ pub fn resolve_sources(args: &SourceArgs) -> Result<(Vec<SourceSpec>, CollectCon
             .into());
         }
     }
-    Ok((specs, CollectContext { now, max_file_size: args.max_file_size }))
+    Ok((
+        specs,
+        CollectContext {
+            now,
+            max_file_size: args.max_file_size,
+        },
+    ))
 }
 
 /// Collects facts and prints one warning line per collection error on stderr.
@@ -90,7 +96,14 @@ pub fn warn_errors(errors: &[CollectionError]) {
     let mut lock = stderr.lock();
     for e in errors {
         let line = e.line.map(|l| format!(":{l}")).unwrap_or_default();
-        let _ = writeln!(lock, "warning: {} {}{}: {}", e.source.flag(), crate::sanitize::terminal(&e.path), line, crate::sanitize::terminal(&e.message));
+        let _ = writeln!(
+            lock,
+            "warning: {} {}{}: {}",
+            e.source.flag(),
+            crate::sanitize::terminal(&e.path),
+            line,
+            crate::sanitize::terminal(&e.message)
+        );
     }
 }
 

@@ -21,5 +21,9 @@ pub fn run(args: &PolicyTestArgs) -> Result<ExitStatus> {
         }
     }
     writeln!(out, "{} passed, {} failed", outcomes.len() - failed, failed)?;
-    Ok(if failed == 0 && !outcomes.is_empty() { ExitStatus::Success } else { ExitStatus::Findings })
+    Ok(if failed == 0 && !outcomes.is_empty() {
+        ExitStatus::Success
+    } else {
+        ExitStatus::Findings
+    })
 }

@@ -17,12 +17,27 @@ use crate::report::{render, Report};
 /// The outputs of a scan: each format with its file (`None` is standard output).
 fn outputs(args: &ScanArgs) -> Result<Vec<(Format, Option<PathBuf>)>> {
     if args.output.len() > args.format.len().max(1) {
-        return Err(UsageError(format!("{} --output files but {} --format: give a --format for each --output", args.output.len(), args.format.len())).into());
+        return Err(UsageError(format!(
+            "{} --output files but {} --format: give a --format for each --output",
+            args.output.len(),
+            args.format.len()
+        ))
+        .into());
     }
-    let formats = if args.format.is_empty() { vec![Format::Text] } else { args.format.clone() };
-    let pairs: Vec<(Format, Option<PathBuf>)> = formats.iter().enumerate().map(|(i, f)| (*f, args.output.get(i).cloned())).collect();
+    let formats = if args.format.is_empty() {
+        vec![Format::Text]
+    } else {
+        args.format.clone()
+    };
+    let pairs: Vec<(Format, Option<PathBuf>)> = formats
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (*f, args.output.get(i).cloned()))
+        .collect();
     if pairs.iter().filter(|(_, o)| o.is_none()).count() > 1 {
-        return Err(UsageError("only one --format can go to standard output; give the others an --output FILE".into()).into());
+        return Err(
+            UsageError("only one --format can go to standard output; give the others an --output FILE".into()).into(),
+        );
     }
     Ok(pairs)
 }
@@ -33,7 +48,10 @@ fn facts_out(args: &ScanArgs, outputs: &[(Format, Option<PathBuf>)]) -> Option<P
     args.facts_out.clone().or_else(|| {
         outputs.iter().find_map(|(f, o)| match (f, o) {
             (Format::Sarif, Some(path)) => {
-                let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "aks-certscan".into());
+                let stem = path
+                    .file_stem()
+                    .map(|s| s.to_string_lossy().into_owned())
+                    .unwrap_or_else(|| "aks-certscan".into());
                 Some(path.with_file_name(format!("{stem}.facts.json")))
             }
             _ => None,
@@ -85,7 +103,10 @@ pub fn run(args: &ScanArgs) -> Result<ExitStatus> {
     if let Some(path) = &facts_path {
         write_output(Some(path), &facts_text)?;
     }
-    let facts_uri = facts_path.as_deref().map(crate::facts::input::display_path).unwrap_or_else(|| "aks-certscan.facts.json".into());
+    let facts_uri = facts_path
+        .as_deref()
+        .map(crate::facts::input::display_path)
+        .unwrap_or_else(|| "aks-certscan.facts.json".into());
     let (states, absent) = match &baseline {
         Some(b) => {
             let (s, a) = b.compare(&findings);
@@ -101,7 +122,8 @@ pub fn run(args: &ScanArgs) -> Result<ExitStatus> {
         facts: &facts,
         facts_uri: &facts_uri,
     };
-    let color = !args.no_color && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stdout().is_terminal();
+    let color =
+        !args.no_color && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stdout().is_terminal();
     for (format, path) in &outputs {
         let text = render(*format, color && path.is_none(), &report)?;
         write_output(path.as_deref(), &text).with_context(|| format!("writing {format:?} output"))?;

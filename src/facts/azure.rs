@@ -111,9 +111,18 @@ mod tests {
 
     #[test]
     fn node_image_dates_are_read() {
-        assert_eq!(node_image_date("AKSUbuntu-1804gen2-2021.06.12").as_deref(), Some("2021-06-12"));
-        assert_eq!(node_image_date("AKSUbuntu:1604:2020.03.11").as_deref(), Some("2020-03-11"));
-        assert_eq!(node_image_date("AKSUbuntu-2204gen2containerd-202403.25.0").as_deref(), Some("2024-03-25"));
+        assert_eq!(
+            node_image_date("AKSUbuntu-1804gen2-2021.06.12").as_deref(),
+            Some("2021-06-12")
+        );
+        assert_eq!(
+            node_image_date("AKSUbuntu:1604:2020.03.11").as_deref(),
+            Some("2020-03-11")
+        );
+        assert_eq!(
+            node_image_date("AKSUbuntu-2204gen2containerd-202403.25.0").as_deref(),
+            Some("2024-03-25")
+        );
         assert_eq!(node_image_date("weird"), None);
     }
 

@@ -19,7 +19,12 @@ pub fn sha256_hex(der: &[u8]) -> String {
 }
 
 /// Parses `der` and computes every fact about it at time `now` (Unix seconds).
-pub fn analyze(der: &[u8], now: i64, origin: CertificateOrigin, role: CertificateRole) -> Result<CertificateFact, String> {
+pub fn analyze(
+    der: &[u8],
+    now: i64,
+    origin: CertificateOrigin,
+    role: CertificateRole,
+) -> Result<CertificateFact, String> {
     let cert = parse(der)?;
     let not_before = cert.validity().not_before.timestamp();
     let not_after = cert.validity().not_after.timestamp();
@@ -53,11 +58,7 @@ pub fn analyze(der: &[u8], now: i64, origin: CertificateOrigin, role: Certificat
         remaining_seconds: remaining,
         remaining_days: days(remaining),
         lifetime_used,
-        is_ca: cert
-            .basic_constraints()
-            .ok()
-            .flatten()
-            .is_some_and(|bc| bc.value.ca),
+        is_ca: cert.basic_constraints().ok().flatten().is_some_and(|bc| bc.value.ca),
         self_signed: false,
         key_algorithm,
         key_size,
@@ -69,12 +70,10 @@ pub fn analyze(der: &[u8], now: i64, origin: CertificateOrigin, role: Certificat
         extended_key_usage: Vec::new(),
         private_key_present: false,
         ca_verification: None,
+        der_base64: data_encoding::BASE64.encode(der),
     };
     fact.self_signed = cert.subject().as_raw() == cert.issuer().as_raw()
-        && !matches!(
-            verify_parsed(&cert, &cert),
-            VerificationResult::NotSignedByCa
-        );
+        && !matches!(verify_parsed(&cert, &cert), VerificationResult::NotSignedByCa);
     for ext in cert.extensions() {
         match ext.parsed_extension() {
             ParsedExtension::SubjectKeyIdentifier(kid) => fact.subject_key_id = Some(HEXLOWER.encode(kid.0)),
@@ -95,7 +94,8 @@ pub fn analyze(der: &[u8], now: i64, origin: CertificateOrigin, role: Certificat
                     (eku.ocsp_signing, "OCSPSigning"),
                 ];
                 fact.extended_key_usage = flags.iter().filter(|(on, _)| *on).map(|(_, n)| n.to_string()).collect();
-                fact.extended_key_usage.extend(eku.other.iter().map(|o| o.to_id_string()));
+                fact.extended_key_usage
+                    .extend(eku.other.iter().map(|o| o.to_id_string()));
             }
             _ => {}
         }
@@ -223,8 +223,14 @@ fn general_name(name: &GeneralName<'_>) -> Option<String> {
         GeneralName::RFC822Name(s) => Some(format!("email:{s}")),
         GeneralName::URI(s) => Some(format!("URI:{s}")),
         GeneralName::IPAddress(bytes) => match bytes.len() {
-            4 => Some(format!("IP:{}", std::net::Ipv4Addr::from(<[u8; 4]>::try_from(*bytes).ok()?))),
-            16 => Some(format!("IP:{}", std::net::Ipv6Addr::from(<[u8; 16]>::try_from(*bytes).ok()?))),
+            4 => Some(format!(
+                "IP:{}",
+                std::net::Ipv4Addr::from(<[u8; 4]>::try_from(*bytes).ok()?)
+            )),
+            16 => Some(format!(
+                "IP:{}",
+                std::net::Ipv6Addr::from(<[u8; 16]>::try_from(*bytes).ok()?)
+            )),
             _ => None,
         },
         _ => None,
@@ -249,7 +255,13 @@ mod tests {
 
     #[test]
     fn garbage_is_an_error_not_a_panic() {
-        assert!(analyze(&[0x30, 0x03, 0x02, 0x01, 0x01], 0, CertificateOrigin::default(), CertificateRole::Unknown).is_err());
+        assert!(analyze(
+            &[0x30, 0x03, 0x02, 0x01, 0x01],
+            0,
+            CertificateOrigin::default(),
+            CertificateRole::Unknown
+        )
+        .is_err());
         assert!(analyze(&[], 0, CertificateOrigin::default(), CertificateRole::Unknown).is_err());
     }
 }

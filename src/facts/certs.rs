@@ -38,9 +38,15 @@ pub fn collect(root: &Path, ctx: &CollectContext) -> Collected {
             Ok(e) if e.file_type().is_file() => files.push(e.into_path()),
             Ok(_) => {}
             Err(e) => {
-                let path = e.path().map(|p| relative_shown(root, &shown_root, p)).unwrap_or_else(|| shown_root.clone());
+                let path = e
+                    .path()
+                    .map(|p| relative_shown(root, &shown_root, p))
+                    .unwrap_or_else(|| shown_root.clone());
                 let (kind, message) = if e.loop_ancestor().is_some() {
-                    (ErrorKind::SymlinkLoop, "symbolic link loop: the link points back at a directory above it; skipped".to_string())
+                    (
+                        ErrorKind::SymlinkLoop,
+                        "symbolic link loop: the link points back at a directory above it; skipped".to_string(),
+                    )
                 } else if let Some(io) = e.io_error() {
                     (io_kind(io), io_message(io))
                 } else {
@@ -52,7 +58,15 @@ pub fn collect(root: &Path, ctx: &CollectContext) -> Collected {
     }
     let parts: Vec<Collected> = files
         .par_iter()
-        .map(|file| collect_file(file, &relative_shown(root, &shown_root, file), false, CertificateRole::Unknown, ctx))
+        .map(|file| {
+            collect_file(
+                file,
+                &relative_shown(root, &shown_root, file),
+                false,
+                CertificateRole::Unknown,
+                ctx,
+            )
+        })
         .collect();
     for part in parts {
         out.absorb(part);
@@ -75,8 +89,22 @@ fn has_certificate_extension(path: &Path) -> bool {
 
 /// Reads one file and records every certificate in it. `must_hold` makes "no certificate" an
 /// error (a file named by the user, or a well-known certificate path).
-pub fn collect_file(path: &Path, shown: &str, must_hold: bool, role: CertificateRole, ctx: &CollectContext) -> Collected {
-    collect_file_with(path, shown, must_hold, ctx, SourceKind::Certs, |_| CertificateOrigin::default(), |_| role)
+pub fn collect_file(
+    path: &Path,
+    shown: &str,
+    must_hold: bool,
+    role: CertificateRole,
+    ctx: &CollectContext,
+) -> Collected {
+    collect_file_with(
+        path,
+        shown,
+        must_hold,
+        ctx,
+        SourceKind::Certs,
+        |_| CertificateOrigin::default(),
+        |_| role,
+    )
 }
 
 /// [`collect_file`] with the source kind, base origin and role chosen by the caller.
@@ -137,7 +165,12 @@ pub fn collect_file_with(
                 out.certificates.push(cert);
             }
             Err(message) => {
-                let mut e = error(kind, shown, ErrorKind::MalformedCertificate, format!("certificate {index}: {message}"));
+                let mut e = error(
+                    kind,
+                    shown,
+                    ErrorKind::MalformedCertificate,
+                    format!("certificate {index}: {message}"),
+                );
                 e.line = found.line;
                 out.errors.push(e);
             }

@@ -65,7 +65,10 @@ pub fn collect(path: &Path, ctx: &CollectContext) -> Collected {
         })
         .collect();
     let lines = start_lines(&doc.text, &wanted);
-    let location = |pointer: &str| FileLocation { path: doc.shown.clone(), line: lines.get(pointer).copied() };
+    let location = |pointer: &str| FileLocation {
+        path: doc.shown.clone(),
+        line: lines.get(pointer).copied(),
+    };
     let mut clusters: Vec<ClusterFact> = Vec::new();
     let mut standalone_pools: Vec<(String, AgentPoolFact, FileLocation, Option<String>)> = Vec::new();
     for item in found {
@@ -73,7 +76,12 @@ pub fn collect(path: &Path, ctx: &CollectContext) -> Collected {
             Found::Cluster(pointer, value) => match cluster_fact(value, location(&pointer)) {
                 Some(c) => clusters.push(c),
                 None => {
-                    let mut e = error(SourceKind::Cluster, &doc.shown, ErrorKind::WrongShape, "managed cluster has no name and no resource id; skipped");
+                    let mut e = error(
+                        SourceKind::Cluster,
+                        &doc.shown,
+                        ErrorKind::WrongShape,
+                        "managed cluster has no name and no resource id; skipped",
+                    );
                     e.line = lines.get(&pointer).copied();
                     out.errors.push(e);
                 }
@@ -84,9 +92,16 @@ pub fn collect(path: &Path, ctx: &CollectContext) -> Collected {
                 let pool_location = location(&pointer);
                 let pool = agent_pool(value, Some(pool_location.clone()));
                 match (parsed.resource_group, parsed.cluster) {
-                    (Some(rg), Some(name)) => standalone_pools.push((cluster_key(&rg, &name), pool, pool_location, Some(id))),
+                    (Some(rg), Some(name)) => {
+                        standalone_pools.push((cluster_key(&rg, &name), pool, pool_location, Some(id)))
+                    }
                     _ => {
-                        let mut e = error(SourceKind::Cluster, &doc.shown, ErrorKind::WrongShape, "agent pool resource without a managed cluster resource id; skipped");
+                        let mut e = error(
+                            SourceKind::Cluster,
+                            &doc.shown,
+                            ErrorKind::WrongShape,
+                            "agent pool resource without a managed cluster resource id; skipped",
+                        );
                         e.line = pool_location.line;
                         out.errors.push(e);
                     }
@@ -133,7 +148,8 @@ fn looks_like_cluster(value: &Value) -> bool {
     }
     let body = get(value, "properties").unwrap_or(value);
     get(body, "agentPoolProfiles").is_some()
-        || (get(body, "kubernetesVersion").is_some() && (get(body, "dnsPrefix").is_some() || get(body, "fqdn").is_some() || get(body, "enableRbac").is_some()))
+        || (get(body, "kubernetesVersion").is_some()
+            && (get(body, "dnsPrefix").is_some() || get(body, "fqdn").is_some() || get(body, "enableRbac").is_some()))
 }
 
 fn looks_like_agent_pool(value: &Value) -> bool {

@@ -87,7 +87,12 @@ pub fn read_capped(path: &Path, max: u64, source: SourceKind, shown: &str) -> Re
     let file = File::open(path).map_err(fail)?;
     let meta = file.metadata().map_err(fail)?;
     if meta.is_dir() {
-        return Err(error(source, shown, ErrorKind::WrongShape, "is a directory, expected a file"));
+        return Err(error(
+            source,
+            shown,
+            ErrorKind::WrongShape,
+            "is a directory, expected a file",
+        ));
     }
     if meta.len() > max {
         return Err(too_large(source, shown, meta.len(), max));
@@ -138,7 +143,10 @@ pub fn utf8_text<'a>(bytes: &'a [u8], source: SourceKind, shown: &str) -> Result
             source,
             shown,
             ErrorKind::WrongShape,
-            format!("not UTF-8 text (invalid byte at offset {}): binary data?", e.valid_up_to()),
+            format!(
+                "not UTF-8 text (invalid byte at offset {}): binary data?",
+                e.valid_up_to()
+            ),
         )
     })
 }
@@ -192,7 +200,11 @@ pub struct JsonDocument {
 pub fn read_json(path: &Path, max: u64, source: SourceKind) -> Result<JsonDocument, CollectionError> {
     let stdin = path.as_os_str() == "-";
     let shown = if stdin { "-".to_string() } else { display_path(path) };
-    let bytes = if stdin { read_stdin_capped(max, source)? } else { read_capped(path, max, source, &shown)? };
+    let bytes = if stdin {
+        read_stdin_capped(max, source)?
+    } else {
+        read_capped(path, max, source, &shown)?
+    };
     let text = utf8_text(&bytes, source, &shown)?.to_string();
     match serde_json::from_str(&text) {
         Ok(value) => Ok(JsonDocument { shown, text, value }),

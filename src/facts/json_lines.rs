@@ -68,7 +68,10 @@ pub fn start_lines(text: &str, wanted: &HashSet<String>) -> HashMap<String, u32>
                     }
                 }
                 stack.push(if c == '{' {
-                    Frame::Object { key: None, expecting_key: true }
+                    Frame::Object {
+                        key: None,
+                        expecting_key: true,
+                    }
                 } else {
                     Frame::Array { index: 0 }
                 });

@@ -163,11 +163,7 @@ pub struct KubeletView {
 impl RawKubeconfig {
     /// The view a node-root collector needs.
     pub fn kubelet_view(&self) -> KubeletView {
-        let cluster = self
-            .clusters
-            .iter()
-            .flatten()
-            .find_map(|c| c.value.cluster.as_ref());
+        let cluster = self.clusters.iter().flatten().find_map(|c| c.value.cluster.as_ref());
         let user = self.users.iter().flatten().find_map(|u| u.value.user.as_ref());
         KubeletView {
             server: cluster.and_then(|c| c.server.clone()),
@@ -234,8 +230,17 @@ pub fn collect(path: &Path, ctx: &CollectContext) -> Collected {
     let raw = match parse(text) {
         Ok(raw) => raw,
         Err(message) => {
-            let kind = if text.trim_start().starts_with('{') { ErrorKind::MalformedJson } else { ErrorKind::MalformedYaml };
-            return out.with_error(error(SourceKind::Kubeconfig, &shown, kind, format!("not a readable kubeconfig: {message}")));
+            let kind = if text.trim_start().starts_with('{') {
+                ErrorKind::MalformedJson
+            } else {
+                ErrorKind::MalformedYaml
+            };
+            return out.with_error(error(
+                SourceKind::Kubeconfig,
+                &shown,
+                kind,
+                format!("not a readable kubeconfig: {message}"),
+            ));
         }
     };
     if raw.clusters.is_none() && raw.users.is_none() && raw.contexts.is_none() {
@@ -247,7 +252,13 @@ pub fn collect(path: &Path, ctx: &CollectContext) -> Collected {
         ));
     }
     let base_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
-    KubeconfigReader { ctx, shown: &shown, base_dir, out: &mut out }.read(raw);
+    KubeconfigReader {
+        ctx,
+        shown: &shown,
+        base_dir,
+        out: &mut out,
+    }
+    .read(raw);
     out
 }
 
@@ -286,13 +297,28 @@ impl KubeconfigReader<'_> {
             };
             let certs = if let Some(data) = cluster.ca_data {
                 kc.ca_source = "data".into();
-                self.data_field(&data, "certificate-authority-data", &format!("cluster `{name}`"), line, origin, CertificateRole::ClusterCa)
+                self.data_field(
+                    &data,
+                    "certificate-authority-data",
+                    &format!("cluster `{name}`"),
+                    line,
+                    origin,
+                    CertificateRole::ClusterCa,
+                )
             } else if let Some(file) = cluster.ca_file {
                 kc.ca_source = "file".into();
                 kc.ca_file = Some(file.clone());
-                self.file_field(&file, &format!("cluster `{name}` certificate-authority"), origin, CertificateRole::ClusterCa)
+                self.file_field(
+                    &file,
+                    &format!("cluster `{name}` certificate-authority"),
+                    origin,
+                    CertificateRole::ClusterCa,
+                )
             } else {
-                FieldCerts { ids: vec![], ders: vec![] }
+                FieldCerts {
+                    ids: vec![],
+                    ders: vec![],
+                }
             };
             kc.ca_certificate_ids = certs.ids.clone();
             ca_ders.insert(name, (certs.ders, certs.ids));
@@ -319,11 +345,26 @@ impl KubeconfigReader<'_> {
                 ..Default::default()
             };
             let certs = if let Some(data) = &user.cert_data {
-                self.data_field(data, "client-certificate-data", &format!("user `{name}`"), line, origin, CertificateRole::KubeconfigClient)
+                self.data_field(
+                    data,
+                    "client-certificate-data",
+                    &format!("user `{name}`"),
+                    line,
+                    origin,
+                    CertificateRole::KubeconfigClient,
+                )
             } else if let Some(file) = &user.cert_file {
-                self.file_field(file, &format!("user `{name}` client-certificate"), origin, CertificateRole::KubeconfigClient)
+                self.file_field(
+                    file,
+                    &format!("user `{name}` client-certificate"),
+                    origin,
+                    CertificateRole::KubeconfigClient,
+                )
             } else {
-                FieldCerts { ids: vec![], ders: vec![] }
+                FieldCerts {
+                    ids: vec![],
+                    ders: vec![],
+                }
             };
             if let (Some(id), Some(der)) = (certs.ids.first(), certs.ders.into_iter().next()) {
                 ku.client_certificate_id = Some(id.clone());
@@ -349,24 +390,39 @@ impl KubeconfigReader<'_> {
             let Some(der) = user_ders.get(&user.name) else { continue };
             for context in fact.contexts.iter().filter(|c| c.user.as_deref() == Some(&user.name)) {
                 let Some(cluster) = &context.cluster else { continue };
-                let (ders, ids) = ca_ders.get(cluster).map(|(d, i)| (d.as_slice(), i.as_slice())).unwrap_or((&[], &[]));
+                let (ders, ids) = ca_ders
+                    .get(cluster)
+                    .map(|(d, i)| (d.as_slice(), i.as_slice()))
+                    .unwrap_or((&[], &[]));
                 user.ca_checks.push(UserCaCheck {
                     context: context.name.clone(),
                     cluster: cluster.clone(),
-                    verification: check_against_bundle(der, ders, ids, format!("kubeconfig {} cluster {cluster}", self.shown)),
+                    verification: check_against_bundle(
+                        der,
+                        ders,
+                        ids,
+                        format!("kubeconfig {} cluster {cluster}", self.shown),
+                    ),
                 });
             }
         }
         // A user's certificate carries the check of the current context, else its first.
         for user in &users {
-            let Some(id) = &user.client_certificate_id else { continue };
+            let Some(id) = &user.client_certificate_id else {
+                continue;
+            };
             let check = user
                 .ca_checks
                 .iter()
                 .find(|c| Some(&c.context) == fact.current_context.as_ref())
                 .or(user.ca_checks.first());
             if let Some(check) = check {
-                for cert in self.out.certificates.iter_mut().filter(|c| &c.id == id && c.origin.kubeconfig_user.as_ref() == Some(&user.name)) {
+                for cert in self
+                    .out
+                    .certificates
+                    .iter_mut()
+                    .filter(|c| &c.id == id && c.origin.kubeconfig_user.as_ref() == Some(&user.name))
+                {
                     cert.ca_verification = Some(check.verification.clone());
                 }
             }
@@ -376,9 +432,22 @@ impl KubeconfigReader<'_> {
     }
 
     /// Decodes a `*-data` field and records its certificates.
-    fn data_field(&mut self, data: &str, field: &str, what: &str, line: Option<u32>, origin: CertificateOrigin, role: CertificateRole) -> FieldCerts {
+    fn data_field(
+        &mut self,
+        data: &str,
+        field: &str,
+        what: &str,
+        line: Option<u32>,
+        origin: CertificateOrigin,
+        role: CertificateRole,
+    ) -> FieldCerts {
         let mut err = |kind, message: String| {
-            let mut e = error(SourceKind::Kubeconfig, self.shown, kind, format!("{what}: {field} {message}"));
+            let mut e = error(
+                SourceKind::Kubeconfig,
+                self.shown,
+                kind,
+                format!("{what}: {field} {message}"),
+            );
             e.line = line;
             self.out.errors.push(e);
         };
@@ -386,11 +455,17 @@ impl KubeconfigReader<'_> {
             Ok(x) => x,
             Err(message) => {
                 err(ErrorKind::MalformedCertificate, message);
-                return FieldCerts { ids: vec![], ders: vec![] };
+                return FieldCerts {
+                    ids: vec![],
+                    ders: vec![],
+                };
             }
         };
         if extraction.certificates.is_empty() && extraction.problems.is_empty() {
-            err(ErrorKind::NotACertificate, "decodes to something that holds no certificate".into());
+            err(
+                ErrorKind::NotACertificate,
+                "decodes to something that holds no certificate".into(),
+            );
         }
         let origin = CertificateOrigin {
             path: self.shown.to_string(),
@@ -409,22 +484,44 @@ impl KubeconfigReader<'_> {
             Err(mut e) => {
                 e.message = format!("{what} (named in {}): {}", self.shown, e.message);
                 self.out.errors.push(e);
-                return FieldCerts { ids: vec![], ders: vec![] };
+                return FieldCerts {
+                    ids: vec![],
+                    ders: vec![],
+                };
             }
         };
         self.out.source.files_read += 1;
         let extraction = extract(&bytes);
         if extraction.certificates.is_empty() && extraction.problems.is_empty() {
-            self.out.errors.push(error(SourceKind::Kubeconfig, &shown, ErrorKind::NotACertificate, format!("{what}: file holds no certificate")));
+            self.out.errors.push(error(
+                SourceKind::Kubeconfig,
+                &shown,
+                ErrorKind::NotACertificate,
+                format!("{what}: file holds no certificate"),
+            ));
         }
         let origin = CertificateOrigin { path: shown, ..origin };
         self.record(extraction, origin, role, what)
     }
 
-    fn record(&mut self, extraction: Extraction, origin: CertificateOrigin, role: CertificateRole, what: &str) -> FieldCerts {
-        let mut field = FieldCerts { ids: vec![], ders: vec![] };
+    fn record(
+        &mut self,
+        extraction: Extraction,
+        origin: CertificateOrigin,
+        role: CertificateRole,
+        what: &str,
+    ) -> FieldCerts {
+        let mut field = FieldCerts {
+            ids: vec![],
+            ders: vec![],
+        };
         for problem in extraction.problems {
-            let mut e = error(SourceKind::Kubeconfig, &origin.path, ErrorKind::MalformedCertificate, format!("{what}: {}", problem.message));
+            let mut e = error(
+                SourceKind::Kubeconfig,
+                &origin.path,
+                ErrorKind::MalformedCertificate,
+                format!("{what}: {}", problem.message),
+            );
             e.line = origin.line.or(problem.line);
             self.out.errors.push(e);
         }
@@ -437,7 +534,11 @@ impl KubeconfigReader<'_> {
                 ..origin.clone()
             };
             // Certificates after the first in a client field are its chain.
-            let this_role = if index > 0 && role == CertificateRole::KubeconfigClient { CertificateRole::ChainIntermediate } else { role };
+            let this_role = if index > 0 && role == CertificateRole::KubeconfigClient {
+                CertificateRole::ChainIntermediate
+            } else {
+                role
+            };
             match analyze(&found.der, self.ctx.now.0, this_origin, this_role) {
                 Ok(mut cert) => {
                     cert.private_key_present = extraction.private_key_present;
@@ -447,7 +548,12 @@ impl KubeconfigReader<'_> {
                     self.out.certificates.push(cert);
                 }
                 Err(message) => {
-                    let mut e = error(SourceKind::Kubeconfig, &origin.path, ErrorKind::MalformedCertificate, format!("{what}: certificate {index}: {message}"));
+                    let mut e = error(
+                        SourceKind::Kubeconfig,
+                        &origin.path,
+                        ErrorKind::MalformedCertificate,
+                        format!("{what}: certificate {index}: {message}"),
+                    );
                     e.line = origin.line.or(found.line);
                     self.out.errors.push(e);
                 }
@@ -462,16 +568,27 @@ pub fn check_against_bundle(child: &[u8], ca_ders: &[Vec<u8>], ca_ids: &[String]
     let mut best: Option<CaVerification> = None;
     for (der, id) in ca_ders.iter().zip(ca_ids) {
         let result = verify(child, der);
-        let candidate = CaVerification { result, ca_id: Some(id.clone()), ca_source: ca_source.clone() };
+        let candidate = CaVerification {
+            result,
+            ca_id: Some(id.clone()),
+            ca_source: ca_source.clone(),
+        };
         if result == VerificationResult::Verified {
             return candidate;
         }
         // A definite "not signed" outranks an unknown outcome.
-        if best.as_ref().is_none_or(|b| b.result != VerificationResult::NotSignedByCa) {
+        if best
+            .as_ref()
+            .is_none_or(|b| b.result != VerificationResult::NotSignedByCa)
+        {
             best = Some(candidate);
         }
     }
-    best.unwrap_or(CaVerification { result: VerificationResult::NoCa, ca_id: None, ca_source })
+    best.unwrap_or(CaVerification {
+        result: VerificationResult::NoCa,
+        ca_id: None,
+        ca_source,
+    })
 }
 
 fn line_of<T>(spanned: &Spanned<T>) -> Option<u32> {
@@ -550,9 +667,15 @@ mod tests {
     #[test]
     fn aks_user_names_split_into_group_and_cluster() {
         let a = parse_aks_user("clusterUser_rg-prod_prod", &[]).expect("aks name");
-        assert_eq!((a.kind.as_str(), a.resource_group.as_str(), a.cluster_name.as_str()), ("clusterUser", "rg-prod", "prod"));
+        assert_eq!(
+            (a.kind.as_str(), a.resource_group.as_str(), a.cluster_name.as_str()),
+            ("clusterUser", "rg-prod", "prod")
+        );
         let b = parse_aks_user("clusterAdmin_my_rg_my_cluster", &["my_cluster"]).expect("aks name");
-        assert_eq!((b.resource_group.as_str(), b.cluster_name.as_str()), ("my_rg", "my_cluster"));
+        assert_eq!(
+            (b.resource_group.as_str(), b.cluster_name.as_str()),
+            ("my_rg", "my_cluster")
+        );
         assert!(parse_aks_user("admin", &[]).is_none());
         assert!(parse_aks_user("clusterUser_onlyone", &[]).is_none());
     }
@@ -575,7 +698,8 @@ mod tests {
 
     #[test]
     fn broken_yaml_is_an_error_without_the_secret() {
-        let yaml = "users:\n- name: u\n  user:\n    client-key-data: LS0tLS1CRUdJTiBQUklWQVRFIEtFWS0tLS0tCg==\n   bad: [\n";
+        let yaml =
+            "users:\n- name: u\n  user:\n    client-key-data: LS0tLS1CRUdJTiBQUklWQVRFIEtFWS0tLS0tCg==\n   bad: [\n";
         let err = parse(yaml).expect_err("must fail");
         assert!(!err.contains("LS0tLS1CRUdJTiBQUklWQVRFIEtFWS0tLS0tCg"), "{err}");
     }

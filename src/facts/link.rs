@@ -41,11 +41,15 @@ struct CurrentCa {
 
 impl CurrentCa {
     fn offer(slot: &mut Option<CurrentCa>, cert: &CertificateFact, source: String) {
-        let newer = slot
-            .as_ref()
-            .is_none_or(|cur| (cert.not_before_unix, std::cmp::Reverse(&cert.id)) > (cur.not_before, std::cmp::Reverse(&cur.id)));
+        let newer = slot.as_ref().is_none_or(|cur| {
+            (cert.not_before_unix, std::cmp::Reverse(&cert.id)) > (cur.not_before, std::cmp::Reverse(&cur.id))
+        });
         if newer {
-            *slot = Some(CurrentCa { id: cert.id.clone(), not_before: cert.not_before_unix, source });
+            *slot = Some(CurrentCa {
+                id: cert.id.clone(),
+                not_before: cert.not_before_unix,
+                source,
+            });
         }
     }
 }
@@ -62,7 +66,12 @@ pub fn link(all: &mut Collected) {
             by_node_rg.insert(rg.to_ascii_lowercase(), c.key.clone());
         }
     }
-    let cert_index: HashMap<String, usize> = all.certificates.iter().enumerate().map(|(i, c)| (c.id.clone(), i)).collect();
+    let cert_index: HashMap<String, usize> = all
+        .certificates
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.id.clone(), i))
+        .collect();
     let mut current: HashMap<String, Option<CurrentCa>> = HashMap::new();
 
     // Kubeconfig clusters: key by server host, else by the AKS user a context pairs them with.
@@ -81,7 +90,12 @@ pub fn link(all: &mut Collected) {
                 .contexts
                 .iter()
                 .filter(|ctx| ctx.cluster.as_deref() == Some(&cluster.name))
-                .find_map(|ctx| ctx.user.as_ref().and_then(|u| user_keys.get(&(kc.path.clone(), u.clone()))).cloned());
+                .find_map(|ctx| {
+                    ctx.user
+                        .as_ref()
+                        .and_then(|u| user_keys.get(&(kc.path.clone(), u.clone())))
+                        .cloned()
+                });
             cluster.cluster_key = host.as_ref().and_then(|h| by_host.get(h).cloned()).or(from_context);
             let id = (kc.path.clone(), cluster.name.clone());
             if let Some(key) = &cluster.cluster_key {
@@ -92,7 +106,12 @@ pub fn link(all: &mut Collected) {
             }
             if let Some(h) = host {
                 let slot = current.entry(h.clone()).or_default();
-                for ca in cluster.ca_certificate_ids.iter().filter_map(|id| cert_index.get(id)).map(|i| &all.certificates[*i]) {
+                for ca in cluster
+                    .ca_certificate_ids
+                    .iter()
+                    .filter_map(|id| cert_index.get(id))
+                    .map(|i| &all.certificates[*i])
+                {
                     CurrentCa::offer(slot, ca, format!("kubeconfig {} cluster {}", kc.path, cluster.name));
                 }
                 cluster_hosts.insert(id, h);
@@ -100,7 +119,10 @@ pub fn link(all: &mut Collected) {
         }
     }
     for node in &mut all.nodes {
-        node.cluster_key = node.node_resource_group.as_ref().and_then(|rg| by_node_rg.get(&rg.to_ascii_lowercase()).cloned());
+        node.cluster_key = node
+            .node_resource_group
+            .as_ref()
+            .and_then(|rg| by_node_rg.get(&rg.to_ascii_lowercase()).cloned());
     }
     let mut root_keys: HashMap<String, String> = HashMap::new();
     let mut root_hosts: HashMap<String, String> = HashMap::new();
@@ -112,7 +134,11 @@ pub fn link(all: &mut Collected) {
         }
         if let Some(h) = host {
             if let Some(ca) = root.ca_certificate_id.as_ref().and_then(|id| cert_index.get(id)) {
-                CurrentCa::offer(current.entry(h.clone()).or_default(), &all.certificates[*ca], format!("node-root {} ca.crt", root.path));
+                CurrentCa::offer(
+                    current.entry(h.clone()).or_default(),
+                    &all.certificates[*ca],
+                    format!("node-root {} ca.crt", root.path),
+                );
             }
             root_hosts.insert(root.path.clone(), h);
         }
@@ -130,20 +156,29 @@ pub fn link(all: &mut Collected) {
     let check_current = |host: Option<&String>, cert_id: &str| -> Option<CaVerification> {
         let ca = current.get(host?)?.as_ref()?;
         let (child, ca_der) = (ders.get(cert_id)?, ders.get(&ca.id)?);
-        Some(check_against_bundle(child, std::slice::from_ref(ca_der), std::slice::from_ref(&ca.id), ca.source.clone()))
+        Some(check_against_bundle(
+            child,
+            std::slice::from_ref(ca_der),
+            std::slice::from_ref(&ca.id),
+            ca.source.clone(),
+        ))
     };
 
     let mut client_checks: HashMap<(String, String), CaVerification> = HashMap::new();
     for kc in &mut all.kubeconfigs {
         for user in &mut kc.users {
-            let Some(cert_id) = &user.client_certificate_id else { continue };
+            let Some(cert_id) = &user.client_certificate_id else {
+                continue;
+            };
             let context = kc
                 .contexts
                 .iter()
                 .filter(|c| c.user.as_deref() == Some(&user.name))
                 .find(|c| Some(&c.name) == kc.current_context.as_ref())
                 .or_else(|| kc.contexts.iter().find(|c| c.user.as_deref() == Some(&user.name)));
-            let host = context.and_then(|c| c.cluster.as_ref()).and_then(|cl| cluster_hosts.get(&(kc.path.clone(), cl.clone())));
+            let host = context
+                .and_then(|c| c.cluster.as_ref())
+                .and_then(|cl| cluster_hosts.get(&(kc.path.clone(), cl.clone())));
             user.current_ca_check = check_current(host, cert_id);
             if let Some(check) = &user.current_ca_check {
                 client_checks.insert((kc.path.clone(), user.name.clone()), check.clone());
@@ -182,7 +217,10 @@ mod tests {
 
     #[test]
     fn server_hosts() {
-        assert_eq!(server_host("https://prod-dns-1.hcp.eastus.azmk8s.io:443").as_deref(), Some("prod-dns-1.hcp.eastus.azmk8s.io"));
+        assert_eq!(
+            server_host("https://prod-dns-1.hcp.eastus.azmk8s.io:443").as_deref(),
+            Some("prod-dns-1.hcp.eastus.azmk8s.io")
+        );
         assert_eq!(server_host("https://[::1]:6443/x").as_deref(), Some("::1"));
         assert_eq!(server_host("Example.com").as_deref(), Some("example.com"));
         assert_eq!(server_host("https://"), None);

@@ -26,7 +26,9 @@ pub fn collect(path: &Path, ctx: &CollectContext) -> Collected {
     let version = doc.value.get("schema_version").and_then(serde_json::Value::as_u64);
     if version != Some(u64::from(SCHEMA_VERSION)) {
         let message = match version {
-            Some(v) => format!("facts schema_version {v} is not supported by this scanner (it reads version {SCHEMA_VERSION})"),
+            Some(v) => {
+                format!("facts schema_version {v} is not supported by this scanner (it reads version {SCHEMA_VERSION})")
+            }
             None => "not a facts document: no `schema_version`".to_string(),
         };
         return out.with_error(error(SourceKind::Facts, &doc.shown, ErrorKind::WrongShape, message));
@@ -34,17 +36,29 @@ pub fn collect(path: &Path, ctx: &CollectContext) -> Collected {
     let saved: FactsDocument = match serde_json::from_value(doc.value) {
         Ok(d) => d,
         Err(e) => {
-            return out.with_error(error(SourceKind::Facts, &doc.shown, ErrorKind::WrongShape, format!("facts document does not match schema version {SCHEMA_VERSION}: {e}")))
+            return out.with_error(error(
+                SourceKind::Facts,
+                &doc.shown,
+                ErrorKind::WrongShape,
+                format!("facts document does not match schema version {SCHEMA_VERSION}: {e}"),
+            ))
         }
     };
-    out.certificates = saved
-        .certificates
-        .into_iter()
-        .map(|mut c| {
-            retime(&mut c, ctx.now.0);
-            c
-        })
-        .collect();
+    for mut cert in saved.certificates {
+        retime(&mut cert, ctx.now.0);
+        match data_encoding::BASE64.decode(cert.der_base64.as_bytes()) {
+            Ok(der) if super::certificate::sha256_hex(&der) == cert.id => {
+                out.ders.insert(cert.id.clone(), der);
+            }
+            _ => out.errors.push(error(
+                SourceKind::Facts,
+                &doc.shown,
+                ErrorKind::WrongShape,
+                format!("certificate {} has no DER matching its id: it is kept, but cannot be checked against other sources' CAs", cert.id),
+            )),
+        }
+        out.certificates.push(cert);
+    }
     out.kubeconfigs = saved.kubeconfigs;
     out.clusters = saved.clusters;
     out.nodes = saved.nodes;

@@ -39,7 +39,10 @@ pub struct CollectContext {
 
 impl Default for CollectContext {
     fn default() -> Self {
-        CollectContext { now: Instant::now(), max_file_size: input::DEFAULT_MAX_FILE_SIZE }
+        CollectContext {
+            now: Instant::now(),
+            max_file_size: input::DEFAULT_MAX_FILE_SIZE,
+        }
     }
 }
 
@@ -55,7 +58,10 @@ pub struct SourceSpec {
 impl SourceSpec {
     /// A source of `kind` at `path`.
     pub fn new(kind: SourceKind, path: impl Into<PathBuf>) -> Self {
-        SourceSpec { kind, path: path.into() }
+        SourceSpec {
+            kind,
+            path: path.into(),
+        }
     }
 }
 
@@ -68,12 +74,14 @@ pub fn collect_one(spec: &SourceSpec, ctx: &CollectContext) -> Collected {
         SourceKind::Nodes => nodes::collect(&spec.path, ctx),
         SourceKind::NodeRoot => node_root::collect(&spec.path, ctx),
         SourceKind::Facts => merge::collect(&spec.path, ctx),
-        SourceKind::Endpoint => Collected::for_source(SourceKind::Endpoint, &spec.path.to_string_lossy()).with_error(input::error(
-            SourceKind::Endpoint,
-            &spec.path.to_string_lossy(),
-            model::ErrorKind::Unsupported,
-            "endpoints are probed by the live-check module, not read as files",
-        )),
+        SourceKind::Endpoint => {
+            Collected::for_source(SourceKind::Endpoint, &spec.path.to_string_lossy()).with_error(input::error(
+                SourceKind::Endpoint,
+                &spec.path.to_string_lossy(),
+                model::ErrorKind::Unsupported,
+                "endpoints are probed by the live-check module, not read as files",
+            ))
+        }
     }
 }
 
@@ -96,7 +104,10 @@ pub fn assemble(parts: Vec<Collected>, ctx: &CollectContext) -> (FactsDocument, 
     link::link(&mut all);
     let doc = FactsDocument {
         schema_version: SCHEMA_VERSION,
-        scanner: ScannerInfo { name: env!("CARGO_PKG_NAME").into(), version: env!("CARGO_PKG_VERSION").into() },
+        scanner: ScannerInfo {
+            name: env!("CARGO_PKG_NAME").into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+        },
         now: ctx.now.rfc3339(),
         now_unix: ctx.now.0,
         sources,

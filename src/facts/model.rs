@@ -215,6 +215,9 @@ pub struct CertificateFact {
     pub private_key_present: bool,
     /// Signature check against the cluster CA that goes with this certificate, when one is known.
     pub ca_verification: Option<CaVerification>,
+    /// The certificate itself (DER, base64): public data, kept so that a saved document merged
+    /// with `--facts` can still be checked against CAs from other sources.
+    pub der_base64: String,
 }
 
 /// Result of checking one certificate's signature against a CA.

@@ -40,7 +40,11 @@ pub fn collect(root: &Path, ctx: &CollectContext) -> Collected {
     let shown = display_path(root);
     let mut out = Collected::for_source(SourceKind::NodeRoot, &shown);
     if !root.is_dir() {
-        let message = if root.exists() { "is not a directory" } else { "no such directory" };
+        let message = if root.exists() {
+            "is not a directory"
+        } else {
+            "no such directory"
+        };
         return out.with_error(error(SourceKind::NodeRoot, &shown, ErrorKind::NotFound, message));
     }
     let layout = if root.join("etc/kubernetes").is_dir() || root.join("var/lib/kubelet").is_dir() {
@@ -67,7 +71,9 @@ pub fn collect(root: &Path, ctx: &CollectContext) -> Collected {
     fact.tls_bootstrap.bootstrap_kubeconfig_present = bootstrap_kubeconfig.is_some();
     fact.tls_bootstrap.secure_bootstrap_present = !secure.is_empty();
     fact.tls_bootstrap.kubelet_kubeconfig_present = kubelet_kubeconfig.is_some();
-    fact.kubelet_kubeconfig = kubelet_kubeconfig.as_ref().map(|p| join_display(&shown, Path::new(&relative(root, p))));
+    fact.kubelet_kubeconfig = kubelet_kubeconfig
+        .as_ref()
+        .map(|p| join_display(&shown, Path::new(&relative(root, p))));
     if let Some(path) = kubelet_kubeconfig.as_ref().or(bootstrap_kubeconfig.as_ref()) {
         let file_shown = join_display(&shown, Path::new(&relative(root, path)));
         match read_capped(path, ctx.max_file_size, SourceKind::NodeRoot, &file_shown)
@@ -82,20 +88,31 @@ pub fn collect(root: &Path, ctx: &CollectContext) -> Collected {
                             .client_certificate_file
                             .or(view.client_certificate_data.map(|_| "data".to_string()));
                         let tls = &mut fact.tls_bootstrap;
-                        tls.uses_rotating_client_certificate = cert.as_ref().map(|c| c.contains("kubelet-client-current.pem"));
+                        tls.uses_rotating_client_certificate =
+                            cert.as_ref().map(|c| c.contains("kubelet-client-current.pem"));
                         tls.uses_static_client_certificate = cert.as_ref().map(|c| {
-                            c == "data" || c.ends_with("/etc/kubernetes/certs/client.crt") || c.to_ascii_lowercase().ends_with("\\client.crt")
+                            c == "data"
+                                || c.ends_with("/etc/kubernetes/certs/client.crt")
+                                || c.to_ascii_lowercase().ends_with("\\client.crt")
                         });
                         tls.kubelet_client_certificate = cert;
                     }
                 }
-                Err(message) => out.errors.push(error(SourceKind::NodeRoot, &file_shown, ErrorKind::MalformedYaml, format!("kubelet kubeconfig: {message}"))),
+                Err(message) => out.errors.push(error(
+                    SourceKind::NodeRoot,
+                    &file_shown,
+                    ErrorKind::MalformedYaml,
+                    format!("kubelet kubeconfig: {message}"),
+                )),
             },
             Err(e) => out.errors.push(e),
         }
     }
     let tls = &mut fact.tls_bootstrap;
-    tls.bootstrapped = if tls.bootstrap_kubeconfig_present || tls.secure_bootstrap_present || tls.uses_rotating_client_certificate == Some(true) {
+    tls.bootstrapped = if tls.bootstrap_kubeconfig_present
+        || tls.secure_bootstrap_present
+        || tls.uses_rotating_client_certificate == Some(true)
+    {
         Some(true)
     } else if tls.kubelet_kubeconfig_present && tls.kubelet_client_certificate.is_some() {
         Some(false)
@@ -117,7 +134,13 @@ pub fn collect(root: &Path, ctx: &CollectContext) -> Collected {
                 node_path: Some(plan.node_path.clone()),
                 ..Default::default()
             },
-            |index| if index == 0 { role } else { CertificateRole::ChainIntermediate },
+            |index| {
+                if index == 0 {
+                    role
+                } else {
+                    CertificateRole::ChainIntermediate
+                }
+            },
         );
         out.absorb(part);
     }
@@ -125,7 +148,12 @@ pub fn collect(root: &Path, ctx: &CollectContext) -> Collected {
     fact.files_found.dedup();
     check_against_node_ca(&mut out, &mut fact);
     if planned.is_empty() && fact.api_server.is_none() {
-        out.errors.push(error(SourceKind::NodeRoot, &shown, ErrorKind::WrongShape, "node layout found, but no certificate or kubelet kubeconfig in it"));
+        out.errors.push(error(
+            SourceKind::NodeRoot,
+            &shown,
+            ErrorKind::WrongShape,
+            "node layout found, but no certificate or kubelet kubeconfig in it",
+        ));
     }
     out.node_roots.push(fact);
     out
@@ -140,11 +168,18 @@ fn check_against_node_ca(out: &mut Collected, fact: &mut NodeRootFact) {
     fact.ca_certificate_id = ca.as_ref().map(|(id, _)| id.clone());
     fact.certificate_ids = out.certificates.iter().map(|c| c.id.clone()).collect();
     let Some((ca_id, ca_path)) = ca else { return };
-    let Some(ca_der) = out.ders.get(&ca_id).cloned() else { return };
+    let Some(ca_der) = out.ders.get(&ca_id).cloned() else {
+        return;
+    };
     for cert in out.certificates.iter_mut().filter(|c| !c.is_ca && !c.self_signed) {
         if let Some(der) = out.ders.get(&cert.id) {
             let source = format!("node-root {} {}", fact.path, ca_path);
-            cert.ca_verification = Some(check_against_bundle(der, std::slice::from_ref(&ca_der), std::slice::from_ref(&ca_id), source));
+            cert.ca_verification = Some(check_against_bundle(
+                der,
+                std::slice::from_ref(&ca_der),
+                std::slice::from_ref(&ca_id),
+                source,
+            ));
         }
     }
 }
@@ -171,32 +206,62 @@ impl Layout {
                 for file in sorted_files(&root.join("etc/kubernetes/certs")) {
                     let name = file_name(&file);
                     if let Some(role) = linux_cert_role(&name) {
-                        planned.push(Planned { node_path: format!("/etc/kubernetes/certs/{name}"), path: file, role });
+                        planned.push(Planned {
+                            node_path: format!("/etc/kubernetes/certs/{name}"),
+                            path: file,
+                            role,
+                        });
                     }
                 }
                 for (file, role) in pki_files(&root.join("var/lib/kubelet/pki")) {
                     let name = file_name(&file);
-                    planned.push(Planned { node_path: format!("/var/lib/kubelet/pki/{name}"), path: file, role });
+                    planned.push(Planned {
+                        node_path: format!("/var/lib/kubelet/pki/{name}"),
+                        path: file,
+                        role,
+                    });
                 }
                 let existing = |rel: &str| Some(root.join(rel)).filter(|p| p.is_file());
-                let secure = SECURE_BOOTSTRAP_LINUX.iter().map(|r| root.join(r)).filter(|p| p.exists()).collect();
-                (planned, existing("var/lib/kubelet/kubeconfig"), existing("var/lib/kubelet/bootstrap-kubeconfig"), secure)
+                let secure = SECURE_BOOTSTRAP_LINUX
+                    .iter()
+                    .map(|r| root.join(r))
+                    .filter(|p| p.exists())
+                    .collect();
+                (
+                    planned,
+                    existing("var/lib/kubelet/kubeconfig"),
+                    existing("var/lib/kubelet/bootstrap-kubeconfig"),
+                    secure,
+                )
             }
             Layout::Windows(k) => {
                 let mut planned = Vec::new();
                 for file in sorted_files(k) {
                     let name = file_name(&file).to_ascii_lowercase();
                     if let Some(role) = linux_cert_role(&name) {
-                        planned.push(Planned { node_path: format!("c:\\k\\{}", file_name(&file)), path: file, role });
+                        planned.push(Planned {
+                            node_path: format!("c:\\k\\{}", file_name(&file)),
+                            path: file,
+                            role,
+                        });
                     }
                 }
                 if let Some(pki) = find_ci(k, "pki").filter(|p| p.is_dir()) {
                     for (file, role) in pki_files(&pki) {
-                        planned.push(Planned { node_path: format!("c:\\k\\pki\\{}", file_name(&file)), path: file, role });
+                        planned.push(Planned {
+                            node_path: format!("c:\\k\\pki\\{}", file_name(&file)),
+                            path: file,
+                            role,
+                        });
                     }
                 }
                 let secure = SECURE_BOOTSTRAP_WINDOWS.iter().filter_map(|n| find_ci(k, n)).collect();
-                (planned, find_ci(k, "config").filter(|p| p.is_file()), find_ci(k, "bootstrap-config").filter(|p| p.is_file()), secure)
+                (
+                    planned,
+                    find_ci(k, "config").filter(|p| p.is_file()),
+                    find_ci(k, "bootstrap-config").filter(|p| p.is_file()),
+                    secure,
+                )
             }
         }
     }
@@ -209,7 +274,9 @@ fn linux_cert_role(name: &str) -> Option<CertificateRole> {
         "apiserver.crt" => Some(CertificateRole::Apiserver),
         "client.crt" => Some(CertificateRole::KubeletClient),
         "kubeletserver.crt" => Some(CertificateRole::KubeletServer),
-        _ if lower.ends_with(".crt") || lower.ends_with(".pem") || lower.ends_with(".cer") => Some(CertificateRole::Unknown),
+        _ if lower.ends_with(".crt") || lower.ends_with(".pem") || lower.ends_with(".cer") => {
+            Some(CertificateRole::Unknown)
+        }
         _ => None,
     }
 }
@@ -233,7 +300,11 @@ fn pki_files(dir: &Path) -> Vec<(PathBuf, CertificateRole)> {
             } else {
                 return None;
             };
-            let prefix = if name.starts_with("kubelet-client") { "kubelet-client" } else { "kubelet-server" };
+            let prefix = if name.starts_with("kubelet-client") {
+                "kubelet-client"
+            } else {
+                "kubelet-server"
+            };
             let dated_but_linked = name.starts_with(prefix) && !name.ends_with("-current.pem") && has_current(prefix);
             (!dated_but_linked).then_some((file, role))
         })
@@ -242,14 +313,21 @@ fn pki_files(dir: &Path) -> Vec<(PathBuf, CertificateRole)> {
 
 fn sorted_files(dir: &Path) -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map(|rd| rd.filter_map(Result::ok).map(|e| e.path()).filter(|p| p.is_file()).collect())
+        .map(|rd| {
+            rd.filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|p| p.is_file())
+                .collect()
+        })
         .unwrap_or_default();
     files.sort();
     files
 }
 
 fn file_name(path: &Path) -> String {
-    path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
 }
 
 fn find_ci(dir: &Path, name: &str) -> Option<PathBuf> {
@@ -261,12 +339,20 @@ fn find_ci(dir: &Path, name: &str) -> Option<PathBuf> {
 }
 
 fn windows_k_dir(root: &Path) -> Option<PathBuf> {
-    let is_k = |dir: &Path| ["ca.crt", "config", "bootstrap-config", "pki"].iter().any(|n| find_ci(dir, n).is_some());
+    let is_k = |dir: &Path| {
+        ["ca.crt", "config", "bootstrap-config", "pki"]
+            .iter()
+            .any(|n| find_ci(dir, n).is_some())
+    };
     if is_k(root) {
         return Some(root.to_path_buf());
     }
     let k = find_ci(root, "k").filter(|d| d.is_dir() && is_k(d));
-    k.or_else(|| find_ci(root, "c").and_then(|c| find_ci(&c, "k")).filter(|d| d.is_dir() && is_k(d)))
+    k.or_else(|| {
+        find_ci(root, "c")
+            .and_then(|c| find_ci(&c, "k"))
+            .filter(|d| d.is_dir() && is_k(d))
+    })
 }
 
 fn relative(root: &Path, path: &Path) -> String {

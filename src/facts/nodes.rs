@@ -29,8 +29,15 @@ pub fn collect(path: &Path, ctx: &CollectContext) -> Collected {
     };
     let mut out = Collected::for_source(SourceKind::Nodes, &doc.shown);
     out.source.files_read = 1;
-    let items: Vec<(String, &Value)> = match (get(&doc.value, "items").and_then(Value::as_array), string(&doc.value, &["kind"]).as_deref()) {
-        (Some(items), _) => items.iter().enumerate().map(|(i, v)| (format!("/items/{i}"), v)).collect(),
+    let items: Vec<(String, &Value)> = match (
+        get(&doc.value, "items").and_then(Value::as_array),
+        string(&doc.value, &["kind"]).as_deref(),
+    ) {
+        (Some(items), _) => items
+            .iter()
+            .enumerate()
+            .map(|(i, v)| (format!("/items/{i}"), v))
+            .collect(),
         (None, Some("Node")) => vec![(String::new(), &doc.value)],
         _ => {
             return out.with_error(error(
@@ -45,10 +52,21 @@ pub fn collect(path: &Path, ctx: &CollectContext) -> Collected {
     let lines = start_lines(&doc.text, &wanted);
     for (pointer, item) in items {
         let line = lines.get(&pointer).copied();
-        match node_fact(item, FileLocation { path: doc.shown.clone(), line }) {
+        match node_fact(
+            item,
+            FileLocation {
+                path: doc.shown.clone(),
+                line,
+            },
+        ) {
             Some(node) => out.nodes.push(node),
             None => {
-                let mut e = error(SourceKind::Nodes, &doc.shown, ErrorKind::WrongShape, format!("item {pointer} is not a Node with a name; skipped"));
+                let mut e = error(
+                    SourceKind::Nodes,
+                    &doc.shown,
+                    ErrorKind::WrongShape,
+                    format!("item {pointer} is not a Node with a name; skipped"),
+                );
                 e.line = line;
                 out.errors.push(e);
             }

@@ -58,19 +58,35 @@ fn collect_bundled(dir: &Dir<'static>, out: &mut Vec<PolicyFile>) {
 /// Every `.rego` file under a user directory (or the file itself), in path order.
 pub fn load_dir(dir: &Path) -> Result<Vec<PolicyFile>, PolicyError> {
     if !dir.exists() {
-        return Err(PolicyError::Load { path: dir.display().to_string(), message: "no such file or directory".into() });
+        return Err(PolicyError::Load {
+            path: dir.display().to_string(),
+            message: "no such file or directory".into(),
+        });
     }
     let mut files = Vec::new();
     for entry in WalkDir::new(dir).follow_links(true).sort_by_file_name() {
-        let entry = entry.map_err(|e| PolicyError::Load { path: dir.display().to_string(), message: e.to_string() })?;
+        let entry = entry.map_err(|e| PolicyError::Load {
+            path: dir.display().to_string(),
+            message: e.to_string(),
+        })?;
         let path = entry.path();
         if entry.file_type().is_file() && path.extension().is_some_and(|e| e == "rego") {
-            let text = std::fs::read_to_string(path).map_err(|e| PolicyError::Load { path: path.display().to_string(), message: e.to_string() })?;
-            files.push(PolicyFile { path: crate::facts::input::display_path(path), text, bundled: false });
+            let text = std::fs::read_to_string(path).map_err(|e| PolicyError::Load {
+                path: path.display().to_string(),
+                message: e.to_string(),
+            })?;
+            files.push(PolicyFile {
+                path: crate::facts::input::display_path(path),
+                text,
+                bundled: false,
+            });
         }
     }
     if files.is_empty() {
-        return Err(PolicyError::Load { path: dir.display().to_string(), message: "holds no `.rego` file".into() });
+        return Err(PolicyError::Load {
+            path: dir.display().to_string(),
+            message: "holds no `.rego` file".into(),
+        });
     }
     Ok(files)
 }

@@ -88,12 +88,20 @@ impl PolicySet {
             }
             let value = match engine.eval_rule(format!("{package}.metadata")) {
                 Ok(Value::Undefined) | Err(_) => {
-                    problems.push(format!("{}: package `{}` has no `metadata` object (every rule package needs one)", file.path, package.trim_start_matches("data.")));
+                    problems.push(format!(
+                        "{}: package `{}` has no `metadata` object (every rule package needs one)",
+                        file.path,
+                        package.trim_start_matches("data.")
+                    ));
                     continue;
                 }
                 Ok(v) => v,
             };
-            let meta: RuleMeta = match value.to_json_str().map_err(|e| e.to_string()).and_then(|j| serde_json::from_str(&j).map_err(|e| e.to_string())) {
+            let meta: RuleMeta = match value
+                .to_json_str()
+                .map_err(|e| e.to_string())
+                .and_then(|j| serde_json::from_str(&j).map_err(|e| e.to_string()))
+            {
                 Ok(m) => m,
                 Err(e) => {
                     problems.push(format!("{}: `metadata` is malformed: {e}", file.path));
@@ -101,23 +109,38 @@ impl PolicySet {
                 }
             };
             problems.extend(meta.problems().into_iter().map(|p| format!("{}: {p}", file.path)));
-            rules.push(LoadedRule { meta, package: package.clone(), file: file.path.clone(), bundled: file.bundled });
+            rules.push(LoadedRule {
+                meta,
+                package: package.clone(),
+                file: file.path.clone(),
+                bundled: file.bundled,
+            });
         }
         let mut by_id: BTreeMap<&str, &str> = BTreeMap::new();
         let mut by_name: BTreeMap<&str, &str> = BTreeMap::new();
         for rule in &rules {
             if let Some(other) = by_id.insert(&rule.meta.id, &rule.file) {
-                problems.push(format!("{}: rule id `{}` is already used by {other}", rule.file, rule.meta.id));
+                problems.push(format!(
+                    "{}: rule id `{}` is already used by {other}",
+                    rule.file, rule.meta.id
+                ));
             }
             if let Some(other) = by_name.insert(&rule.meta.name, &rule.file) {
-                problems.push(format!("{}: rule name `{}` is already used by {other}", rule.file, rule.meta.name));
+                problems.push(format!(
+                    "{}: rule name `{}` is already used by {other}",
+                    rule.file, rule.meta.name
+                ));
             }
         }
         if !problems.is_empty() {
             return Err(PolicyError::Metadata(problems));
         }
         rules.sort_by(|a, b| a.meta.id.cmp(&b.meta.id));
-        Ok(PolicySet { files: files.into_iter().zip(packages).collect(), engine, rules })
+        Ok(PolicySet {
+            files: files.into_iter().zip(packages).collect(),
+            engine,
+            rules,
+        })
     }
 
     /// The catalogue, in id order.
@@ -132,23 +155,49 @@ impl PolicySet {
 
     /// Evaluates every rule not in `skip` over `facts` (the facts document as JSON) with
     /// parameter overrides `params` (`{rule id: {param: value}}`) in one engine pass.
-    pub fn evaluate(&self, facts: &str, params: &serde_json::Value, skip: &BTreeSet<String>, timeout: Duration) -> Result<Vec<Finding>, PolicyError> {
+    pub fn evaluate(
+        &self,
+        facts: &str,
+        params: &serde_json::Value,
+        skip: &BTreeSet<String>,
+        timeout: Duration,
+    ) -> Result<Vec<Finding>, PolicyError> {
         let mut engine = if skip.is_empty() {
             self.engine.clone()
         } else {
-            let skipped: BTreeSet<&str> = self.rules.iter().filter(|r| skip.contains(&r.meta.id)).map(|r| r.package.as_str()).collect();
-            let kept: Vec<PolicyFile> = self.files.iter().filter(|(_, p)| !skipped.contains(p.as_str())).map(|(f, _)| f.clone()).collect();
+            let skipped: BTreeSet<&str> = self
+                .rules
+                .iter()
+                .filter(|r| skip.contains(&r.meta.id))
+                .map(|r| r.package.as_str())
+                .collect();
+            let kept: Vec<PolicyFile> = self
+                .files
+                .iter()
+                .filter(|(_, p)| !skipped.contains(p.as_str()))
+                .map(|(f, _)| f.clone())
+                .collect();
             compile(&kept)?.0
         };
-        engine.set_execution_timer_config(ExecutionTimerConfig { limit: timeout, check_interval: NonZeroU32::MIN.saturating_add(999) });
-        let input = Value::from_json_str(facts).map_err(|e| PolicyError::Engine(format!("facts are not valid JSON: {e}")))?;
+        engine.set_execution_timer_config(ExecutionTimerConfig {
+            limit: timeout,
+            check_interval: NonZeroU32::MIN.saturating_add(999),
+        });
+        let input =
+            Value::from_json_str(facts).map_err(|e| PolicyError::Engine(format!("facts are not valid JSON: {e}")))?;
         engine.set_input(input);
         let data = serde_json::json!({ "aks_certscan": { "params": params } });
-        engine.add_data(Value::from(data)).map_err(|e| PolicyError::Engine(format!("{e:#}")))?;
+        engine
+            .add_data(Value::from(data))
+            .map_err(|e| PolicyError::Engine(format!("{e:#}")))?;
 
         let results = match engine.eval_query(RULES_PACKAGE.to_string(), false) {
             Ok(r) => r,
-            Err(e) => return Err(self.find_failing_rule(&mut engine, skip).unwrap_or(PolicyError::Engine(format!("{e:#}")))),
+            Err(e) => {
+                return Err(self
+                    .find_failing_rule(&mut engine, skip)
+                    .unwrap_or(PolicyError::Engine(format!("{e:#}"))))
+            }
         };
         let tree = results
             .result
@@ -158,12 +207,18 @@ impl PolicySet {
             .unwrap_or(Value::Undefined);
         let tree: serde_json::Value = match tree {
             Value::Undefined => serde_json::Value::Null,
-            v => serde_json::from_str(&v.to_json_str().map_err(|e| PolicyError::Engine(e.to_string()))?).map_err(|e| PolicyError::Engine(e.to_string()))?,
+            v => serde_json::from_str(&v.to_json_str().map_err(|e| PolicyError::Engine(e.to_string()))?)
+                .map_err(|e| PolicyError::Engine(e.to_string()))?,
         };
         let mut merged = BTreeMap::new();
         for rule in self.rules.iter().filter(|r| !skip.contains(&r.meta.id)) {
             let mut node = &tree;
-            for part in rule.package.trim_start_matches(RULES_PACKAGE).trim_start_matches('.').split('.') {
+            for part in rule
+                .package
+                .trim_start_matches(RULES_PACKAGE)
+                .trim_start_matches('.')
+                .split('.')
+            {
                 node = node.get(part).unwrap_or(&serde_json::Value::Null);
             }
             let raw = match node.get("findings") {
@@ -178,19 +233,30 @@ impl PolicySet {
         }
         let mut findings: Vec<Finding> = merged.into_values().collect();
         findings.sort_by(|a, b| {
-            (b.level, &a.rule_id, &a.resource.name, &a.resource.id).cmp(&(a.level, &b.rule_id, &b.resource.name, &b.resource.id))
+            (b.level, &a.rule_id, &a.resource.name, &a.resource.id).cmp(&(
+                a.level,
+                &b.rule_id,
+                &b.resource.name,
+                &b.resource.id,
+            ))
         });
         Ok(findings)
     }
 
     /// After a failed pass, evaluates rule by rule to name the one that fails.
     fn find_failing_rule(&self, engine: &mut Engine, skip: &BTreeSet<String>) -> Option<PolicyError> {
-        self.rules.iter().filter(|r| !skip.contains(&r.meta.id)).find_map(|rule| {
-            engine.eval_rule(format!("{}.findings", rule.package)).err().map(|e| PolicyError::Evaluation {
-                rule: rule.meta.id.clone(),
-                file: rule.file.clone(),
-                message: format!("{e:#}"),
+        self.rules
+            .iter()
+            .filter(|r| !skip.contains(&r.meta.id))
+            .find_map(|rule| {
+                engine
+                    .eval_rule(format!("{}.findings", rule.package))
+                    .err()
+                    .map(|e| PolicyError::Evaluation {
+                        rule: rule.meta.id.clone(),
+                        file: rule.file.clone(),
+                        message: format!("{e:#}"),
+                    })
             })
-        })
     }
 }

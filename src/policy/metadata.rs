@@ -71,24 +71,47 @@ impl RuleMeta {
     /// Checks the shape of the metadata; returns every problem found.
     pub fn problems(&self) -> Vec<String> {
         let mut out = Vec::new();
-        let (letters, digits) = self.id.split_at(self.id.find(|c: char| c.is_ascii_digit()).unwrap_or(self.id.len()));
-        if letters.is_empty() || !letters.chars().all(|c| c.is_ascii_uppercase()) || digits.len() != 3 || !digits.chars().all(|c| c.is_ascii_digit()) {
-            out.push(format!("id `{}` must be upper-case letters and three digits, like `CERT001`", self.id));
+        let (letters, digits) = self
+            .id
+            .split_at(self.id.find(|c: char| c.is_ascii_digit()).unwrap_or(self.id.len()));
+        if letters.is_empty()
+            || !letters.chars().all(|c| c.is_ascii_uppercase())
+            || digits.len() != 3
+            || !digits.chars().all(|c| c.is_ascii_digit())
+        {
+            out.push(format!(
+                "id `{}` must be upper-case letters and three digits, like `CERT001`",
+                self.id
+            ));
         }
         let kebab = !self.name.is_empty()
-            && self.name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+            && self
+                .name
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
             && !self.name.starts_with('-')
             && !self.name.ends_with('-');
         if !kebab {
-            out.push(format!("name `{}` must be kebab-case, like `certificate-expired`", self.name));
+            out.push(format!(
+                "name `{}` must be kebab-case, like `certificate-expired`",
+                self.name
+            ));
         }
-        for (field, value) in [("title", &self.title), ("description", &self.description), ("remediation", &self.remediation), ("help_uri", &self.help_uri)] {
+        for (field, value) in [
+            ("title", &self.title),
+            ("description", &self.description),
+            ("remediation", &self.remediation),
+            ("help_uri", &self.help_uri),
+        ] {
             if value.trim().is_empty() {
                 out.push(format!("`{field}` must not be empty"));
             }
         }
         if !matches!(self.precision.as_str(), "very-high" | "high" | "medium" | "low") {
-            out.push(format!("precision `{}` must be one of very-high, high, medium, low", self.precision));
+            out.push(format!(
+                "precision `{}` must be one of very-high, high, medium, low",
+                self.precision
+            ));
         }
         for (key, value) in &self.params {
             if value.is_null() {

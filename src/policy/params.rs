@@ -34,7 +34,14 @@ fn same_type(default: &Value, value: &Value) -> bool {
 }
 
 /// Applies one override (`target` is `KEY` or `RULE.KEY`), checking it.
-fn apply(rules: &[LoadedRule], target: &str, value: Value, origin: &str, out: &mut Overrides, problems: &mut Vec<String>) {
+fn apply(
+    rules: &[LoadedRule],
+    target: &str,
+    value: Value,
+    origin: &str,
+    out: &mut Overrides,
+    problems: &mut Vec<String>,
+) {
     let (rule_id, key) = match target.split_once('.') {
         Some((rule, key)) => (Some(rule), key),
         None => (None, target),
@@ -55,7 +62,14 @@ fn apply(rules: &[LoadedRule], target: &str, value: Value, origin: &str, out: &m
             .filter(|r| rule_id.is_none_or(|id| r.meta.id == id))
             .flat_map(|r| r.meta.params.keys().map(move |k| format!("{}.{k}", r.meta.id)))
             .collect();
-        problems.push(format!("{origin}: unknown parameter `{target}`; expected one of: {}", if known.is_empty() { "(none)".into() } else { known.join(", ") }));
+        problems.push(format!(
+            "{origin}: unknown parameter `{target}`; expected one of: {}",
+            if known.is_empty() {
+                "(none)".into()
+            } else {
+                known.join(", ")
+            }
+        ));
         return;
     }
     for rule in targets {
@@ -69,7 +83,9 @@ fn apply(rules: &[LoadedRule], target: &str, value: Value, origin: &str, out: &m
             ));
             continue;
         }
-        out.entry(rule.meta.id.clone()).or_default().insert(key.to_string(), value.clone());
+        out.entry(rule.meta.id.clone())
+            .or_default()
+            .insert(key.to_string(), value.clone());
     }
 }
 
@@ -88,7 +104,9 @@ pub fn resolve(rules: &[LoadedRule], data_file: Option<&Path>, params: &[String]
             Ok(doc) => {
                 for (key, value) in doc {
                     if key != "params" {
-                        problems.push(format!("--data {shown}: unknown top-level key `{key}`; expected `params`"));
+                        problems.push(format!(
+                            "--data {shown}: unknown top-level key `{key}`; expected `params`"
+                        ));
                         continue;
                     }
                     let Value::Object(map) = value else {
@@ -99,10 +117,20 @@ pub fn resolve(rules: &[LoadedRule], data_file: Option<&Path>, params: &[String]
                         match (rules.iter().any(|r| r.meta.id == k), v) {
                             (true, Value::Object(inner)) => {
                                 for (pk, pv) in inner {
-                                    apply(rules, &format!("{k}.{pk}"), pv, &format!("--data {shown}"), &mut out, &mut problems);
+                                    apply(
+                                        rules,
+                                        &format!("{k}.{pk}"),
+                                        pv,
+                                        &format!("--data {shown}"),
+                                        &mut out,
+                                        &mut problems,
+                                    );
                                 }
                             }
-                            (true, other) => problems.push(format!("--data {shown}: `params.{k}` must be an object of parameters, got {}", type_name(&other))),
+                            (true, other) => problems.push(format!(
+                                "--data {shown}: `params.{k}` must be an object of parameters, got {}",
+                                type_name(&other)
+                            )),
                             (false, v) => apply(rules, &k, v, &format!("--data {shown}"), &mut out, &mut problems),
                         }
                     }
@@ -113,7 +141,14 @@ pub fn resolve(rules: &[LoadedRule], data_file: Option<&Path>, params: &[String]
     }
     for param in params {
         match param.split_once('=') {
-            Some((target, value)) if !target.trim().is_empty() => apply(rules, target.trim(), parse_value(value), &format!("--param {param}"), &mut out, &mut problems),
+            Some((target, value)) if !target.trim().is_empty() => apply(
+                rules,
+                target.trim(),
+                parse_value(value),
+                &format!("--param {param}"),
+                &mut out,
+                &mut problems,
+            ),
             _ => problems.push(format!("--param {param}: expected KEY=VALUE or RULE_ID.KEY=VALUE")),
         }
     }
@@ -128,7 +163,8 @@ fn load_data(path: &Path) -> Result<Map<String, Value>, String> {
     let text = std::fs::read_to_string(path).map_err(|e| crate::facts::input::io_message(&e))?;
     let value: Value = match serde_json::from_str(&text) {
         Ok(v) => v,
-        Err(_) => serde_saphyr::from_str_with_options(&text, serde_saphyr::options! { with_snippet: false }).map_err(|e| format!("neither JSON nor YAML: {e}"))?,
+        Err(_) => serde_saphyr::from_str_with_options(&text, serde_saphyr::options! { with_snippet: false })
+            .map_err(|e| format!("neither JSON nor YAML: {e}"))?,
     };
     match value {
         Value::Object(map) => Ok(map),
@@ -141,7 +177,12 @@ pub fn check_skips(rules: &[LoadedRule], skip: &[String]) -> Result<std::collect
     let unknown: Vec<String> = skip
         .iter()
         .filter(|id| !rules.iter().any(|r| &r.meta.id == *id))
-        .map(|id| format!("--skip {id}: unknown rule id; known ids: {}", rules.iter().map(|r| r.meta.id.as_str()).collect::<Vec<_>>().join(", ")))
+        .map(|id| {
+            format!(
+                "--skip {id}: unknown rule id; known ids: {}",
+                rules.iter().map(|r| r.meta.id.as_str()).collect::<Vec<_>>().join(", ")
+            )
+        })
         .collect();
     if unknown.is_empty() {
         Ok(skip.iter().cloned().collect())

@@ -25,7 +25,10 @@ pub fn test_names(text: &str) -> Vec<String> {
     let mut names: Vec<String> = Vec::new();
     for line in text.lines() {
         if let Some(rest) = line.strip_prefix("test_") {
-            let name: String = rest.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+            let name: String = rest
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect();
             let full = format!("test_{name}");
             if !names.contains(&full) {
                 names.push(full);
@@ -53,7 +56,11 @@ pub fn run(dirs: &[PathBuf]) -> Result<Vec<TestOutcome>, PolicyError> {
                 Ok(other) => Some(format!("evaluated to {other}, expected true")),
                 Err(e) => Some(format!("error: {e:#}")),
             };
-            outcomes.push(TestOutcome { name, file: file.path.clone(), failure });
+            outcomes.push(TestOutcome {
+                name,
+                file: file.path.clone(),
+                failure,
+            });
         }
     }
     Ok(outcomes)
@@ -65,7 +72,8 @@ mod tests {
 
     #[test]
     fn finds_test_rule_names() {
-        let text = "package x\ntest_a if { true }\ntest_b := true\n  test_not_at_column_zero if true\ntest_a if { false }\n";
+        let text =
+            "package x\ntest_a if { true }\ntest_b := true\n  test_not_at_column_zero if true\ntest_a if { false }\n";
         assert_eq!(test_names(text), vec!["test_a", "test_b"]);
     }
 }

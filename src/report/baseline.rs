@@ -73,9 +73,19 @@ pub struct Baseline {
 impl Baseline {
     /// Reads a SARIF file written by this tool (results without our fingerprint are ignored).
     pub fn load(path: &Path) -> Result<Self, String> {
-        let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read baseline `{}`: {}", path.display(), crate::facts::input::io_message(&e)))?;
-        let doc: serde_json::Value = serde_json::from_str(&text).map_err(|e| format!("baseline `{}` is not JSON: {e}", path.display()))?;
-        let runs = doc.get("runs").and_then(|r| r.as_array()).ok_or_else(|| format!("baseline `{}` is not SARIF: no `runs`", path.display()))?;
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            format!(
+                "cannot read baseline `{}`: {}",
+                path.display(),
+                crate::facts::input::io_message(&e)
+            )
+        })?;
+        let doc: serde_json::Value =
+            serde_json::from_str(&text).map_err(|e| format!("baseline `{}` is not JSON: {e}", path.display()))?;
+        let runs = doc
+            .get("runs")
+            .and_then(|r| r.as_array())
+            .ok_or_else(|| format!("baseline `{}` is not SARIF: no `runs`", path.display()))?;
         let mut results = BTreeMap::new();
         for result in runs.iter().filter_map(|r| r.get("results")?.as_array()).flatten() {
             let str_at = |v: Option<&serde_json::Value>| v.and_then(|x| x.as_str()).unwrap_or_default().to_string();
@@ -87,7 +97,11 @@ impl Baseline {
                 fingerprint,
                 Old {
                     rule_id: str_at(result.get("ruleId")),
-                    level: result.get("level").and_then(|l| l.as_str()).unwrap_or("warning").to_string(),
+                    level: result
+                        .get("level")
+                        .and_then(|l| l.as_str())
+                        .unwrap_or("warning")
+                        .to_string(),
                     message: str_at(result.get("message").and_then(|m| m.get("text"))),
                 },
             );
@@ -109,7 +123,11 @@ impl Baseline {
             .results
             .iter()
             .filter(|(fp, _)| !findings.iter().any(|f| &&f.fingerprint == fp))
-            .map(|(fp, old)| AbsentResult { rule_id: old.rule_id.clone(), fingerprint: fp.clone(), message: old.message.clone() })
+            .map(|(fp, old)| AbsentResult {
+                rule_id: old.rule_id.clone(),
+                fingerprint: fp.clone(),
+                message: old.message.clone(),
+            })
             .collect();
         (states, absent)
     }

@@ -49,7 +49,10 @@ impl Emitter for Json {
                 .findings
                 .iter()
                 .enumerate()
-                .map(|(i, finding)| Entry { finding, baseline_state: report.baseline.map(|b| b[i]) })
+                .map(|(i, finding)| Entry {
+                    finding,
+                    baseline_state: report.baseline.map(|b| b[i]),
+                })
                 .collect(),
             errors: &report.facts.errors,
         };

@@ -22,7 +22,9 @@ pub fn xml_escape(text: &str) -> String {
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&apos;"),
             '\t' | '\n' | '\r' => out.push(c),
-            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => {
+                out.push_str(&format!("\\u{{{:x}}}", c as u32))
+            }
             c => out.push(c),
         }
     }
@@ -32,11 +34,18 @@ pub fn xml_escape(text: &str) -> String {
 fn failure_body(report: &Report<'_>, f: &Finding) -> String {
     let mut lines = vec![f.message.clone()];
     for l in report.locations_of(f) {
-        lines.push(format!("at {}{}", l.path, l.line.map(|n| format!(":{n}")).unwrap_or_default()));
+        lines.push(format!(
+            "at {}{}",
+            l.path,
+            l.line.map(|n| format!(":{n}")).unwrap_or_default()
+        ));
     }
     for (k, v) in &f.evidence {
         if !v.is_null() {
-            lines.push(format!("{k}: {}", v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string())));
+            lines.push(format!(
+                "{k}: {}",
+                v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string())
+            ));
         }
     }
     lines.push(format!("fix: {}", f.remediation));
@@ -48,7 +57,11 @@ fn failure_body(report: &Report<'_>, f: &Finding) -> String {
 
 impl Emitter for Junit {
     fn emit(&self, report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
-        let total_cases: usize = report.rules.iter().map(|r| report.findings.iter().filter(|f| f.rule_id == r.meta.id).count().max(1)).sum();
+        let total_cases: usize = report
+            .rules
+            .iter()
+            .map(|r| report.findings.iter().filter(|f| f.rule_id == r.meta.id).count().max(1))
+            .sum();
         writeln!(out, r#"<?xml version="1.0" encoding="UTF-8"?>"#)?;
         writeln!(
             out,
@@ -69,7 +82,11 @@ impl Emitter for Junit {
             )?;
             let classname = format!("aks-certscan.{}", m.id);
             if findings.is_empty() {
-                writeln!(out, r#"    <testcase classname="{classname}" name="{}: no findings"/>"#, xml_escape(&m.title))?;
+                writeln!(
+                    out,
+                    r#"    <testcase classname="{classname}" name="{}: no findings"/>"#,
+                    xml_escape(&m.title)
+                )?;
             }
             for f in findings {
                 let first = &report.locations_of(f)[0];
@@ -101,7 +118,10 @@ mod tests {
 
     #[test]
     fn escapes_markup_and_control_characters() {
-        assert_eq!(xml_escape(r#"<a href="x">&'</a>"#), "&lt;a href=&quot;x&quot;&gt;&amp;&apos;&lt;/a&gt;");
+        assert_eq!(
+            xml_escape(r#"<a href="x">&'</a>"#),
+            "&lt;a href=&quot;x&quot;&gt;&amp;&apos;&lt;/a&gt;"
+        );
         assert_eq!(xml_escape("a\u{1}b"), "a\\u{1}b");
     }
 }

@@ -49,7 +49,10 @@ impl Report<'_> {
     pub fn locations_of(&self, finding: &Finding) -> Vec<Location> {
         let usable: Vec<Location> = finding.locations.iter().filter(|l| l.path != "-").cloned().collect();
         if usable.is_empty() {
-            vec![Location { path: self.facts_uri.to_string(), line: None }]
+            vec![Location {
+                path: self.facts_uri.to_string(),
+                line: None,
+            }]
         } else {
             usable
         }

@@ -218,15 +218,26 @@ fn artifact(path: &str) -> ArtifactLocation {
     let bytes = path.as_bytes();
     let windows_abs = (bytes.len() > 2 && bytes[0].is_ascii_alphabetic() && bytes[1] == b':').then(|| &path[2..]);
     match unix_abs.or(windows_abs) {
-        Some(rest) => ArtifactLocation { uri: encode_path(rest.trim_start_matches(['/', '\\'])), uri_base_id: Some("ROOTPATH") },
-        None => ArtifactLocation { uri: encode_path(path), uri_base_id: Some("%SRCROOT%") },
+        Some(rest) => ArtifactLocation {
+            uri: encode_path(rest.trim_start_matches(['/', '\\'])),
+            uri_base_id: Some("ROOTPATH"),
+        },
+        None => ArtifactLocation {
+            uri: encode_path(path),
+            uri_base_id: Some("%SRCROOT%"),
+        },
     }
 }
 
 fn location(l: &Location, id: Option<usize>, logical: Vec<LogicalLocation>) -> SarifLocation {
     SarifLocation {
         id,
-        physical_location: PhysicalLocation { artifact_location: artifact(&l.path), region: Region { start_line: l.line.unwrap_or(1).max(1) } },
+        physical_location: PhysicalLocation {
+            artifact_location: artifact(&l.path),
+            region: Region {
+                start_line: l.line.unwrap_or(1).max(1),
+            },
+        },
         logical_locations: logical,
     }
 }
@@ -237,18 +248,32 @@ fn level(l: Level) -> &'static str {
 
 fn rule(r: &LoadedRule) -> Rule {
     let m = &r.meta;
-    let caution = m.warning.as_ref().map(|w| format!("\n\nCaution: {w}")).unwrap_or_default();
+    let caution = m
+        .warning
+        .as_ref()
+        .map(|w| format!("\n\nCaution: {w}"))
+        .unwrap_or_default();
     let params = if m.params.is_empty() {
         String::new()
     } else {
-        let list: Vec<String> = m.params.iter().map(|(k, v)| format!("- `{k}` (default `{v}`)")).collect();
-        format!("\n\n## Parameters\n\nOverride with `--param {}.NAME=VALUE`.\n\n{}", m.id, list.join("\n"))
+        let list: Vec<String> = m
+            .params
+            .iter()
+            .map(|(k, v)| format!("- `{k}` (default `{v}`)"))
+            .collect();
+        format!(
+            "\n\n## Parameters\n\nOverride with `--param {}.NAME=VALUE`.\n\n{}",
+            m.id,
+            list.join("\n")
+        )
     };
     Rule {
         id: m.id.clone(),
         name: m.name.clone(),
         short_description: Text { text: m.title.clone() },
-        full_description: Text { text: truncate(&m.description, 1024) },
+        full_description: Text {
+            text: truncate(&m.description, 1024),
+        },
         help: Help {
             text: format!("{}\n\nRemediation: {}{caution}", m.description, m.remediation),
             markdown: format!(
@@ -257,13 +282,18 @@ fn rule(r: &LoadedRule) -> Rule {
                 m.id,
                 m.description,
                 m.remediation,
-                m.warning.as_ref().map(|w| format!("\n\n> **Caution:** {w}")).unwrap_or_default(),
+                m.warning
+                    .as_ref()
+                    .map(|w| format!("\n\n> **Caution:** {w}"))
+                    .unwrap_or_default(),
                 params,
                 m.help_uri
             ),
         },
         help_uri: m.help_uri.clone(),
-        default_configuration: DefaultConfiguration { level: level(m.severity) },
+        default_configuration: DefaultConfiguration {
+            level: level(m.severity),
+        },
         properties: RuleProperties {
             tags: m.tags.iter().take(10).cloned().collect(),
             precision: m.precision.clone(),
@@ -290,7 +320,11 @@ fn truncate(text: &str, max: usize) -> String {
 
 fn automation_id(report: &Report<'_>) -> String {
     match report.facts.clusters.as_slice() {
-        [one] => format!("aks-certscan/{}/{}/", one.resource_group.as_deref().unwrap_or("unknown"), one.name),
+        [one] => format!(
+            "aks-certscan/{}/{}/",
+            one.resource_group.as_deref().unwrap_or("unknown"),
+            one.name
+        ),
         _ => "aks-certscan/".to_string(),
     }
 }
@@ -300,24 +334,47 @@ fn result<'a>(report: &Report<'a>, index: usize, f: &'a Finding) -> SarifResult<
     let logical = LogicalLocation {
         name: f.resource.name.clone(),
         fully_qualified_name: match &f.resource.cluster {
-            Some(c) => format!("{}/{}/{}", c.resource_group.as_deref().unwrap_or("?"), c.name.as_deref().unwrap_or("?"), f.resource.id),
+            Some(c) => format!(
+                "{}/{}/{}",
+                c.resource_group.as_deref().unwrap_or("?"),
+                c.name.as_deref().unwrap_or("?"),
+                f.resource.id
+            ),
             None => f.resource.id.clone(),
         },
         kind: "resource",
     };
     let mut places = report.locations_of(f).into_iter();
-    let first = places.next().unwrap_or(Location { path: report.facts_uri.to_string(), line: None });
-    let related: Vec<SarifLocation> = places.enumerate().map(|(i, l)| location(&l, Some(i + 1), Vec::new())).collect();
+    let first = places.next().unwrap_or(Location {
+        path: report.facts_uri.to_string(),
+        line: None,
+    });
+    let related: Vec<SarifLocation> = places
+        .enumerate()
+        .map(|(i, l)| location(&l, Some(i + 1), Vec::new()))
+        .collect();
     SarifResult {
         rule_id: &f.rule_id,
         rule_index,
         level: level(f.level),
-        message: Text { text: f.message.clone() },
+        message: Text {
+            text: f.message.clone(),
+        },
         locations: vec![location(&first, None, vec![logical])],
         related_locations: related,
-        partial_fingerprints: BTreeMap::from([(super::baseline::FINGERPRINT_KEY, f.fingerprint.clone()), ("primaryLocationLineHash", format!("{}:1", &f.fingerprint[..32.min(f.fingerprint.len())]))]),
+        partial_fingerprints: BTreeMap::from([
+            (super::baseline::FINGERPRINT_KEY, f.fingerprint.clone()),
+            (
+                "primaryLocationLineHash",
+                format!("{}:1", &f.fingerprint[..32.min(f.fingerprint.len())]),
+            ),
+        ]),
         baseline_state: report.baseline.map(|b| b[index].as_str()),
-        properties: ResultProperties { resource: &f.resource, evidence: &f.evidence, remediation: &f.remediation },
+        properties: ResultProperties {
+            resource: &f.resource,
+            evidence: &f.evidence,
+            remediation: &f.remediation,
+        },
     }
 }
 
@@ -329,9 +386,18 @@ impl Emitter for Sarif {
             .iter()
             .map(|e| Notification {
                 level: "warning",
-                message: Text { text: format!("{} {}: {}", e.source.flag(), e.path, e.message) },
+                message: Text {
+                    text: format!("{} {}: {}", e.source.flag(), e.path, e.message),
+                },
                 locations: vec![location(
-                    &Location { path: if e.path == "-" || e.source == crate::facts::model::SourceKind::Endpoint { report.facts_uri.to_string() } else { e.path.clone() }, line: e.line },
+                    &Location {
+                        path: if e.path == "-" || e.source == crate::facts::model::SourceKind::Endpoint {
+                            report.facts_uri.to_string()
+                        } else {
+                            e.path.clone()
+                        },
+                        line: e.line,
+                    },
                     None,
                     Vec::new(),
                 )],
@@ -357,14 +423,27 @@ impl Emitter for Sarif {
                         rules: report.rules.iter().map(rule).collect(),
                     },
                 },
-                automation_details: AutomationDetails { id: automation_id(report) },
-                original_uri_base_ids: BTreeMap::from([("ROOTPATH", ArtifactLocation { uri: "file:///".into(), uri_base_id: None })]),
+                automation_details: AutomationDetails {
+                    id: automation_id(report),
+                },
+                original_uri_base_ids: BTreeMap::from([(
+                    "ROOTPATH",
+                    ArtifactLocation {
+                        uri: "file:///".into(),
+                        uri_base_id: None,
+                    },
+                )]),
                 invocations: vec![Invocation {
                     execution_successful: true,
                     tool_execution_notifications: notifications,
                     properties: BTreeMap::from([("evaluationTime", facts.now.clone())]),
                 }],
-                results: report.findings.iter().enumerate().map(|(i, f)| result(report, i, f)).collect(),
+                results: report
+                    .findings
+                    .iter()
+                    .enumerate()
+                    .map(|(i, f)| result(report, i, f))
+                    .collect(),
                 properties,
             }],
         };
@@ -380,9 +459,15 @@ mod tests {
     #[test]
     fn uris_are_relative_and_encoded() {
         let a = artifact("testdata/my certs/ca.crt");
-        assert_eq!((a.uri.as_str(), a.uri_base_id), ("testdata/my%20certs/ca.crt", Some("%SRCROOT%")));
+        assert_eq!(
+            (a.uri.as_str(), a.uri_base_id),
+            ("testdata/my%20certs/ca.crt", Some("%SRCROOT%"))
+        );
         let b = artifact("/etc/kubernetes/certs/ca.crt");
-        assert_eq!((b.uri.as_str(), b.uri_base_id), ("etc/kubernetes/certs/ca.crt", Some("ROOTPATH")));
+        assert_eq!(
+            (b.uri.as_str(), b.uri_base_id),
+            ("etc/kubernetes/certs/ca.crt", Some("ROOTPATH"))
+        );
         let c = artifact("C:\\k\\ca.crt");
         assert_eq!((c.uri.as_str(), c.uri_base_id), ("k/ca.crt", Some("ROOTPATH")));
         assert_eq!(encode_path("ü"), "%C3%BC");

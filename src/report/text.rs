@@ -47,15 +47,24 @@ fn group_of(report: &Report<'_>, f: &Finding) -> String {
 }
 
 fn evidence_lines(f: &Finding) -> Vec<String> {
-    let get = |k: &str| f.evidence.get(k).filter(|v| !v.is_null()).map(|v| v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string()));
+    let get = |k: &str| {
+        f.evidence
+            .get(k)
+            .filter(|v| !v.is_null())
+            .map(|v| v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string()))
+    };
     let mut lines = Vec::new();
     if let (Some(subject), Some(issuer)) = (get("subject"), get("issuer")) {
         let serial = get("serial").map(|s| format!(", serial {s}")).unwrap_or_default();
         lines.push(format!("subject {subject}, issuer {issuer}{serial}"));
     }
     if let Some(not_after) = get("not_after") {
-        let left = get("remaining_days").map(|d| format!(", {d} days left")).unwrap_or_default();
-        let used = get("lifetime_used_percent").map(|p| format!(", {p}% of lifetime used")).unwrap_or_default();
+        let left = get("remaining_days")
+            .map(|d| format!(", {d} days left"))
+            .unwrap_or_default();
+        let used = get("lifetime_used_percent")
+            .map(|p| format!(", {p}% of lifetime used"))
+            .unwrap_or_default();
         lines.push(format!("valid until {not_after}{left}{used}"));
     }
     lines
@@ -75,8 +84,19 @@ impl Emitter for Text {
         for (name, findings) in &ordered {
             writeln!(out, "{}", self.paint("1", &terminal(name)))?;
             for (i, f) in findings {
-                let state = report.baseline.map(|b| format!(" [{}]", b[*i].as_str())).unwrap_or_default();
-                writeln!(out, "  {}[{}] {}: {}{}", self.level(f.level), f.rule_id, f.rule_name, terminal(&f.message), state)?;
+                let state = report
+                    .baseline
+                    .map(|b| format!(" [{}]", b[*i].as_str()))
+                    .unwrap_or_default();
+                writeln!(
+                    out,
+                    "  {}[{}] {}: {}{}",
+                    self.level(f.level),
+                    f.rule_id,
+                    f.rule_name,
+                    terminal(&f.message),
+                    state
+                )?;
                 for l in report.locations_of(f) {
                     let line = l.line.map(|n| format!(":{n}")).unwrap_or_default();
                     writeln!(out, "    {} {}{}", self.paint("34", "-->"), terminal(&l.path), line)?;
@@ -94,8 +114,24 @@ impl Emitter for Text {
         let s = Summary::of(report.findings);
         let facts = report.facts;
         let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
-        let unreadable = if facts.errors.is_empty() { String::new() } else { format!("; {} (coverage is incomplete)", plural(facts.errors.len(), "collection error")) };
-        let verdict = if s.total() == 0 { "no findings".to_string() } else { format!("{}, {}, {}", plural(s.error, "error"), plural(s.warning, "warning"), plural(s.note, "note")) };
+        let unreadable = if facts.errors.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "; {} (coverage is incomplete)",
+                plural(facts.errors.len(), "collection error")
+            )
+        };
+        let verdict = if s.total() == 0 {
+            "no findings".to_string()
+        } else {
+            format!(
+                "{}, {}, {}",
+                plural(s.error, "error"),
+                plural(s.warning, "warning"),
+                plural(s.note, "note")
+            )
+        };
         writeln!(
             out,
             "{}: {} in {}, {}, {}, {}, {}{} (evaluated at {})",

@@ -1,0 +1,9 @@
+//! End-to-end tests of the `aks-certscan` binary over the example estate in `testdata/`.
+
+mod bad_input;
+mod facts;
+mod policies;
+mod reports;
+mod scan;
+mod secrets;
+mod util;

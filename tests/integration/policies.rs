@@ -1,0 +1,118 @@
+//! The policy pack as a whole: Rego unit tests, the catalogue's contract, and generated docs.
+
+use crate::util::*;
+
+#[test]
+fn rego_unit_tests_pass() {
+    let out = run(&["policy", "test"]);
+    let text = stdout(&out);
+    assert!(out.status.success(), "{text}");
+    let last = text.lines().last().expect("summary");
+    let passed: usize = last.split_whitespace().next().expect("count").parse().expect("number");
+    assert!(
+        passed >= 17 * 2,
+        "at least one firing and one silent case per rule: {last}"
+    );
+    assert!(last.ends_with(" 0 failed"), "{last}");
+}
+
+#[test]
+fn a_failing_rego_test_fails_the_command() {
+    let out = run(&["policy", "test", "testdata/policies/failing-test"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stdout(&out).contains("FAIL aks_certscan.rules.always_fails_test.test_this_one_fails"));
+}
+
+#[test]
+fn user_policy_tests_run_too() {
+    let out = run(&["policy", "test", "testdata/policies/custom"]);
+    assert!(out.status.success());
+    assert!(stdout(&out).contains("PASS aks_certscan.rules.org_ca_lifetime_test.test_fires_on_a_thirty_year_ca"));
+}
+
+#[test]
+fn catalogue_ids_and_names_are_a_public_contract() {
+    let out = run(&["rules", "--format", "json"]);
+    let rules: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let pairs: Vec<String> = rules
+        .as_array()
+        .expect("rules")
+        .iter()
+        .map(|r| {
+            format!(
+                "{} {}",
+                r["id"].as_str().expect("id"),
+                r["name"].as_str().expect("name")
+            )
+        })
+        .collect();
+    assert_eq!(
+        pairs,
+        [
+            "CERT001 certificate-expired",
+            "CERT002 certificate-expiring-soon",
+            "CERT003 certificate-not-yet-valid",
+            "CERT004 certificate-max-age",
+            "CERT005 rotation-overdue",
+            "CERT006 legacy-two-year-ca",
+            "CERT007 weak-certificate-crypto",
+            "CLUS001 rbac-disabled",
+            "CLUS002 cluster-stopped",
+            "CLUS003 certificate-rotation-in-progress",
+            "CLUS004 cluster-provisioning-failed",
+            "KCFG001 kubeconfig-stale-credentials",
+            "KCFG002 kubeconfig-ca-mismatch",
+            "NODE001 tls-bootstrap-missing",
+            "NODE002 node-predates-auto-rotation",
+            "NODE003 node-cert-not-signed-by-cluster-ca",
+            "SCAN001 source-unreadable",
+        ]
+    );
+    let defaults: Vec<(String, String)> = rules
+        .as_array()
+        .expect("rules")
+        .iter()
+        .map(|r| {
+            (
+                r["id"].as_str().expect("id").into(),
+                r["severity"].as_str().expect("sev").into(),
+            )
+        })
+        .collect();
+    assert!(defaults.contains(&("CERT004".into(), "note".into())));
+    assert!(defaults.contains(&("CERT001".into(), "error".into())));
+}
+
+#[test]
+fn every_rule_file_has_a_test_file_beside_it() {
+    let mut missing = Vec::new();
+    for entry in walkdir::WalkDir::new(root().join("policies")) {
+        let path = entry.expect("entry").into_path();
+        let name = path.to_string_lossy().into_owned();
+        if name.ends_with(".rego")
+            && !name.ends_with("_test.rego")
+            && !name.contains("/lib/")
+            && !path
+                .with_file_name(format!(
+                    "{}_test.rego",
+                    path.file_stem().expect("stem").to_string_lossy()
+                ))
+                .exists()
+        {
+            missing.push(name);
+        }
+    }
+    assert!(missing.is_empty(), "rules without tests: {missing:?}");
+}
+
+#[test]
+fn docs_rules_md_is_generated_from_metadata() {
+    let out = run(&["rules", "--format", "markdown"]);
+    let expected = String::from_utf8(out.stdout).expect("utf8");
+    let path = root().join("docs/rules.md");
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::write(&path, &expected).expect("write");
+    }
+    let actual = std::fs::read_to_string(&path).expect("docs/rules.md");
+    assert!(actual == expected, "docs/rules.md is stale: run `cargo run -- rules --format markdown > docs/rules.md` (or UPDATE_GOLDEN=1 cargo test)");
+}

@@ -1,0 +1,143 @@
+//! Helpers: the binary with a clean environment, scenario arguments, SARIF validation.
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use assert_cmd::Command;
+
+/// The evaluation time every test uses (the example estate is built around it).
+pub const NOW: &str = "2026-11-29T00:00:00Z";
+
+/// The repository root.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The binary, run from the repository root, with no kubeconfig or colour from the environment.
+pub fn bin() -> Command {
+    let mut cmd = Command::cargo_bin("aks-certscan").expect("binary");
+    cmd.current_dir(root())
+        .env_remove("KUBECONFIG")
+        .env("NO_COLOR", "1")
+        .env("HOME", root().join("testdata/no-home"));
+    cmd
+}
+
+/// The source flags for every input of a scenario directory (relative to the repository root):
+/// `kubeconfig*` files, `cluster*.json`, `nodes.json`, and `node*/` directories.
+pub fn scenario_args(name: &str) -> Vec<String> {
+    let dir = root().join("testdata/scenarios").join(name);
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("scenario")
+        .map(|e| e.expect("entry").path())
+        .collect();
+    entries.sort();
+    let mut args = Vec::new();
+    for path in entries {
+        let file = path.file_name().expect("name").to_string_lossy().into_owned();
+        let rel = format!("testdata/scenarios/{name}/{file}");
+        let flag = if path.is_dir() && file.starts_with("node") {
+            "--node-root"
+        } else if file.starts_with("kubeconfig") {
+            "--kubeconfig"
+        } else if file.starts_with("cluster") {
+            "--cluster"
+        } else if file == "nodes.json" {
+            "--nodes"
+        } else {
+            continue;
+        };
+        args.push(flag.to_string());
+        args.push(rel);
+    }
+    args
+}
+
+/// Every scenario name.
+pub fn scenarios() -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(root().join("testdata/scenarios"))
+        .expect("scenarios")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+/// Runs the binary with `args` and returns its output.
+pub fn run(args: &[&str]) -> Output {
+    bin().args(args).output().expect("runs")
+}
+
+/// Standard output as text.
+pub fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Standard error as text.
+pub fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// Runs `facts` on a scenario and parses the document.
+pub fn scenario_facts(name: &str) -> serde_json::Value {
+    let args = scenario_args(name);
+    let mut all: Vec<&str> = vec!["facts", "--now", NOW];
+    all.extend(args.iter().map(String::as_str));
+    let out = run(&all);
+    assert!(out.status.success(), "facts failed: {}", stderr(&out));
+    serde_json::from_slice(&out.stdout).expect("facts JSON")
+}
+
+/// Runs `scan --format json` on a scenario and returns the sorted, deduplicated rule ids.
+pub fn scenario_rule_ids(name: &str, extra: &[&str]) -> Vec<String> {
+    let args = scenario_args(name);
+    let mut all: Vec<&str> = vec!["scan", "--now", NOW, "--format", "json", "--fail-on", "never"];
+    all.extend(args.iter().map(String::as_str));
+    all.extend(extra);
+    let out = run(&all);
+    assert!(out.status.success(), "scan failed: {}", stderr(&out));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("findings JSON");
+    let mut ids: Vec<String> = doc["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| f["rule_id"].as_str().expect("id").to_string())
+        .collect();
+    ids.sort();
+    ids.dedup();
+    ids
+}
+
+/// The shared SARIF validator, when this checkout sits beside `shared/` and python3 exists.
+pub fn sarif_validator() -> Option<PathBuf> {
+    let tool = root().join("../shared/tools/validate-sarif");
+    let python = std::process::Command::new("python3")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    (tool.exists() && python).then_some(tool)
+}
+
+/// Validates a SARIF file with `shared/tools/validate-sarif`; says so and returns when it is absent.
+pub fn validate_sarif(path: &Path) {
+    let Some(tool) = sarif_validator() else {
+        eprintln!("skipping SARIF schema validation: ../shared/tools/validate-sarif or python3 is not available");
+        return;
+    };
+    let out = std::process::Command::new(tool)
+        .arg(path)
+        .output()
+        .expect("validator runs");
+    assert!(
+        out.status.success(),
+        "validate-sarif rejected {}:\n{}{}",
+        path.display(),
+        stdout(&out),
+        stderr(&out)
+    );
+}
+
+/// A fresh temporary directory.
+pub fn tempdir() -> tempfile::TempDir {
+    tempfile::tempdir().expect("tempdir")
+}
