@@ -51,11 +51,11 @@ should_auto_rotate(c) if {
 	created_or_upgraded_after_march_2022(c)
 }
 
+# Node roots by path (an index, so that per-certificate lookups stay linear).
+node_roots_by_path := {root.path: root | some root in input.node_roots}
+
 # The node root a certificate came from, if any.
-node_root_of(cert) := root if {
-	some root in input.node_roots
-	root.path == cert.origin.node_root
-}
+node_root_of(cert) := node_roots_by_path[cert.origin.node_root]
 
 # Roles of certificates that auto-rotation renews.
 auto_rotated_roles := {"apiserver", "kubelet-client", "kubelet-server"}

@@ -37,16 +37,11 @@ findings contains finding if {
 	}
 }
 
-# A node's identity: its kubelet certificate's subject when one was read (stable across machines),
-# else its path.
-node_identity(root) := subjects[0] if {
-	subjects := sort([cert.subject |
-		some cert in input.certificates
-		cert.origin.node_root == root.path
-		cert.role == "kubelet-client"
-	])
-	count(subjects) > 0
-} else := root.path
+# A node's identity: its kubelet client certificate's subject (`system:node:<name>`) when one was
+# read, which is stable across machines and mount points; else its path.
+node_identity(root) := root.kubelet_client_subject if is_string(root.kubelet_client_subject)
+
+else := root.path
 
 kubelet_kubeconfig(root) := root.kubelet_kubeconfig if is_string(root.kubelet_kubeconfig)
 

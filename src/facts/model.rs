@@ -539,6 +539,9 @@ pub struct NodeRootFact {
     pub tls_bootstrap: TlsBootstrapEvidence,
     /// Id of the node's `ca.crt`.
     pub ca_certificate_id: Option<String>,
+    /// Subject of the kubelet client certificate (`O=system:nodes,CN=system:node:<name>`): the
+    /// node's identity, stable across machines and mount points.
+    pub kubelet_client_subject: Option<String>,
     /// Ids of every certificate found on the node.
     pub certificate_ids: Vec<String>,
     /// Files found that the collector looks for, relative to the root (for the record).

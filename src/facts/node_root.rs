@@ -167,6 +167,11 @@ fn check_against_node_ca(out: &mut Collected, fact: &mut NodeRootFact) {
         .map(|c| (c.id.clone(), c.origin.node_path.clone().unwrap_or_default()));
     fact.ca_certificate_id = ca.as_ref().map(|(id, _)| id.clone());
     fact.certificate_ids = out.certificates.iter().map(|c| c.id.clone()).collect();
+    fact.kubelet_client_subject = out
+        .certificates
+        .iter()
+        .find(|c| c.role == CertificateRole::KubeletClient)
+        .map(|c| c.subject.clone());
     let Some((ca_id, ca_path)) = ca else { return };
     let Some(ca_der) = out.ders.get(&ca_id).cloned() else {
         return;
