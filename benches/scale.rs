@@ -47,6 +47,7 @@ fn time_collect(dir: &Path, runs: usize) -> (Duration, FactsDocument) {
     let ctx = CollectContext {
         now: EvalTime::parse("2026-11-29T00:00:00Z").expect("now"),
         max_file_size: 1 << 20,
+        probe: Default::default(),
     };
     let spec = [SourceSpec::new(SourceKind::Certs, dir)];
     let mut samples = Vec::new();

@@ -67,6 +67,44 @@ pub struct SourceArgs {
     /// A saved facts document to merge in (`-` reads stdin).
     #[arg(long = "facts", value_name = "FILE", help_heading = "Sources")]
     pub facts: Vec<PathBuf>,
+    /// Probe a live API server's TLS chain (HOST, HOST:PORT, [IPv6]:PORT or an https:// URL).
+    #[arg(long, value_name = "HOST[:PORT]", help_heading = "Live checks")]
+    pub endpoint: Vec<String>,
+    /// Also probe the `server` of every kubeconfig cluster read (honouring its `tls-server-name`).
+    #[arg(long, help_heading = "Live checks")]
+    pub probe_kubeconfig_servers: bool,
+    /// TLS server name (SNI) to send to every --endpoint instead of its host.
+    #[arg(long, value_name = "NAME", help_heading = "Live checks")]
+    pub tls_server_name: Option<String>,
+    /// Time limit of each probe or subprocess step, in seconds (connect, proxy and handshake together).
+    #[arg(long, value_name = "SECS", default_value_t = 5.0, help_heading = "Live checks")]
+    pub timeout: f64,
+    /// Scan a cluster live with the `az` and `kubectl` you are logged in with: RESOURCE_GROUP/NAME.
+    #[arg(long, value_name = "RESOURCE_GROUP/NAME", help_heading = "Live checks")]
+    pub aks: Vec<String>,
+    /// Subscription for --aks (default: az's current one).
+    #[arg(long, value_name = "ID", help_heading = "Live checks")]
+    pub subscription: Option<String>,
+    /// Use the cluster-admin credentials for --aks (`az aks get-credentials --admin`).
+    #[arg(long, help_heading = "Live checks")]
+    pub admin: bool,
+    /// With --aks, read node certificates with `az vmss run-command invoke` on every scale set.
+    #[arg(long, help_heading = "Live checks")]
+    pub node_certs: bool,
+    /// The `az` executable for --aks.
+    #[arg(long = "az", value_name = "PATH", default_value = "az", help_heading = "Live checks")]
+    pub az_path: PathBuf,
+    /// The `kubectl` executable for --aks.
+    #[arg(
+        long = "kubectl",
+        value_name = "PATH",
+        default_value = "kubectl",
+        help_heading = "Live checks"
+    )]
+    pub kubectl_path: PathBuf,
+    /// Never draw a progress indicator (it is only drawn on a terminal anyway).
+    #[arg(long, help_heading = "Live checks")]
+    pub no_progress: bool,
     /// Evaluation time, RFC 3339 (`2026-11-29T00:00:00Z`) or a date; default: now. Fix it for reproducible output.
     #[arg(long, value_name = "RFC3339")]
     pub now: Option<String>,
@@ -78,6 +116,7 @@ pub struct SourceArgs {
 impl SourceArgs {
     /// The sources in a fixed kind order, each kind in the order given.
     pub fn specs(&self) -> Vec<SourceSpec> {
+        // Each kind in the order given; endpoints after the files.
         let groups: [(SourceKind, &Vec<PathBuf>); 6] = [
             (SourceKind::Kubeconfig, &self.kubeconfig),
             (SourceKind::Certs, &self.certs),
@@ -89,6 +128,11 @@ impl SourceArgs {
         groups
             .iter()
             .flat_map(|(kind, paths)| paths.iter().map(|p| SourceSpec::new(*kind, p.clone())))
+            .chain(self.endpoint.iter().map(|e| SourceSpec {
+                kind: SourceKind::Endpoint,
+                path: e.into(),
+                server_name: self.tls_server_name.clone(),
+            }))
             .collect()
     }
 }

@@ -22,6 +22,8 @@ pub mod clock;
 pub mod commands;
 pub mod facts;
 pub mod findings;
+pub mod live;
 pub mod policy;
+pub mod probe;
 pub mod report;
 pub mod sanitize;

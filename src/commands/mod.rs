@@ -14,7 +14,7 @@ use crate::cli::SourceArgs;
 use crate::clock::Instant;
 use crate::facts::collected::Collected;
 use crate::facts::model::{CollectionError, FactsDocument, SourceKind};
-use crate::facts::{collect, CollectContext, SourceSpec};
+use crate::facts::{assemble, collect_parts, kubeconfig_servers, CollectContext, SourceSpec};
 
 /// Runs a parsed command line.
 pub fn run(cli: crate::cli::Cli) -> Result<ExitStatus> {
@@ -60,7 +60,7 @@ pub fn resolve_sources(args: &SourceArgs) -> Result<(Vec<SourceSpec>, CollectCon
         None => Instant::now(),
     };
     let mut specs = args.specs();
-    if specs.is_empty() {
+    if specs.is_empty() && args.aks.is_empty() {
         specs = crate::facts::kubeconfig::default_paths()
             .into_iter()
             .map(|p| SourceSpec::new(SourceKind::Kubeconfig, p))
@@ -68,7 +68,7 @@ pub fn resolve_sources(args: &SourceArgs) -> Result<(Vec<SourceSpec>, CollectCon
         if specs.is_empty() {
             return Err(UsageError(
                 "no source given and no kubeconfig found ($KUBECONFIG is unset or names no existing file, and ~/.kube/config does not exist)\n\
-                 give at least one source: --kubeconfig FILE, --certs PATH, --cluster FILE, --nodes FILE, --node-root DIR or --facts FILE"
+                 give at least one source: --kubeconfig FILE, --certs PATH, --cluster FILE, --nodes FILE, --node-root DIR, --facts FILE, --endpoint HOST[:PORT] or --aks RESOURCE_GROUP/NAME"
                     .into(),
             )
             .into());
@@ -79,13 +79,32 @@ pub fn resolve_sources(args: &SourceArgs) -> Result<(Vec<SourceSpec>, CollectCon
         CollectContext {
             now,
             max_file_size: args.max_file_size,
+            probe: crate::probe::ProbeOptions {
+                timeout: timeout(args.timeout)?,
+                proxy: crate::probe::proxy::ProxyConfig::from_env().map_err(UsageError)?,
+            },
         },
     ))
 }
 
-/// Collects facts and prints one warning line per collection error on stderr.
-pub fn collect_facts(specs: &[SourceSpec], ctx: &CollectContext) -> (FactsDocument, Collected) {
-    let (doc, all) = collect(specs, ctx);
+fn timeout(secs: f64) -> Result<std::time::Duration> {
+    if secs.is_finite() && secs > 0.0 && secs <= 3600.0 {
+        Ok(std::time::Duration::from_secs_f64(secs))
+    } else {
+        Err(UsageError(format!("--timeout {secs}: expected seconds between 0 and 3600")).into())
+    }
+}
+
+/// Collects facts (files, then probes of kubeconfig servers when asked, then live `--aks`
+/// clusters) and prints one warning line per collection error on stderr.
+pub fn collect_facts(args: &SourceArgs, specs: &[SourceSpec], ctx: &CollectContext) -> (FactsDocument, Collected) {
+    let mut parts = collect_parts(specs, ctx);
+    if args.probe_kubeconfig_servers {
+        let servers = kubeconfig_servers(&parts);
+        parts.extend(collect_parts(&servers, ctx));
+    }
+    parts.extend(crate::live::collect(args, ctx));
+    let (doc, all) = assemble(parts, ctx);
     warn_errors(&doc.errors);
     (doc, all)
 }

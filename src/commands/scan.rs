@@ -91,7 +91,7 @@ pub fn run(args: &ScanArgs) -> Result<ExitStatus> {
         None => None,
     };
     let (specs, ctx) = resolve_sources(&args.sources)?;
-    let (facts, _) = collect_facts(&specs, &ctx);
+    let (facts, _) = collect_facts(&args.sources, &specs, &ctx);
     if nothing_collected(&facts) && !facts.errors.is_empty() {
         eprintln!("error: nothing could be collected from the sources given (see the warnings above)");
     }

@@ -17,7 +17,7 @@ use serde_json::Value;
 
 use super::azure::{boolean, get, integer, kubernetes_minor, node_image_date, parse_resource_id, string};
 use super::collected::Collected;
-use super::input::{error, read_json};
+use super::input::{error, read_json, JsonDocument};
 use super::json_lines::start_lines;
 use super::kubeconfig::cluster_key;
 use super::model::*;
@@ -31,13 +31,17 @@ enum Found<'a> {
 
 /// Collects one `--cluster` document (`-` for standard input).
 pub fn collect(path: &Path, ctx: &CollectContext) -> Collected {
-    let doc = match read_json(path, ctx.max_file_size, SourceKind::Cluster) {
-        Ok(d) => d,
+    match read_json(path, ctx.max_file_size, SourceKind::Cluster) {
+        Ok(doc) => from_document(doc),
         Err(e) => {
             let shown = e.path.clone();
-            return Collected::for_source(SourceKind::Cluster, &shown).with_error(e);
+            Collected::for_source(SourceKind::Cluster, &shown).with_error(e)
         }
-    };
+    }
+}
+
+/// Reads clusters from a parsed JSON document (a file, standard input, or `az` output).
+pub fn from_document(doc: JsonDocument) -> Collected {
     let mut out = Collected::for_source(SourceKind::Cluster, &doc.shown);
     out.source.files_read = 1;
     let mut found = Vec::new();

@@ -206,6 +206,12 @@ pub fn read_json(path: &Path, max: u64, source: SourceKind) -> Result<JsonDocume
         read_capped(path, max, source, &shown)?
     };
     let text = utf8_text(&bytes, source, &shown)?.to_string();
+    parse_json(text, &shown, source)
+}
+
+/// Parses JSON text that came from `shown` (a file, or a command's output).
+pub fn parse_json(text: String, shown: &str, source: SourceKind) -> Result<JsonDocument, CollectionError> {
+    let shown = shown.to_string();
     match serde_json::from_str(&text) {
         Ok(value) => Ok(JsonDocument { shown, text, value }),
         Err(e) => {

@@ -227,6 +227,14 @@ pub fn collect(path: &Path, ctx: &CollectContext) -> Collected {
         Ok(t) => t,
         Err(e) => return out.with_error(e),
     };
+    let base_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    from_text(text, &shown, base_dir, ctx, out)
+}
+
+/// Reads a kubeconfig from text (a file's, or `az aks get-credentials --file -` output) into `out`.
+/// `base_dir` resolves relative `certificate-authority` / `client-certificate` paths.
+pub fn from_text(text: &str, shown: &str, base_dir: PathBuf, ctx: &CollectContext, mut out: Collected) -> Collected {
+    let shown = shown.to_string();
     let raw = match parse(text) {
         Ok(raw) => raw,
         Err(message) => {
@@ -251,7 +259,6 @@ pub fn collect(path: &Path, ctx: &CollectContext) -> Collected {
             "not a kubeconfig: no `clusters`, `users` or `contexts`",
         ));
     }
-    let base_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
     KubeconfigReader {
         ctx,
         shown: &shown,

@@ -14,9 +14,11 @@
 
 use std::collections::HashMap;
 
+use super::certificate::verify;
 use super::collected::Collected;
 use super::kubeconfig::check_against_bundle;
-use super::model::{CaVerification, CertificateFact};
+use super::model::{CaVerification, CertificateFact, EndpointCaCheck, VerificationResult};
+use crate::probe::target::Target;
 
 /// The host of a server URL (`https://h:443/path` gives `h`; `[::1]:6443` gives `::1`).
 pub fn server_host(server: &str) -> Option<String> {
@@ -143,8 +145,41 @@ pub fn link(all: &mut Collected) {
             root_hosts.insert(root.path.clone(), h);
         }
     }
+    // Every kubeconfig CA for the server an endpoint is: does it verify the presented chain?
+    let mut kubeconfig_cas: HashMap<(String, u16), Vec<(String, String, Option<u32>, Vec<String>)>> = HashMap::new();
+    for kc in &all.kubeconfigs {
+        for cluster in &kc.clusters {
+            if let Some(target) = cluster.server.as_deref().and_then(|s| Target::parse(s).ok()) {
+                kubeconfig_cas.entry((target.host, target.port)).or_default().push((
+                    kc.path.clone(),
+                    cluster.name.clone(),
+                    cluster.line,
+                    cluster.ca_certificate_ids.clone(),
+                ));
+            }
+        }
+    }
     for endpoint in &mut all.endpoints {
         endpoint.cluster_key = by_host.get(&endpoint.host.to_ascii_lowercase()).cloned();
+        let chain: Vec<Vec<u8>> = endpoint
+            .chain
+            .iter()
+            .filter_map(|id| all.ders.get(id).cloned())
+            .collect();
+        for (kubeconfig, cluster, line, ca_ids) in kubeconfig_cas
+            .get(&(endpoint.host.clone(), endpoint.port))
+            .into_iter()
+            .flatten()
+        {
+            let source = format!("kubeconfig {kubeconfig} cluster {cluster}");
+            let verification = chain_against_cas(&chain, ca_ids, &all.ders, source);
+            endpoint.ca_checks.push(EndpointCaCheck {
+                kubeconfig: kubeconfig.clone(),
+                cluster: cluster.clone(),
+                line: *line,
+                verification,
+            });
+        }
     }
     let endpoint_keys: HashMap<String, String> = all
         .endpoints
@@ -209,6 +244,56 @@ pub fn link(all: &mut Collected) {
             }
         }
     }
+}
+
+/// Does `chain` (leaf first) lead to one of the CAs? Follows intermediates of the chain that
+/// verify the previous certificate, up to the chain's length.
+fn chain_against_cas(
+    chain: &[Vec<u8>],
+    ca_ids: &[String],
+    ders: &std::collections::BTreeMap<String, Vec<u8>>,
+    ca_source: String,
+) -> CaVerification {
+    let none = CaVerification {
+        result: VerificationResult::NoCa,
+        ca_id: None,
+        ca_source: ca_source.clone(),
+    };
+    let Some(leaf) = chain.first() else { return none };
+    let mut best = none;
+    for ca_id in ca_ids {
+        let Some(ca) = ders.get(ca_id) else { continue };
+        let mut current = leaf;
+        let mut used = vec![false; chain.len()];
+        let result = loop {
+            match verify(current, ca) {
+                VerificationResult::Verified => break VerificationResult::Verified,
+                other => {
+                    let next = (1..chain.len())
+                        .find(|&i| !used[i] && verify(current, &chain[i]) == VerificationResult::Verified);
+                    match next {
+                        Some(i) => {
+                            used[i] = true;
+                            current = &chain[i];
+                        }
+                        None => break other,
+                    }
+                }
+            }
+        };
+        let candidate = CaVerification {
+            result,
+            ca_id: Some(ca_id.clone()),
+            ca_source: ca_source.clone(),
+        };
+        if result == VerificationResult::Verified {
+            return candidate;
+        }
+        if best.result != VerificationResult::NotSignedByCa {
+            best = candidate;
+        }
+    }
+    best
 }
 
 #[cfg(test)]

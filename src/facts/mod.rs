@@ -9,6 +9,7 @@ pub mod certificate;
 pub mod certs;
 pub mod cluster;
 pub mod collected;
+pub mod endpoint;
 pub mod input;
 pub mod json_lines;
 pub mod kubeconfig;
@@ -35,6 +36,8 @@ pub struct CollectContext {
     pub now: Instant,
     /// Per-file size cap in bytes.
     pub max_file_size: u64,
+    /// Live TLS probe settings.
+    pub probe: crate::probe::ProbeOptions,
 }
 
 impl Default for CollectContext {
@@ -42,6 +45,7 @@ impl Default for CollectContext {
         CollectContext {
             now: Instant::now(),
             max_file_size: input::DEFAULT_MAX_FILE_SIZE,
+            probe: Default::default(),
         }
     }
 }
@@ -51,8 +55,11 @@ impl Default for CollectContext {
 pub struct SourceSpec {
     /// What it is.
     pub kind: SourceKind,
-    /// Where it is (`-` is standard input for `--cluster`, `--nodes` and `--facts`).
+    /// Where it is (`-` is standard input for `--cluster`, `--nodes` and `--facts`; `HOST[:PORT]`
+    /// or a URL for an endpoint).
     pub path: PathBuf,
+    /// For endpoints: the TLS server name to send instead of the host.
+    pub server_name: Option<String>,
 }
 
 impl SourceSpec {
@@ -61,6 +68,7 @@ impl SourceSpec {
         SourceSpec {
             kind,
             path: path.into(),
+            server_name: None,
         }
     }
 }
@@ -74,21 +82,39 @@ pub fn collect_one(spec: &SourceSpec, ctx: &CollectContext) -> Collected {
         SourceKind::Nodes => nodes::collect(&spec.path, ctx),
         SourceKind::NodeRoot => node_root::collect(&spec.path, ctx),
         SourceKind::Facts => merge::collect(&spec.path, ctx),
-        SourceKind::Endpoint => {
-            Collected::for_source(SourceKind::Endpoint, &spec.path.to_string_lossy()).with_error(input::error(
-                SourceKind::Endpoint,
-                &spec.path.to_string_lossy(),
-                model::ErrorKind::Unsupported,
-                "endpoints are probed by the live-check module, not read as files",
-            ))
-        }
+        SourceKind::Endpoint => endpoint::collect(&spec.path.to_string_lossy(), spec.server_name.as_deref(), ctx),
     }
 }
 
 /// Collects every source in parallel and merges the results into one document.
 pub fn collect(specs: &[SourceSpec], ctx: &CollectContext) -> (FactsDocument, Collected) {
-    let parts: Vec<Collected> = specs.par_iter().map(|spec| collect_one(spec, ctx)).collect();
-    assemble(parts, ctx)
+    assemble(collect_parts(specs, ctx), ctx)
+}
+
+/// Collects every source in parallel, without merging (see [`assemble`]).
+pub fn collect_parts(specs: &[SourceSpec], ctx: &CollectContext) -> Vec<Collected> {
+    specs.par_iter().map(|spec| collect_one(spec, ctx)).collect()
+}
+
+/// The API servers named by the kubeconfigs in `parts`, each once, with their `tls-server-name`:
+/// what `--probe-kubeconfig-servers` probes.
+pub fn kubeconfig_servers(parts: &[Collected]) -> Vec<SourceSpec> {
+    let mut seen = HashSet::new();
+    let mut out = Vec::new();
+    for kc in parts.iter().flat_map(|p| &p.kubeconfigs) {
+        for cluster in &kc.clusters {
+            if let Some(server) = &cluster.server {
+                if seen.insert((server.clone(), cluster.tls_server_name.clone())) {
+                    out.push(SourceSpec {
+                        kind: SourceKind::Endpoint,
+                        path: server.into(),
+                        server_name: cluster.tls_server_name.clone(),
+                    });
+                }
+            }
+        }
+    }
+    out
 }
 
 /// Merges collected parts (in order), links them and builds the document. The merged

@@ -21,7 +21,8 @@ use super::kubeconfig::{check_against_bundle, parse as parse_kubeconfig};
 use super::model::*;
 use super::CollectContext;
 
-const SECURE_BOOTSTRAP_LINUX: &[&str] = &[
+/// Secure TLS bootstrap files on Linux nodes, relative to the root.
+pub const SECURE_BOOTSTRAP_LINUX: &[&str] = &[
     "etc/systemd/system/secure-tls-bootstrap.service",
     "opt/azure/tlsbootstrap",
     "opt/azure/containers/secure-tls-bootstrap.sh",
@@ -68,12 +69,10 @@ pub fn collect(root: &Path, ctx: &CollectContext) -> Collected {
     for rel in secure.iter().chain(&bootstrap_kubeconfig).chain(&kubelet_kubeconfig) {
         fact.files_found.push(relative(root, rel));
     }
-    fact.tls_bootstrap.bootstrap_kubeconfig_present = bootstrap_kubeconfig.is_some();
-    fact.tls_bootstrap.secure_bootstrap_present = !secure.is_empty();
-    fact.tls_bootstrap.kubelet_kubeconfig_present = kubelet_kubeconfig.is_some();
     fact.kubelet_kubeconfig = kubelet_kubeconfig
         .as_ref()
         .map(|p| join_display(&shown, Path::new(&relative(root, p))));
+    let mut client_certificate = None;
     if let Some(path) = kubelet_kubeconfig.as_ref().or(bootstrap_kubeconfig.as_ref()) {
         let file_shown = join_display(&shown, Path::new(&relative(root, path)));
         match read_capped(path, ctx.max_file_size, SourceKind::NodeRoot, &file_shown)
@@ -84,18 +83,9 @@ pub fn collect(root: &Path, ctx: &CollectContext) -> Collected {
                     let view = raw.kubelet_view();
                     fact.api_server = view.server;
                     if kubelet_kubeconfig.as_ref() == Some(path) {
-                        let cert = view
+                        client_certificate = view
                             .client_certificate_file
                             .or(view.client_certificate_data.map(|_| "data".to_string()));
-                        let tls = &mut fact.tls_bootstrap;
-                        tls.uses_rotating_client_certificate =
-                            cert.as_ref().map(|c| c.contains("kubelet-client-current.pem"));
-                        tls.uses_static_client_certificate = cert.as_ref().map(|c| {
-                            c == "data"
-                                || c.ends_with("/etc/kubernetes/certs/client.crt")
-                                || c.to_ascii_lowercase().ends_with("\\client.crt")
-                        });
-                        tls.kubelet_client_certificate = cert;
                     }
                 }
                 Err(message) => out.errors.push(error(
@@ -108,17 +98,12 @@ pub fn collect(root: &Path, ctx: &CollectContext) -> Collected {
             Err(e) => out.errors.push(e),
         }
     }
-    let tls = &mut fact.tls_bootstrap;
-    tls.bootstrapped = if tls.bootstrap_kubeconfig_present
-        || tls.secure_bootstrap_present
-        || tls.uses_rotating_client_certificate == Some(true)
-    {
-        Some(true)
-    } else if tls.kubelet_kubeconfig_present && tls.kubelet_client_certificate.is_some() {
-        Some(false)
-    } else {
-        None
-    };
+    fact.tls_bootstrap = bootstrap_evidence(
+        bootstrap_kubeconfig.is_some(),
+        !secure.is_empty(),
+        kubelet_kubeconfig.is_some(),
+        client_certificate,
+    );
     for plan in &planned {
         fact.files_found.push(relative(root, &plan.path));
         let file_shown = join_display(&shown, Path::new(&relative(root, &plan.path)));
@@ -159,7 +144,57 @@ pub fn collect(root: &Path, ctx: &CollectContext) -> Collected {
     out
 }
 
-fn check_against_node_ca(out: &mut Collected, fact: &mut NodeRootFact) {
+/// Decides the TLS-bootstrapping evidence of a node from what was found on it: bootstrapped with
+/// any bootstrap file or a rotating client certificate; not bootstrapped when the kubelet
+/// kubeconfig was read and shows none; unknown otherwise.
+pub fn bootstrap_evidence(
+    bootstrap_kubeconfig: bool,
+    secure_bootstrap: bool,
+    kubelet_kubeconfig: bool,
+    client_certificate: Option<String>,
+) -> TlsBootstrapEvidence {
+    let rotating = client_certificate
+        .as_ref()
+        .map(|c| c.contains("kubelet-client-current.pem"));
+    let is_static = client_certificate.as_ref().map(|c| {
+        c == "data"
+            || c.ends_with("/etc/kubernetes/certs/client.crt")
+            || c.to_ascii_lowercase().ends_with("\\client.crt")
+    });
+    let bootstrapped = if bootstrap_kubeconfig || secure_bootstrap || rotating == Some(true) {
+        Some(true)
+    } else if kubelet_kubeconfig && client_certificate.is_some() {
+        Some(false)
+    } else {
+        None
+    };
+    TlsBootstrapEvidence {
+        bootstrap_kubeconfig_present: bootstrap_kubeconfig,
+        secure_bootstrap_present: secure_bootstrap,
+        kubelet_kubeconfig_present: kubelet_kubeconfig,
+        kubelet_client_certificate: client_certificate,
+        uses_rotating_client_certificate: rotating,
+        uses_static_client_certificate: is_static,
+        bootstrapped,
+    }
+}
+
+/// The role of a certificate file on a node, by name (`ca.crt`, `apiserver.crt`, `client.crt`,
+/// `kubeletserver.crt`, `kubelet-client-*.pem`, `kubelet-server-*.pem`, `kubelet.crt`).
+pub fn role_of_node_file(name: &str) -> CertificateRole {
+    let lower = name.to_ascii_lowercase();
+    if lower.starts_with("kubelet-client") {
+        CertificateRole::KubeletClient
+    } else if lower.starts_with("kubelet-server") || lower == "kubelet.crt" {
+        CertificateRole::KubeletServer
+    } else {
+        linux_cert_role(&lower).unwrap_or(CertificateRole::Unknown)
+    }
+}
+
+/// Fills the node's CA and certificate ids, and checks every non-CA, non-self-signed certificate
+/// against the node's own `ca.crt`.
+pub fn check_against_node_ca(out: &mut Collected, fact: &mut NodeRootFact) {
     let ca = out
         .certificates
         .iter()

@@ -12,7 +12,7 @@ use serde_json::Value;
 
 use super::azure::{get, get_path, string};
 use super::collected::Collected;
-use super::input::{error, read_json};
+use super::input::{error, read_json, JsonDocument};
 use super::json_lines::start_lines;
 use super::model::*;
 use super::CollectContext;
@@ -20,13 +20,17 @@ use crate::clock::parse_unix;
 
 /// Collects one `--nodes` document (`-` for standard input).
 pub fn collect(path: &Path, ctx: &CollectContext) -> Collected {
-    let doc = match read_json(path, ctx.max_file_size, SourceKind::Nodes) {
-        Ok(d) => d,
+    match read_json(path, ctx.max_file_size, SourceKind::Nodes) {
+        Ok(doc) => from_document(doc),
         Err(e) => {
             let shown = e.path.clone();
-            return Collected::for_source(SourceKind::Nodes, &shown).with_error(e);
+            Collected::for_source(SourceKind::Nodes, &shown).with_error(e)
         }
-    };
+    }
+}
+
+/// Reads nodes from a parsed JSON document (a file, standard input, or `kubectl` output).
+pub fn from_document(doc: JsonDocument) -> Collected {
     let mut out = Collected::for_source(SourceKind::Nodes, &doc.shown);
     out.source.files_read = 1;
     let items: Vec<(String, &Value)> = match (

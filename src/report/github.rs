@@ -33,7 +33,7 @@ impl Emitter for Github {
             let place = f
                 .locations
                 .iter()
-                .find(|l| l.path != "-")
+                .find(|l| super::is_file(&l.path))
                 .map(|l| {
                     let line = l.line.map(|n| format!(",line={n}")).unwrap_or_default();
                     format!("file={}{line},", escape_property(&l.path))

@@ -47,7 +47,7 @@ impl Report<'_> {
     /// A finding's locations, or the facts document when it has none (GitHub rejects results
     /// without a location).
     pub fn locations_of(&self, finding: &Finding) -> Vec<Location> {
-        let usable: Vec<Location> = finding.locations.iter().filter(|l| l.path != "-").cloned().collect();
+        let usable: Vec<Location> = finding.locations.iter().filter(|l| is_file(&l.path)).cloned().collect();
         if usable.is_empty() {
             vec![Location {
                 path: self.facts_uri.to_string(),
@@ -62,6 +62,12 @@ impl Report<'_> {
     pub fn rule_of(&self, finding: &Finding) -> Option<&LoadedRule> {
         self.rules.iter().find(|r| r.meta.id == finding.rule_id)
     }
+}
+
+/// Whether a facts path names a file: not standard input (`-`), not a live source
+/// (`tls://host:443`, `live://aks/...`).
+pub fn is_file(path: &str) -> bool {
+    path != "-" && !path.contains("://")
 }
 
 /// Writes one format.

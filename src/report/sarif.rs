@@ -391,7 +391,7 @@ impl Emitter for Sarif {
                 },
                 locations: vec![location(
                     &Location {
-                        path: if e.path == "-" || e.source == crate::facts::model::SourceKind::Endpoint {
+                        path: if !super::is_file(&e.path) || e.source == crate::facts::model::SourceKind::Endpoint {
                             report.facts_uri.to_string()
                         } else {
                             e.path.clone()

@@ -1,0 +1,180 @@
+//! `HTTPS_PROXY` / `NO_PROXY` and the HTTP CONNECT tunnel, written by hand: private AKS API
+//! servers are often reached through a proxy, and the tunnel is a few lines of HTTP.
+//!
+//! The proxy is sent the *host name* (not a resolved address), so that it resolves private DNS.
+//! The reply is read one byte at a time up to the blank line, so that no TLS byte is swallowed.
+
+use std::io::{self, Read, Write};
+
+use data_encoding::BASE64;
+
+use super::deadline::DeadlineStream;
+use super::target::Target;
+
+/// Proxy settings.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProxyConfig {
+    /// The proxy (`HTTPS_PROXY`), when set.
+    pub proxy: Option<ProxyUrl>,
+    /// `NO_PROXY` entries (host names, `.domain` suffixes, IPs, `*`).
+    pub no_proxy: Vec<String>,
+}
+
+/// A parsed proxy URL.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ProxyUrl {
+    /// Proxy host and port.
+    pub target: Target,
+    /// `user:password` from the URL, for `Proxy-Authorization: Basic`.
+    pub credentials: Option<String>,
+}
+
+impl std::fmt::Debug for ProxyUrl {
+    // Credentials never reach logs.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProxyUrl")
+            .field("target", &self.target)
+            .field("credentials", &self.credentials.as_ref().map(|_| "<set>"))
+            .finish()
+    }
+}
+
+impl ProxyConfig {
+    /// Reads `HTTPS_PROXY` (or `https_proxy`) and `NO_PROXY` (or `no_proxy`) through `get`.
+    pub fn from_vars(get: impl Fn(&str) -> Option<String>) -> Result<Self, String> {
+        let first = |names: &[&str]| names.iter().find_map(|n| get(n).filter(|v| !v.trim().is_empty()));
+        let proxy = match first(&["HTTPS_PROXY", "https_proxy"]) {
+            Some(url) => Some(parse_proxy(&url)?),
+            None => None,
+        };
+        let no_proxy = first(&["NO_PROXY", "no_proxy"])
+            .map(|v| {
+                v.split(',')
+                    .map(|s| s.trim().to_ascii_lowercase())
+                    .filter(|s| !s.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default();
+        Ok(ProxyConfig { proxy, no_proxy })
+    }
+
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Self, String> {
+        Self::from_vars(|name| std::env::var(name).ok())
+    }
+
+    /// The proxy to use for `host`, if any.
+    pub fn for_host(&self, host: &str) -> Option<&ProxyUrl> {
+        let host = host.to_ascii_lowercase();
+        let bypass = self.no_proxy.iter().any(|entry| {
+            let entry = entry.split(':').next().unwrap_or(entry);
+            entry == "*"
+                || host == entry.trim_start_matches('.')
+                || host.ends_with(&format!(".{}", entry.trim_start_matches('.')))
+        });
+        if bypass {
+            None
+        } else {
+            self.proxy.as_ref()
+        }
+    }
+}
+
+fn parse_proxy(url: &str) -> Result<ProxyUrl, String> {
+    let rest = match url.split_once("://") {
+        Some(("http", rest)) => rest,
+        Some((scheme, _)) => {
+            return Err(format!(
+                "HTTPS_PROXY scheme `{scheme}` is not supported (only http:// proxies)"
+            ))
+        }
+        None => url,
+    };
+    let authority = rest.split('/').next().unwrap_or_default();
+    let (credentials, host) = match authority.rsplit_once('@') {
+        Some((c, h)) => (Some(c.to_string()), h),
+        None => (None, authority),
+    };
+    let mut target = Target::parse(host).map_err(|e| format!("HTTPS_PROXY: {e}"))?;
+    if !host.contains(':') || host.ends_with(']') {
+        target.port = 80;
+    }
+    Ok(ProxyUrl { target, credentials })
+}
+
+/// Opens a CONNECT tunnel to `target` through `proxy`.
+pub fn connect(proxy: &ProxyUrl, target: &Target, deadline: std::time::Instant) -> io::Result<DeadlineStream> {
+    let mut stream = DeadlineStream::connect(&proxy.target.host, proxy.target.port, deadline)
+        .map_err(|e| io::Error::new(e.kind(), format!("proxy {}: {e}", proxy.target.display())))?;
+    let authority = target.display();
+    let mut request = format!("CONNECT {authority} HTTP/1.1\r\nHost: {authority}\r\n");
+    if let Some(credentials) = &proxy.credentials {
+        request.push_str(&format!(
+            "Proxy-Authorization: Basic {}\r\n",
+            BASE64.encode(credentials.as_bytes())
+        ));
+    }
+    request.push_str("\r\n");
+    stream.write_all(request.as_bytes())?;
+    let mut reply = Vec::new();
+    let mut byte = [0u8; 1];
+    while !reply.ends_with(b"\r\n\r\n") {
+        if reply.len() > 8192 {
+            return Err(io::Error::other("proxy reply headers exceed 8 KiB"));
+        }
+        match stream.read(&mut byte)? {
+            0 => {
+                return Err(io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    "proxy closed the connection during CONNECT",
+                ))
+            }
+            _ => reply.push(byte[0]),
+        }
+    }
+    let status = String::from_utf8_lossy(&reply);
+    let line = status.lines().next().unwrap_or_default();
+    let code = line.split_whitespace().nth(1).unwrap_or_default();
+    if code != "200" {
+        return Err(io::Error::other(format!(
+            "proxy {} refused CONNECT {authority}: {line}",
+            proxy.target.display()
+        )));
+    }
+    Ok(stream)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vars(pairs: &[(&str, &str)]) -> ProxyConfig {
+        let map: std::collections::HashMap<String, String> =
+            pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        ProxyConfig::from_vars(|n| map.get(n).cloned()).expect("valid")
+    }
+
+    #[test]
+    fn reads_proxy_and_no_proxy() {
+        let c = vars(&[
+            ("HTTPS_PROXY", "http://user:pw@proxy.corp:3128"),
+            ("NO_PROXY", "localhost,.internal, 10.0.0.1"),
+        ]);
+        let p = c.proxy.clone().expect("proxy");
+        assert_eq!(p.target.display(), "proxy.corp:3128");
+        assert_eq!(p.credentials.as_deref(), Some("user:pw"));
+        assert!(!format!("{p:?}").contains("pw"), "credentials stay out of Debug");
+        assert!(c.for_host("api.internal").is_none());
+        assert!(c.for_host("localhost").is_none());
+        assert!(c.for_host("10.0.0.1").is_none());
+        assert!(c.for_host("prod.hcp.westeurope.azmk8s.io").is_some());
+    }
+
+    #[test]
+    fn default_port_and_wildcard() {
+        let c = vars(&[("https_proxy", "proxy.corp"), ("no_proxy", "*")]);
+        assert_eq!(c.proxy.as_ref().expect("proxy").target.port, 80);
+        assert!(c.for_host("anything").is_none());
+        assert!(ProxyConfig::from_vars(|n| (n == "HTTPS_PROXY").then(|| "socks5://x:1".to_string())).is_err());
+    }
+}
