@@ -784,6 +784,33 @@ fn main() {
             pool_power: "Running",
             aad: false,
         };
+        let client = leaf(
+            Leaf {
+                cn: "masterclient",
+                org: Some("system:masters"),
+                dns: &[],
+                client: true,
+                server: false,
+                key: "leaf-a",
+                serial: 0x0e04,
+                not_before: datetime!(2025-07-01 09:00:00 UTC),
+                years: 2,
+            },
+            &ca,
+        );
+        write(
+            &dir.join("kubeconfig"),
+            &az_kubeconfig(
+                "ops",
+                "rg-ops",
+                &server,
+                &ca.pem,
+                &client,
+                &key_pem("leaf-a"),
+                false,
+                "5d4c3b2a1f0e9d8c7b6a5f4e3d2c1b0a",
+            ),
+        );
         write(
             &dir.join("cluster.json"),
             &(serde_json::to_string_pretty(&az_show(&spec)).expect("json") + "\n"),

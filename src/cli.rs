@@ -33,7 +33,7 @@ pub enum Command {
     /// Collect facts from the sources and write the facts document (JSON).
     ///
     /// Example: aks-certscan facts --kubeconfig ~/.kube/config --certs /etc/kubernetes/certs --now 2026-11-29T00:00:00Z
-    Facts(FactsArgs),
+    Facts(Box<FactsArgs>),
     /// Collect facts, evaluate the policies and report findings.
     ///
     /// Example: aks-certscan scan --cluster cluster.json --kubeconfig kubeconfig --format sarif --output results.sarif

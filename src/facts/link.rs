@@ -33,6 +33,14 @@ pub fn server_host(server: &str) -> Option<String> {
     (!host.is_empty()).then(|| host.to_ascii_lowercase())
 }
 
+/// A kubeconfig cluster entry's CA, for checking endpoint chains.
+struct KubeconfigCa {
+    kubeconfig: String,
+    cluster: String,
+    line: Option<u32>,
+    ca_ids: Vec<String>,
+}
+
 /// The newest CA seen for one API server.
 #[derive(Debug, Clone)]
 struct CurrentCa {
@@ -146,16 +154,19 @@ pub fn link(all: &mut Collected) {
         }
     }
     // Every kubeconfig CA for the server an endpoint is: does it verify the presented chain?
-    let mut kubeconfig_cas: HashMap<(String, u16), Vec<(String, String, Option<u32>, Vec<String>)>> = HashMap::new();
+    let mut kubeconfig_cas: HashMap<(String, u16), Vec<KubeconfigCa>> = HashMap::new();
     for kc in &all.kubeconfigs {
         for cluster in &kc.clusters {
             if let Some(target) = cluster.server.as_deref().and_then(|s| Target::parse(s).ok()) {
-                kubeconfig_cas.entry((target.host, target.port)).or_default().push((
-                    kc.path.clone(),
-                    cluster.name.clone(),
-                    cluster.line,
-                    cluster.ca_certificate_ids.clone(),
-                ));
+                kubeconfig_cas
+                    .entry((target.host, target.port))
+                    .or_default()
+                    .push(KubeconfigCa {
+                        kubeconfig: kc.path.clone(),
+                        cluster: cluster.name.clone(),
+                        line: cluster.line,
+                        ca_ids: cluster.ca_certificate_ids.clone(),
+                    });
             }
         }
     }
@@ -166,17 +177,17 @@ pub fn link(all: &mut Collected) {
             .iter()
             .filter_map(|id| all.ders.get(id).cloned())
             .collect();
-        for (kubeconfig, cluster, line, ca_ids) in kubeconfig_cas
+        for ca in kubeconfig_cas
             .get(&(endpoint.host.clone(), endpoint.port))
             .into_iter()
             .flatten()
         {
-            let source = format!("kubeconfig {kubeconfig} cluster {cluster}");
-            let verification = chain_against_cas(&chain, ca_ids, &all.ders, source);
+            let source = format!("kubeconfig {} cluster {}", ca.kubeconfig, ca.cluster);
+            let verification = chain_against_cas(&chain, &ca.ca_ids, &all.ders, source);
             endpoint.ca_checks.push(EndpointCaCheck {
-                kubeconfig: kubeconfig.clone(),
-                cluster: cluster.clone(),
-                line: *line,
+                kubeconfig: ca.kubeconfig.clone(),
+                cluster: ca.cluster.clone(),
+                line: ca.line,
                 verification,
             });
         }

@@ -2,7 +2,9 @@
 
 mod bad_input;
 mod facts;
+mod live;
 mod policies;
+mod probe;
 mod reports;
 mod scan;
 mod secrets;

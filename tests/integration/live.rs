@@ -1,0 +1,281 @@
+//! `--aks`: the live scan with stand-in `az` and `kubectl` executables that print the recorded
+//! documents of `testdata/scenarios/old-nodes` and log the exact arguments they were given.
+//! (The live mode is tested this way, not against Azure.)
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+
+use crate::util::*;
+
+/// Writes stand-in `az` and `kubectl` into `dir`. `az` fails `get-credentials` when
+/// `fail_credentials` is set, with the message az prints when nobody is logged in.
+fn stand_ins(dir: &Path, fail_credentials: bool) {
+    let data = root().join("testdata/scenarios/old-nodes");
+    let credentials = if fail_credentials {
+        "echo \"ERROR: Please run 'az login' to setup account.\" >&2; exit 1".to_string()
+    } else {
+        format!("cat '{}/kubeconfig'", data.display())
+    };
+    let az = format!(
+        "#!/bin/sh\nprintf 'az %s\\n' \"$*\" >> \"$STANDIN_LOG\"\ncase \"$1 $2\" in\n  'aks show') cat '{d}/cluster.json' ;;\n  'aks get-credentials') {credentials} ;;\n  'vmss list') echo '[{{\"name\": \"aks-nodepool1-12345678-vmss\"}}]' ;;\n  'vmss list-instances') echo '[{{\"instanceId\": \"0\"}}]' ;;\n  'vmss run-command') cat \"$RUN_COMMAND_OUTPUT\" ;;\n  *) echo \"unexpected az call: $*\" >&2; exit 2 ;;\nesac\n",
+        d = data.display()
+    );
+    let kubectl = format!(
+        "#!/bin/sh\nprintf 'kubectl %s\\n' \"$*\" >> \"$STANDIN_LOG\"\nfor a in \"$@\"; do last=\"$a\"; done\nprintf 'kubeconfig mode %s\\n' \"$(stat -c %a \"$last\")\" >> \"$STANDIN_LOG\"\ncat '{}/nodes.json'\n",
+        data.display()
+    );
+    for (name, text) in [("az", az), ("kubectl", kubectl)] {
+        let path = dir.join(name);
+        std::fs::write(&path, text).expect("write");
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    }
+}
+
+/// A recorded `az vmss run-command invoke` result for the node of `old-nodes`, built the way the
+/// node-side script prints it.
+fn run_command_output(dir: &Path) -> String {
+    let node = root().join("testdata/scenarios/old-nodes/node");
+    let mut stdout = String::new();
+    for file in [
+        "etc/kubernetes/certs/apiserver.crt",
+        "etc/kubernetes/certs/ca.crt",
+        "etc/kubernetes/certs/client.crt",
+    ] {
+        stdout.push_str(&format!(
+            "### file /{file}\n{}",
+            std::fs::read_to_string(node.join(file)).expect("cert")
+        ));
+    }
+    stdout.push_str("### exists /var/lib/kubelet/kubeconfig\n### kubelet server: https://ops-rg-ops-3f2e8c-2b3c4d5e.hcp.uksouth.azmk8s.io:443\n### kubelet client-certificate: /etc/kubernetes/certs/client.crt\n");
+    let result = serde_json::json!({"value": [{"code": "ProvisioningState/succeeded", "displayStatus": "Provisioning succeeded", "level": "Info", "message": format!("Enable succeeded: \n[stdout]\n{stdout}\n[stderr]\n"), "time": null}]});
+    let path = dir.join("run-command.json");
+    std::fs::write(&path, result.to_string()).expect("write");
+    path.display().to_string()
+}
+
+fn finding_keys(out: &std::process::Output) -> Vec<(String, String)> {
+    let doc: serde_json::Value =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|_| panic!("json: {}", stderr(out)));
+    let mut keys: Vec<(String, String)> = doc["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["rule_id"] != "SCAN001")
+        .map(|f| {
+            (
+                f["rule_id"].as_str().expect("id").to_string(),
+                f["resource"]["id"].as_str().expect("rid").to_string(),
+            )
+        })
+        .collect();
+    keys.sort();
+    keys
+}
+
+#[test]
+fn aks_live_scan_matches_scanning_the_recorded_files() {
+    let dir = tempdir();
+    stand_ins(dir.path(), false);
+    let log = dir.path().join("calls.log");
+    let out = bin()
+        .args([
+            "scan",
+            "--now",
+            NOW,
+            "--format",
+            "json",
+            "--fail-on",
+            "never",
+            "--timeout",
+            "1",
+            "--aks",
+            "rg-ops/ops",
+            "--subscription",
+            "sub-123",
+        ])
+        .args([
+            "--az",
+            dir.path().join("az").to_str().expect("utf8"),
+            "--kubectl",
+            dir.path().join("kubectl").to_str().expect("utf8"),
+        ])
+        .env("STANDIN_LOG", &log)
+        .output()
+        .expect("runs");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let direct = run(&[
+        "scan",
+        "--now",
+        NOW,
+        "--format",
+        "json",
+        "--fail-on",
+        "never",
+        "--cluster",
+        "testdata/scenarios/old-nodes/cluster.json",
+        "--kubeconfig",
+        "testdata/scenarios/old-nodes/kubeconfig",
+        "--nodes",
+        "testdata/scenarios/old-nodes/nodes.json",
+    ]);
+    let live_keys = finding_keys(&out);
+    assert!(!live_keys.is_empty());
+    assert_eq!(live_keys, finding_keys(&direct));
+
+    let calls = std::fs::read_to_string(&log).expect("log");
+    let lines: Vec<&str> = calls.lines().collect();
+    assert_eq!(lines[0], "az aks show -g rg-ops -n ops -o json --subscription sub-123");
+    assert_eq!(
+        lines[1],
+        "az aks get-credentials -g rg-ops -n ops --file - --subscription sub-123"
+    );
+    assert!(
+        lines[2].starts_with("kubectl get nodes -o json --kubeconfig "),
+        "{}",
+        lines[2]
+    );
+    assert_eq!(lines[3], "kubeconfig mode 600", "the temporary kubeconfig is private");
+    let temp_kubeconfig = lines[2].rsplit(' ').next().expect("path");
+    assert!(
+        !Path::new(temp_kubeconfig).exists(),
+        "the temporary kubeconfig is deleted"
+    );
+
+    // The API server probe was attempted (the recorded FQDN does not resolve here).
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let probe_error = doc["errors"]
+        .as_array()
+        .expect("errors")
+        .iter()
+        .find(|e| e["source"] == "endpoint")
+        .expect("probe recorded");
+    assert_eq!(
+        probe_error["path"],
+        "ops-rg-ops-3f2e8c-2b3c4d5e.hcp.uksouth.azmk8s.io:443"
+    );
+    // Live facts name no file: their findings point at the facts document.
+    assert!(doc["findings"]
+        .as_array()
+        .expect("f")
+        .iter()
+        .filter(|f| f["rule_id"] == "NODE002")
+        .all(|f| f["locations"][0]["path"]
+            .as_str()
+            .is_some_and(|p| p.starts_with("live://aks/rg-ops/ops/"))));
+}
+
+#[test]
+fn node_certs_read_through_run_command() {
+    let dir = tempdir();
+    stand_ins(dir.path(), false);
+    let output = run_command_output(dir.path());
+    let log = dir.path().join("calls.log");
+    let out = bin()
+        .args([
+            "scan",
+            "--now",
+            NOW,
+            "--format",
+            "json",
+            "--fail-on",
+            "never",
+            "--timeout",
+            "1",
+            "--aks",
+            "rg-ops/ops",
+            "--node-certs",
+        ])
+        .args([
+            "--az",
+            dir.path().join("az").to_str().expect("utf8"),
+            "--kubectl",
+            dir.path().join("kubectl").to_str().expect("utf8"),
+        ])
+        .env("STANDIN_LOG", &log)
+        .env("RUN_COMMAND_OUTPUT", &output)
+        .output()
+        .expect("runs");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let calls = std::fs::read_to_string(&log).expect("log");
+    assert!(
+        calls.contains("az vmss list -g MC_rg-ops_ops_uksouth -o json"),
+        "{calls}"
+    );
+    assert!(
+        calls.contains("az vmss list-instances -g MC_rg-ops_ops_uksouth -n aks-nodepool1-12345678-vmss -o json"),
+        "{calls}"
+    );
+    assert!(calls.contains("az vmss run-command invoke -g MC_rg-ops_ops_uksouth -n aks-nodepool1-12345678-vmss --command-id RunShellScript --instance-id 0 --scripts "), "{calls}");
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let ids: Vec<&str> = doc["findings"]
+        .as_array()
+        .expect("f")
+        .iter()
+        .map(|f| f["rule_id"].as_str().expect("id"))
+        .collect();
+    assert!(
+        ids.contains(&"NODE001"),
+        "the node without TLS bootstrapping is found through run-command: {ids:?}"
+    );
+}
+
+#[test]
+fn failing_steps_are_reported_and_the_rest_goes_on() {
+    let dir = tempdir();
+    stand_ins(dir.path(), true);
+    let out = bin()
+        .args([
+            "scan",
+            "--now",
+            NOW,
+            "--format",
+            "json",
+            "--fail-on",
+            "never",
+            "--timeout",
+            "1",
+            "--aks",
+            "rg-ops/ops",
+        ])
+        .args([
+            "--az",
+            dir.path().join("az").to_str().expect("utf8"),
+            "--kubectl",
+            dir.path().join("kubectl").to_str().expect("utf8"),
+        ])
+        .env("STANDIN_LOG", dir.path().join("calls.log"))
+        .output()
+        .expect("runs");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("az login"), "{err}");
+    assert!(
+        err.contains("skipped: `az aks get-credentials` gave no kubeconfig"),
+        "{err}"
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert!(doc["findings"]
+        .as_array()
+        .expect("f")
+        .iter()
+        .any(|f| f["rule_id"] == "SCAN001"));
+
+    let missing = run(&[
+        "facts",
+        "--now",
+        NOW,
+        "--timeout",
+        "1",
+        "--aks",
+        "rg/x",
+        "--az",
+        "/nonexistent/az",
+    ]);
+    assert!(
+        stderr(&missing).contains("`/nonexistent/az` is not installed or not on PATH"),
+        "{}",
+        stderr(&missing)
+    );
+    let bad = run(&["facts", "--now", NOW, "--aks", "just-a-name"]);
+    assert!(stderr(&bad).contains("expected RESOURCE_GROUP/NAME"));
+}
