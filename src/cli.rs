@@ -76,7 +76,8 @@ pub struct SourceArgs {
     /// TLS server name (SNI) to send to every --endpoint instead of its host.
     #[arg(long, value_name = "NAME", help_heading = "Live checks")]
     pub tls_server_name: Option<String>,
-    /// Time limit of each probe or subprocess step, in seconds (connect, proxy and handshake together).
+    /// Time limit of each TLS probe, in seconds (name resolution, connect, proxy and handshake together);
+    /// `az` and `kubectl` calls have their own 300-second limit.
     #[arg(long, value_name = "SECS", default_value_t = 5.0, help_heading = "Live checks")]
     pub timeout: f64,
     /// Scan a cluster live with the `az` and `kubectl` you are logged in with: RESOURCE_GROUP/NAME.
