@@ -10,7 +10,7 @@ use x509_parser::objects::{oid2abbrev, oid2sn, oid_registry};
 use x509_parser::prelude::{FromDer, X509Certificate, X509Error, X509Name};
 use x509_parser::public_key::PublicKey;
 
-use super::model::{CertificateFact, CertificateOrigin, CertificateRole, VerificationResult};
+use super::model::{CaVerification, CertificateFact, CertificateOrigin, CertificateRole, VerificationResult};
 use crate::clock::{days, format_unix};
 
 /// SHA-256 of `der`, lowercase hex: the certificate id.
@@ -116,6 +116,59 @@ pub fn verify(child_der: &[u8], ca_der: &[u8]) -> VerificationResult {
         (Ok(child), Ok(ca)) => verify_parsed(&child, &ca),
         _ => VerificationResult::UnsupportedAlgorithm,
     }
+}
+
+/// Checks `chain` (leaf first) against every CA of a bundle: verified when the leaf, or an
+/// intermediate of the chain that signed it (followed up the chain), is signed by one of the CAs.
+/// A definite "not signed" outranks an inconclusive result when none verifies.
+pub fn check_chain_against_bundle(
+    chain: &[&[u8]],
+    ca_ders: &[&[u8]],
+    ca_ids: &[String],
+    ca_source: String,
+) -> CaVerification {
+    let mut best = CaVerification {
+        result: VerificationResult::NoCa,
+        ca_id: None,
+        ca_source: ca_source.clone(),
+    };
+    let Some(leaf) = chain.first() else { return best };
+    for (ca, id) in ca_ders.iter().zip(ca_ids) {
+        let mut current: &[u8] = leaf;
+        let mut used = vec![false; chain.len()];
+        let result = loop {
+            match verify(current, ca) {
+                VerificationResult::Verified => break VerificationResult::Verified,
+                other => match (1..chain.len())
+                    .find(|&i| !used[i] && verify(current, chain[i]) == VerificationResult::Verified)
+                {
+                    Some(i) => {
+                        used[i] = true;
+                        current = chain[i];
+                    }
+                    None => break other,
+                },
+            }
+        };
+        let candidate = CaVerification {
+            result,
+            ca_id: Some(id.clone()),
+            ca_source: ca_source.clone(),
+        };
+        if result == VerificationResult::Verified {
+            return candidate;
+        }
+        if best.result != VerificationResult::NotSignedByCa {
+            best = candidate;
+        }
+    }
+    best
+}
+
+/// [`check_chain_against_bundle`] for a single certificate.
+pub fn check_against_bundle(child: &[u8], ca_ders: &[Vec<u8>], ca_ids: &[String], ca_source: String) -> CaVerification {
+    let cas: Vec<&[u8]> = ca_ders.iter().map(Vec::as_slice).collect();
+    check_chain_against_bundle(&[child], &cas, ca_ids, ca_source)
 }
 
 fn verify_parsed(child: &X509Certificate<'_>, ca: &X509Certificate<'_>) -> VerificationResult {

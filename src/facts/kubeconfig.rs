@@ -16,7 +16,7 @@ use serde::de::{Deserializer, IgnoredAny};
 use serde::Deserialize;
 use serde_saphyr::Spanned;
 
-use super::certificate::{analyze, verify};
+use super::certificate::{analyze, check_against_bundle};
 use super::collected::Collected;
 use super::input::{display_path, error, read_capped, redact, utf8_text};
 use super::model::*;
@@ -568,34 +568,6 @@ impl KubeconfigReader<'_> {
         }
         field
     }
-}
-
-/// Checks `child` against every CA of a bundle: verified if any verifies.
-pub fn check_against_bundle(child: &[u8], ca_ders: &[Vec<u8>], ca_ids: &[String], ca_source: String) -> CaVerification {
-    let mut best: Option<CaVerification> = None;
-    for (der, id) in ca_ders.iter().zip(ca_ids) {
-        let result = verify(child, der);
-        let candidate = CaVerification {
-            result,
-            ca_id: Some(id.clone()),
-            ca_source: ca_source.clone(),
-        };
-        if result == VerificationResult::Verified {
-            return candidate;
-        }
-        // A definite "not signed" outranks an unknown outcome.
-        if best
-            .as_ref()
-            .is_none_or(|b| b.result != VerificationResult::NotSignedByCa)
-        {
-            best = Some(candidate);
-        }
-    }
-    best.unwrap_or(CaVerification {
-        result: VerificationResult::NoCa,
-        ca_id: None,
-        ca_source,
-    })
 }
 
 fn line_of<T>(spanned: &Spanned<T>) -> Option<u32> {

@@ -14,10 +14,9 @@
 
 use std::collections::HashMap;
 
-use super::certificate::verify;
+use super::certificate::{check_against_bundle, check_chain_against_bundle};
 use super::collected::Collected;
-use super::kubeconfig::check_against_bundle;
-use super::model::{CaVerification, CertificateFact, EndpointCaCheck, VerificationResult};
+use super::model::{CaVerification, CertificateFact, EndpointCaCheck};
 use crate::probe::target::Target;
 
 /// The host of a server URL (`https://h:443/path` gives `h`; `[::1]:6443` gives `::1`).
@@ -183,7 +182,14 @@ pub fn link(all: &mut Collected) {
             .flatten()
         {
             let source = format!("kubeconfig {} cluster {}", ca.kubeconfig, ca.cluster);
-            let verification = chain_against_cas(&chain, &ca.ca_ids, &all.ders, source);
+            let chain_refs: Vec<&[u8]> = chain.iter().map(Vec::as_slice).collect();
+            let known: Vec<(&[u8], String)> = ca
+                .ca_ids
+                .iter()
+                .filter_map(|id| all.ders.get(id).map(|d| (d.as_slice(), id.clone())))
+                .collect();
+            let (ders, ids): (Vec<&[u8]>, Vec<String>) = known.into_iter().unzip();
+            let verification = check_chain_against_bundle(&chain_refs, &ders, &ids, source);
             endpoint.ca_checks.push(EndpointCaCheck {
                 kubeconfig: ca.kubeconfig.clone(),
                 cluster: ca.cluster.clone(),
@@ -255,56 +261,6 @@ pub fn link(all: &mut Collected) {
             }
         }
     }
-}
-
-/// Does `chain` (leaf first) lead to one of the CAs? Follows intermediates of the chain that
-/// verify the previous certificate, up to the chain's length.
-fn chain_against_cas(
-    chain: &[Vec<u8>],
-    ca_ids: &[String],
-    ders: &std::collections::BTreeMap<String, Vec<u8>>,
-    ca_source: String,
-) -> CaVerification {
-    let none = CaVerification {
-        result: VerificationResult::NoCa,
-        ca_id: None,
-        ca_source: ca_source.clone(),
-    };
-    let Some(leaf) = chain.first() else { return none };
-    let mut best = none;
-    for ca_id in ca_ids {
-        let Some(ca) = ders.get(ca_id) else { continue };
-        let mut current = leaf;
-        let mut used = vec![false; chain.len()];
-        let result = loop {
-            match verify(current, ca) {
-                VerificationResult::Verified => break VerificationResult::Verified,
-                other => {
-                    let next = (1..chain.len())
-                        .find(|&i| !used[i] && verify(current, &chain[i]) == VerificationResult::Verified);
-                    match next {
-                        Some(i) => {
-                            used[i] = true;
-                            current = &chain[i];
-                        }
-                        None => break other,
-                    }
-                }
-            }
-        };
-        let candidate = CaVerification {
-            result,
-            ca_id: Some(ca_id.clone()),
-            ca_source: ca_source.clone(),
-        };
-        if result == VerificationResult::Verified {
-            return candidate;
-        }
-        if best.result != VerificationResult::NotSignedByCa {
-            best = candidate;
-        }
-    }
-    best
 }
 
 #[cfg(test)]

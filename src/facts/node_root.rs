@@ -14,10 +14,11 @@
 
 use std::path::{Path, PathBuf};
 
+use super::certificate::check_against_bundle;
 use super::certs::collect_file_with;
 use super::collected::Collected;
 use super::input::{display_path, error, join_display, read_capped, utf8_text};
-use super::kubeconfig::{check_against_bundle, parse as parse_kubeconfig};
+use super::kubeconfig::parse as parse_kubeconfig;
 use super::model::*;
 use super::CollectContext;
 
