@@ -408,3 +408,22 @@ fn shared_corpus_is_read_without_crashing() {
         }
     }
 }
+
+#[test]
+fn kubeconfigs_in_json_read_like_yaml() {
+    let yaml = std::fs::read_to_string(root().join("testdata/scenarios/healthy/kubeconfig")).expect("read");
+    let value: serde_json::Value = serde_saphyr::from_str(&yaml).expect("yaml");
+    let dir = tempdir();
+    let json = dir.path().join("kubeconfig.json");
+    std::fs::write(&json, serde_json::to_string_pretty(&value).expect("json")).expect("write");
+    let out = run(&["facts", "--now", NOW, "--kubeconfig", json.to_str().expect("utf8")]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let f: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let user = &f["kubeconfigs"][0]["users"][0];
+    assert_eq!(user["name"], "clusterUser_rg-prod_prod");
+    assert!(
+        user["line"].as_u64().is_some_and(|l| l > 1),
+        "JSON entries have lines too"
+    );
+    assert_eq!(user["ca_checks"][0]["verification"]["result"], "verified");
+}

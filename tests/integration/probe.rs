@@ -113,7 +113,7 @@ fn rule_ids(out: &std::process::Output) -> Vec<String> {
 fn a_rotated_ca_with_the_same_name_fires_kcfg002_and_the_right_one_nothing() {
     let (old, new) = (ca(), ca());
     let (cert, key) = leaf(&new, datetime!(2026-11-01 00:00 UTC), datetime!(2028-11-01 00:10 UTC));
-    let port = tls_server(cert, key, 3);
+    let port = tls_server(cert, key, 4);
     let dir = tempdir();
     let endpoint = format!("127.0.0.1:{port}");
 
@@ -173,6 +173,19 @@ fn a_rotated_ca_with_the_same_name_fires_kcfg002_and_the_right_one_nothing() {
         "no SNI for an IP literal"
     );
     assert_eq!(endpoint_fact["ca_checks"][0]["verification"]["result"], "verified");
+    // An explicit server name is sent as SNI and checked against the leaf.
+    let out = run(&[
+        "facts",
+        "--now",
+        NOW,
+        "--endpoint",
+        &endpoint,
+        "--tls-server-name",
+        "localhost",
+    ]);
+    let named: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(named["endpoints"][0]["server_name"], "localhost");
+    assert_eq!(named["endpoints"][0]["hostname_matches"], true);
     let leaf_fact = facts["certificates"]
         .as_array()
         .expect("certs")

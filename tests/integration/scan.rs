@@ -219,3 +219,23 @@ fn a_policy_that_does_not_compile_names_its_file_and_line() {
     assert!(err.contains("testdata/policies/broken/syntax_error.rego:"), "{err}");
     assert!(err.contains("do not compile"), "{err}");
 }
+
+#[test]
+fn a_rule_that_fails_during_evaluation_is_named() {
+    let out = run(&[
+        "scan",
+        "--now",
+        NOW,
+        "--policy",
+        "testdata/policies/runtime-error",
+        "--cluster",
+        "testdata/scenarios/fleet/clusters.json",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains("rule ERR001 (testdata/policies/runtime-error/conflicting.rego) failed during evaluation"),
+        "{err}"
+    );
+    assert!(err.contains("conflicting.rego:19"), "{err}");
+}
