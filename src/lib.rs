@@ -14,6 +14,12 @@
 //! ```
 //!
 //! - [`facts`]: one collector per source; bad input becomes a recorded error, never a crash.
+//! - [`probe`]: live TLS probes of API servers (rustls, deadline-bounded, CONNECT proxies).
+//! - [`live`]: `--aks`, a live scan through the user's own `az` and `kubectl`.
+//! - [`policy`]: the Rego rules (bundled and user), evaluated with regorus in one pass.
+//! - [`findings`]: the one findings model every report reads.
+//! - [`report`]: one emitter per output format (text, JSON, SARIF, JUnit, GitHub).
+//! - [`cli`] and [`commands`]: argument parsing, and one module per subcommand.
 //! - [`clock`]: the evaluation time, an input so that output is reproducible.
 #![deny(missing_docs)]
 

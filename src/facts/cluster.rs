@@ -10,7 +10,7 @@
 //! its cluster, which is created as `partial` if the document does not hold it. Missing facts stay
 //! `null`: a cluster without `powerState` has an unknown power state, not "running".
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashSet;
 use std::path::Path;
 
 use serde_json::Value;
@@ -255,9 +255,4 @@ fn agent_pool(value: &Value, location: Option<FileLocation>) -> AgentPoolFact {
         power_state: string(body, &["powerState", "code"]),
         location,
     }
-}
-
-/// Index of clusters by key, for linking.
-pub fn by_key(clusters: &[ClusterFact]) -> BTreeMap<&str, &ClusterFact> {
-    clusters.iter().map(|c| (c.key.as_str(), c)).collect()
 }
