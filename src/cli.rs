@@ -67,7 +67,7 @@ pub struct SourceArgs {
     /// A saved facts document to merge in (`-` reads stdin).
     #[arg(long = "facts", value_name = "FILE", help_heading = "Sources")]
     pub facts: Vec<PathBuf>,
-    /// Probe a live API server's TLS chain (HOST, HOST:PORT, [IPv6]:PORT or an https:// URL).
+    /// Probe a live API server's TLS chain (`HOST`, `HOST:PORT`, `[IPv6]:PORT` or an `https://` URL).
     #[arg(long, value_name = "HOST[:PORT]", help_heading = "Live checks")]
     pub endpoint: Vec<String>,
     /// Also probe the `server` of every kubeconfig cluster read (honouring its `tls-server-name`).
