@@ -79,6 +79,16 @@ pub fn failing(findings: &[Finding], states: Option<&[BaselineState]>, fail_on: 
         .count()
 }
 
+/// The facts as the policies see them: without the certificates' DER, which no rule reads and
+/// which would be most of the bytes the engine parses.
+fn policy_input(facts: &crate::facts::model::FactsDocument) -> Result<String> {
+    let mut lean = facts.clone();
+    for cert in &mut lean.certificates {
+        cert.der_base64.clear();
+    }
+    Ok(serde_json::to_string(&lean)?)
+}
+
 /// Runs `scan`.
 pub fn run(args: &ScanArgs) -> Result<ExitStatus> {
     let outputs = outputs(args)?;
@@ -97,7 +107,7 @@ pub fn run(args: &ScanArgs) -> Result<ExitStatus> {
     }
     let facts_text = facts_json(&facts)?;
     let overrides_json = serde_json::to_value(&overrides)?;
-    let findings = policies.evaluate(&facts_text, &overrides_json, &skip, DEFAULT_TIMEOUT)?;
+    let findings = policies.evaluate(&policy_input(&facts)?, &overrides_json, &skip, DEFAULT_TIMEOUT)?;
 
     let facts_path = facts_out(args, &outputs);
     if let Some(path) = &facts_path {
