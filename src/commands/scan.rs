@@ -14,6 +14,9 @@ use crate::policy::params;
 use crate::report::baseline::{Baseline, BaselineState};
 use crate::report::{render, Report};
 
+/// The facts document written when SARIF goes to standard output and needs it.
+const DEFAULT_FACTS_FILE: &str = "aks-certscan.facts.json";
+
 /// The outputs of a scan: each format with its file (`None` is standard output).
 fn outputs(args: &ScanArgs) -> Result<Vec<(Format, Option<PathBuf>)>> {
     if args.output.len() > args.format.len().max(1) {
@@ -109,14 +112,27 @@ pub fn run(args: &ScanArgs) -> Result<ExitStatus> {
     let overrides_json = serde_json::to_value(&overrides)?;
     let findings = policies.evaluate(&policy_input(&facts)?, &overrides_json, &skip, DEFAULT_TIMEOUT)?;
 
-    let facts_path = facts_out(args, &outputs);
+    let mut facts_path = facts_out(args, &outputs);
+    let needs_fallback = findings
+        .iter()
+        .any(|f| !f.locations.iter().any(|l| crate::report::is_file(&l.path)))
+        || facts.errors.iter().any(|e| !crate::report::is_file(&e.path));
+    if facts_path.is_none() && needs_fallback && outputs.iter().any(|(f, o)| *f == Format::Sarif && o.is_none()) {
+        // SARIF on standard output points findings that came from no file at this document.
+        let default = PathBuf::from(DEFAULT_FACTS_FILE);
+        eprintln!(
+            "note: wrote the facts document to `{}`: SARIF locations of live findings point at it",
+            default.display()
+        );
+        facts_path = Some(default);
+    }
     if let Some(path) = &facts_path {
         write_output(Some(path), &facts_text)?;
     }
     let facts_uri = facts_path
         .as_deref()
         .map(crate::facts::input::display_path)
-        .unwrap_or_else(|| "aks-certscan.facts.json".into());
+        .unwrap_or_else(|| DEFAULT_FACTS_FILE.into());
     let (states, absent) = match &baseline {
         Some(b) => {
             let (s, a) = b.compare(&findings);

@@ -93,8 +93,16 @@ fn sarif_of_every_scenario_passes_the_validator() {
         "testdata/bad/certs",
         "--cluster",
         "-",
+        "--output",
+        bad.to_str().expect("utf8"),
     ]);
-    std::fs::write(&bad, &out.stdout).expect("write");
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "nothing collected, but the SARIF is still written"
+    );
+    // Standard input names no file: the error points at the facts document beside the SARIF.
+    assert!(dir.path().join("bad.facts.json").exists());
     validate_sarif(&bad);
 }
 
