@@ -16,6 +16,9 @@ pub mod junit;
 pub mod sarif;
 pub mod text;
 
+#[cfg(test)]
+mod tests;
+
 use std::io::{self, Write};
 
 use crate::cli::Format;

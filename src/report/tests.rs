@@ -1,0 +1,155 @@
+//! Every emitter over one shared fixture: a finding in a file, a finding from a live probe (no
+//! file), and a hostile subject with terminal escapes and markup.
+
+use std::collections::BTreeMap;
+
+use super::{render, Report};
+use crate::cli::Format;
+use crate::facts::model::FactsDocument;
+use crate::findings::{ClusterRef, Finding, Location, Resource};
+use crate::policy::engine::{LoadedRule, PolicySet};
+use crate::policy::metadata::Level;
+
+fn finding(rule: &str, name: &str, message: &str, location: Option<Location>, level: Level) -> Finding {
+    Finding {
+        rule_id: rule.into(),
+        rule_name: name.into(),
+        level,
+        message: message.into(),
+        resource: Resource {
+            kind: "certificate".into(),
+            id: format!("{rule}-id"),
+            name: "certificate".into(),
+            cluster: Some(ClusterRef {
+                resource_group: Some("rg".into()),
+                name: Some("prod".into()),
+            }),
+        },
+        locations: location.into_iter().collect(),
+        evidence: BTreeMap::from([("subject".to_string(), serde_json::json!("CN=x"))]),
+        remediation: "az aks rotate-certs -g rg -n prod".into(),
+        warning: None,
+        fingerprint: "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef".into(),
+    }
+}
+
+fn fixture() -> (Vec<Finding>, Vec<LoadedRule>, FactsDocument) {
+    let rules = PolicySet::load(&[]).expect("bundled policies").rules().to_vec();
+    let findings = vec![
+        finding(
+            "CERT001",
+            "certificate-expired",
+            "certificate CN=ok in certs/a.pem expired",
+            Some(Location {
+                path: "certs/a.pem".into(),
+                line: Some(3),
+            }),
+            Level::Error,
+        ),
+        finding(
+            "CERT002",
+            "certificate-expiring-soon",
+            "certificate 0 presented by api:443 expires",
+            Some(Location {
+                path: "tls://api:443".into(),
+                line: None,
+            }),
+            Level::Warning,
+        ),
+        finding(
+            "CERT007",
+            "weak-certificate-crypto",
+            "evil \u{1b}[31m<b>&\"\n,:%</b>",
+            Some(Location {
+                path: "dir with space/x.pem".into(),
+                line: Some(1),
+            }),
+            Level::Note,
+        ),
+    ];
+    let facts = FactsDocument {
+        now: "2026-11-29T00:00:00Z".into(),
+        ..Default::default()
+    };
+    (findings, rules, facts)
+}
+
+fn rendered(format: Format) -> String {
+    let (findings, rules, facts) = fixture();
+    let report = Report {
+        findings: &findings,
+        baseline: None,
+        absent: &[],
+        rules: &rules,
+        facts: &facts,
+        facts_uri: "out/scan.facts.json",
+    };
+    render(format, false, &report).expect("renders")
+}
+
+#[test]
+fn text_escapes_hostile_strings_and_names_the_fallback() {
+    let text = rendered(Format::Text);
+    assert!(!text.contains('\u{1b}'));
+    assert!(text.contains("evil \\u{1b}[31m"));
+    assert!(
+        text.contains("--> out/scan.facts.json"),
+        "live finding points at the facts document:\n{text}"
+    );
+    assert!(text.contains("--> certs/a.pem:3"));
+}
+
+#[test]
+fn sarif_gives_every_result_a_file_location() {
+    let log: serde_json::Value = serde_json::from_str(&rendered(Format::Sarif)).expect("json");
+    let results = log["runs"][0]["results"].as_array().expect("results");
+    let uris: Vec<&str> = results
+        .iter()
+        .map(|r| {
+            r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+                .as_str()
+                .expect("uri")
+        })
+        .collect();
+    assert_eq!(uris, ["certs/a.pem", "out/scan.facts.json", "dir%20with%20space/x.pem"]);
+    assert_eq!(
+        results[1]["locations"][0]["logicalLocations"][0]["fullyQualifiedName"],
+        "rg/prod/CERT002-id"
+    );
+    assert_eq!(
+        results[2]["message"]["text"], "evil \u{1b}[31m<b>&\"\n,:%</b>",
+        "JSON escaping keeps the text exact"
+    );
+    assert_eq!(results[0]["ruleIndex"], 0);
+}
+
+#[test]
+fn github_commands_escape_data_and_properties() {
+    let text = rendered(Format::Github);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 3, "one command per finding, newlines escaped:\n{text}");
+    assert!(lines[0].starts_with("::error file=certs/a.pem,line=3,title=aks-certscan CERT001 (certificate-expired)::"));
+    assert!(
+        lines[1].starts_with("::warning title="),
+        "no file for a live finding: {}",
+        lines[1]
+    );
+    assert!(lines[2].starts_with("::notice file=dir with space/x.pem,line=1,"));
+    assert!(lines[2].contains("%0A,:%25"));
+}
+
+#[test]
+fn junit_is_well_formed_with_markup_escaped() {
+    let xml = rendered(Format::Junit);
+    assert!(xml.contains("evil \\u{1b}[31m&lt;b&gt;&amp;&quot;"));
+    assert!(!xml.contains("<b>"));
+    assert_eq!(xml.matches("<testsuite ").count(), 17, "one suite per rule");
+    assert_eq!(xml.matches("<failure ").count(), 3);
+}
+
+#[test]
+fn json_carries_the_model_and_a_summary() {
+    let doc: serde_json::Value = serde_json::from_str(&rendered(Format::Json)).expect("json");
+    assert_eq!(doc["summary"], serde_json::json!({"error": 1, "warning": 1, "note": 1}));
+    assert_eq!(doc["findings"][0]["fingerprint"].as_str().map(str::len), Some(64));
+}
