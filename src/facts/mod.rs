@@ -122,11 +122,14 @@ pub fn kubeconfig_servers(parts: &[Collected]) -> Vec<SourceSpec> {
 pub fn assemble(parts: Vec<Collected>, ctx: &CollectContext) -> (FactsDocument, Collected) {
     let mut all = Collected::default();
     let mut sources = Vec::with_capacity(parts.len());
-    for part in parts {
+    let mut root_paths = HashSet::new();
+    for mut part in parts {
         sources.push(part.source.clone());
+        make_node_roots_unique(&mut part, &mut root_paths);
         all.absorb(part);
     }
     dedup_certificates(&mut all);
+    merge_clusters(&mut all);
     link::link(&mut all);
     let doc = FactsDocument {
         schema_version: SCHEMA_VERSION,
@@ -146,6 +149,70 @@ pub fn assemble(parts: Vec<Collected>, ctx: &CollectContext) -> (FactsDocument, 
         errors: all.errors.clone(),
     };
     (doc, all)
+}
+
+/// Node roots are identified by path, but every DaemonSet pod mounts its node at the same path
+/// (`/host`): when saved documents from many nodes are merged, a repeated path gets the node's
+/// name appended (`/host#aks-nodepool1-12345678-vmss000001`), or a counter when the name is
+/// unknown, and the node's certificates follow.
+fn make_node_roots_unique(part: &mut Collected, seen: &mut HashSet<String>) {
+    for root in &mut part.node_roots {
+        if seen.insert(root.path.clone()) {
+            continue;
+        }
+        let node_name = root
+            .kubelet_client_subject
+            .as_deref()
+            .and_then(|s| s.split("CN=system:node:").nth(1))
+            .map(|n| n.split(',').next().unwrap_or(n).to_string());
+        let mut candidate = format!("{}#{}", root.path, node_name.clone().unwrap_or_else(|| "2".into()));
+        let mut n = 2;
+        while !seen.insert(candidate.clone()) {
+            n += 1;
+            candidate = format!(
+                "{}#{}",
+                root.path,
+                node_name
+                    .clone()
+                    .map(|name| format!("{name}-{n}"))
+                    .unwrap_or_else(|| n.to_string())
+            );
+        }
+        for cert in part
+            .certificates
+            .iter_mut()
+            .filter(|c| c.origin.node_root.as_deref() == Some(root.path.as_str()))
+        {
+            cert.origin.node_root = Some(candidate.clone());
+        }
+        root.path = candidate;
+    }
+}
+
+/// One cluster per key: the same cluster read twice (`az aks show` and `az aks list`, or a
+/// standalone agent pool document) is kept once, from the first full document, with the agent
+/// pools of all of them.
+fn merge_clusters(all: &mut Collected) {
+    let mut merged: Vec<model::ClusterFact> = Vec::with_capacity(all.clusters.len());
+    for cluster in std::mem::take(&mut all.clusters) {
+        match merged.iter_mut().find(|c| c.key == cluster.key) {
+            None => merged.push(cluster),
+            Some(existing) => {
+                let (mut keep, other) = if existing.partial && !cluster.partial {
+                    (cluster, std::mem::take(existing))
+                } else {
+                    (std::mem::take(existing), cluster)
+                };
+                for pool in other.agent_pools {
+                    if !keep.agent_pools.iter().any(|p| p.name == pool.name) {
+                        keep.agent_pools.push(pool);
+                    }
+                }
+                *existing = keep;
+            }
+        }
+    }
+    all.clusters = merged;
 }
 
 /// The same file given twice (or merged twice) must not double every finding.

@@ -427,3 +427,146 @@ fn kubeconfigs_in_json_read_like_yaml() {
     );
     assert_eq!(user["ca_checks"][0]["verification"]["result"], "verified");
 }
+
+#[test]
+fn daemonset_documents_with_the_same_mount_path_merge_into_distinct_nodes() {
+    let dir = tempdir();
+    let mut saved = Vec::new();
+    for node in ["node-recreated", "node-stopped-during-rotation"] {
+        let out_file = dir.path().join(format!("{node}.json"));
+        // Every DaemonSet pod sees its node at the same path.
+        let out = bin()
+            .current_dir(root().join("testdata/scenarios/rotated").join(node))
+            .args([
+                "facts",
+                "--now",
+                NOW,
+                "--node-root",
+                ".",
+                "--output",
+                out_file.to_str().expect("utf8"),
+            ])
+            .output()
+            .expect("runs");
+        assert!(out.status.success(), "{}", stderr(&out));
+        saved.push(out_file.display().to_string());
+    }
+    let out = run(&[
+        "scan",
+        "--now",
+        NOW,
+        "--format",
+        "json",
+        "--fail-on",
+        "never",
+        "--facts",
+        &saved[0],
+        "--facts",
+        &saved[1],
+        "--kubeconfig",
+        "testdata/scenarios/rotated/kubeconfig",
+        "--cluster",
+        "testdata/scenarios/rotated/cluster.json",
+        "--cluster",
+        "testdata/scenarios/rotated/cluster.json",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let nodes: Vec<&serde_json::Value> = doc["findings"]
+        .as_array()
+        .expect("f")
+        .iter()
+        .filter(|f| f["rule_id"] == "NODE003")
+        .collect();
+    assert_eq!(nodes.len(), 1, "{}", doc["findings"]);
+    assert!(
+        nodes[0]["message"]
+            .as_str()
+            .expect("m")
+            .contains("on node .#aks-userpool-87654321-vmss000000"),
+        "{}",
+        nodes[0]["message"]
+    );
+
+    let facts = run(&[
+        "facts",
+        "--now",
+        NOW,
+        "--facts",
+        &saved[0],
+        "--facts",
+        &saved[1],
+        "--cluster",
+        "testdata/scenarios/rotated/cluster.json",
+        "--cluster",
+        "testdata/scenarios/rotated/cluster.json",
+    ]);
+    let f: serde_json::Value = serde_json::from_slice(&facts.stdout).expect("json");
+    let paths: Vec<&str> = f["node_roots"]
+        .as_array()
+        .expect("roots")
+        .iter()
+        .map(|r| r["path"].as_str().expect("p"))
+        .collect();
+    assert_eq!(paths, [".", ".#aks-userpool-87654321-vmss000000"]);
+    assert_eq!(
+        f["clusters"].as_array().expect("clusters").len(),
+        1,
+        "the same cluster read twice is one cluster"
+    );
+}
+
+#[test]
+fn a_standalone_agent_pool_joins_its_cluster() {
+    let out = run(&[
+        "facts",
+        "--now",
+        NOW,
+        "--cluster",
+        "testdata/corpus/managedcluster/arm-2025-07-01-AgentPools_Stop.json",
+        "--cluster",
+        "testdata/corpus/managedcluster/arm-2019-02-01-ManagedClustersGet.json",
+    ]);
+    let f: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let clusters = f["clusters"].as_array().expect("clusters");
+    assert_eq!(clusters.len(), 1);
+    assert_eq!(
+        clusters[0]["partial"], false,
+        "the full document wins over the pool-only one"
+    );
+    let pools: Vec<&str> = clusters[0]["agent_pools"]
+        .as_array()
+        .expect("pools")
+        .iter()
+        .map(|p| p["name"].as_str().expect("n"))
+        .collect();
+    assert_eq!(pools, ["nodepool1", "agentpool1"]);
+}
+
+#[test]
+fn kubeconfig_file_references_resolve_beside_the_kubeconfig() {
+    let dir = tempdir();
+    let node = root().join("testdata/scenarios/healthy/node-linux/etc/kubernetes/certs");
+    std::fs::copy(node.join("ca.crt"), dir.path().join("ca.crt")).expect("copy");
+    std::fs::copy(node.join("apiserver.crt"), dir.path().join("client.crt")).expect("copy");
+    let kubeconfig = dir.path().join("config");
+    std::fs::write(
+        &kubeconfig,
+        "apiVersion: v1\nclusters:\n- name: c\n  cluster:\n    server: https://x:443\n    certificate-authority: ca.crt\nusers:\n- name: u\n  user:\n    client-certificate: client.crt\n    client-key: client.key\ncontexts:\n- name: ctx\n  context: {cluster: c, user: u}\ncurrent-context: ctx\n",
+    )
+    .expect("write");
+    let out = run(&[
+        "facts",
+        "--now",
+        NOW,
+        "--kubeconfig",
+        kubeconfig.to_str().expect("utf8"),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let f: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let kc = &f["kubeconfigs"][0];
+    assert_eq!(kc["clusters"][0]["ca_source"], "file");
+    assert_eq!(kc["users"][0]["auth"]["client_certificate"], "file");
+    assert_eq!(kc["users"][0]["ca_checks"][0]["verification"]["result"], "verified");
+    assert_eq!(f["sources"][0]["files_read"], 3);
+}
