@@ -347,13 +347,14 @@ fn bundled_corpus_copies_are_read() {
         .expect("inverted");
     assert!(inverted["lifetime_seconds"].as_i64().expect("lifetime") < 0);
     assert_eq!(inverted["lifetime_used"], serde_json::Value::Null);
-    let stopped = f["clusters"]
+    // The stopped pool's own document names the cluster of the 2019 example: one cluster, two pools.
+    let example = f["clusters"]
         .as_array()
         .expect("clusters")
         .iter()
-        .find(|c| c["partial"] == true)
-        .expect("pool-only cluster");
-    assert_eq!(stopped["agent_pools"][0]["power_state"], "Stopped");
+        .find(|c| c["key"] == "rg1/clustername1")
+        .expect("rg1/clustername1");
+    assert_eq!(example["agent_pools"][1]["power_state"], "Stopped");
     assert_eq!(
         f["nodes"]
             .as_array()
