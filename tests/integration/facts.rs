@@ -571,3 +571,34 @@ fn kubeconfig_file_references_resolve_beside_the_kubeconfig() {
     assert_eq!(kc["users"][0]["ca_checks"][0]["verification"]["result"], "verified");
     assert_eq!(f["sources"][0]["files_read"], 3);
 }
+
+#[test]
+fn every_field_of_the_facts_document_is_documented() {
+    fn keys(value: &serde_json::Value, out: &mut std::collections::BTreeSet<String>) {
+        match value {
+            serde_json::Value::Object(map) => {
+                for (k, v) in map {
+                    out.insert(k.clone());
+                    keys(v, out);
+                }
+            }
+            serde_json::Value::Array(items) => items.iter().for_each(|v| keys(v, out)),
+            _ => {}
+        }
+    }
+    let mut all = std::collections::BTreeSet::new();
+    for scenario in scenarios() {
+        keys(&scenario_facts(&scenario), &mut all);
+    }
+    let doc = std::fs::read_to_string(root().join("docs/facts.md")).expect("docs/facts.md");
+    let is_word = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_');
+    let mentioned = |key: &str| {
+        doc.match_indices(key)
+            .any(|(at, _)| !is_word(doc[..at].chars().last()) && !is_word(doc[at + key.len()..].chars().next()))
+    };
+    let undocumented: Vec<&String> = all.iter().filter(|k| !mentioned(k)).collect();
+    assert!(
+        undocumented.is_empty(),
+        "fields missing from docs/facts.md: {undocumented:?}"
+    );
+}
