@@ -842,6 +842,70 @@ fn main() {
         );
     }
 
+    // stalled-rotation: an RBAC cluster that should auto-rotate, whose node still has a kubelet
+    // client certificate at 93% of its lifetime: rotation has stopped happening.
+    {
+        let dir = out.join("stalled-rotation");
+        let server = fqdn("search-rg-search-3f2e8c", "9f8e7d6c", "francecentral");
+        let ca = cluster_ca("ca-prod", 0x0f01, datetime!(2023-04-03 08:00:00 UTC), 30);
+        let apiserver = leaf(
+            Leaf {
+                cn: "apiserver",
+                org: None,
+                dns: &[&server],
+                client: false,
+                server: true,
+                key: "leaf-b",
+                serial: 0x0f02,
+                not_before: datetime!(2026-10-20 08:00:00 UTC),
+                years: 2,
+            },
+            &ca,
+        );
+        let kubelet = leaf(
+            Leaf {
+                cn: "system:node:aks-nodepool1-55555555-vmss000003",
+                org: Some("system:nodes"),
+                dns: &[],
+                client: true,
+                server: false,
+                key: "leaf-c",
+                serial: 0x0f03,
+                not_before: datetime!(2025-01-20 08:00:00 UTC),
+                years: 2,
+            },
+            &ca,
+        );
+        let spec = ClusterSpec {
+            name: "search",
+            rg: "rg-search",
+            region: "francecentral",
+            fqdn: &server,
+            version: "1.30.5",
+            rbac: true,
+            power: "Running",
+            provisioning: "Succeeded",
+            created: Some("2023-04-03T07:55:00Z"),
+            node_image: "AKSUbuntu-2204gen2containerd-202410.27.0",
+            pool_power: "Running",
+            aad: false,
+        };
+        write(
+            &dir.join("cluster.json"),
+            &(serde_json::to_string_pretty(&az_show(&spec)).expect("json") + "\n"),
+        );
+        linux_node(
+            &dir.join("node"),
+            &server,
+            &ca,
+            &apiserver,
+            &kubelet,
+            "leaf-c",
+            true,
+            "2025-01-20-08-00-00",
+        );
+    }
+
     // fleet: `az aks list -o json` with a cluster mid-rotation, a failed one and one without RBAC.
     {
         let dir = out.join("fleet");

@@ -15,6 +15,7 @@ fn each_scenario_fires_exactly_its_rules() {
         ("legacy-ca", &["CERT002", "CERT004", "CERT006"]),
         ("old-nodes", &["CERT004", "NODE001", "NODE002"]),
         ("rotated", &["KCFG001", "NODE003"]),
+        ("stalled-rotation", &["CERT002", "CERT004", "CERT005"]),
         ("stopped", &["CLUS002"]),
     ];
     assert_eq!(
