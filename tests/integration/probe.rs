@@ -41,6 +41,9 @@ fn leaf(
     params
         .subject_alt_names
         .push(SanType::IpAddress("127.0.0.1".parse().expect("ip")));
+    params
+        .subject_alt_names
+        .push(SanType::IpAddress("::1".parse().expect("ip")));
     params.distinguished_name.push(DnType::CommonName, "apiserver");
     params.not_before = not_before;
     params.not_after = not_after;
@@ -55,6 +58,16 @@ fn leaf(
 
 /// A TLS server on 127.0.0.1 that completes handshakes for `connections` clients.
 fn tls_server(cert: CertificateDer<'static>, key: PrivateKeyDer<'static>, connections: usize) -> u16 {
+    tls_server_on(TcpListener::bind("127.0.0.1:0").expect("bind"), cert, key, connections)
+}
+
+/// A TLS server on `listener`.
+fn tls_server_on(
+    listener: TcpListener,
+    cert: CertificateDer<'static>,
+    key: PrivateKeyDer<'static>,
+    connections: usize,
+) -> u16 {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let config = rustls::ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
@@ -63,7 +76,6 @@ fn tls_server(cert: CertificateDer<'static>, key: PrivateKeyDer<'static>, connec
         .with_single_cert(vec![cert], key)
         .expect("server config");
     let config = Arc::new(config);
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let port = listener.local_addr().expect("addr").port();
     std::thread::spawn(move || {
         for stream in listener.incoming().take(connections) {
@@ -366,4 +378,28 @@ fn a_black_hole_cannot_hang_the_scan() {
     assert!(messages.iter().any(|m| m.contains("timed out")), "{messages:?}");
     assert!(messages.iter().any(|m| m.contains("refused")), "{messages:?}");
     drop(listener);
+}
+
+#[test]
+fn ipv6_literals_are_probed() {
+    let Ok(listener) = TcpListener::bind("[::1]:0") else {
+        eprintln!("skipping: no IPv6 loopback on this machine");
+        return;
+    };
+    let authority = ca();
+    let (cert, key) = leaf(
+        &authority,
+        datetime!(2026-11-01 00:00 UTC),
+        datetime!(2028-11-01 00:10 UTC),
+    );
+    let port = tls_server_on(listener, cert, key, 1);
+    let out = run(&["facts", "--now", NOW, "--endpoint", &format!("https://[::1]:{port}/")]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let facts: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(facts["endpoints"][0]["endpoint"], format!("[::1]:{port}"));
+    assert_eq!(
+        facts["endpoints"][0]["hostname_matches"], true,
+        "{}",
+        facts["certificates"][0]["sans"]
+    );
 }
