@@ -53,6 +53,37 @@ fn run_command_output(dir: &Path) -> String {
     path.display().to_string()
 }
 
+/// Runs `scan --format json --aks rg-ops/ops` with the stand-ins in `dir` and `extra` flags.
+fn live_scan(dir: &Path, extra: &[&str], env: &[(&str, &Path)]) -> std::process::Output {
+    let (az, kubectl) = (dir.join("az"), dir.join("kubectl"));
+    let mut cmd = bin();
+    cmd.args([
+        "scan",
+        "--now",
+        NOW,
+        "--format",
+        "json",
+        "--fail-on",
+        "never",
+        "--timeout",
+        "1",
+        "--aks",
+        "rg-ops/ops",
+    ])
+    .args(extra)
+    .args([
+        "--az",
+        az.to_str().expect("utf8"),
+        "--kubectl",
+        kubectl.to_str().expect("utf8"),
+    ])
+    .env("STANDIN_LOG", dir.join("calls.log"));
+    for (name, value) in env {
+        cmd.env(name, value);
+    }
+    cmd.output().expect("runs")
+}
+
 fn finding_keys(out: &std::process::Output) -> Vec<(String, String)> {
     let doc: serde_json::Value =
         serde_json::from_slice(&out.stdout).unwrap_or_else(|_| panic!("json: {}", stderr(out)));
@@ -77,31 +108,7 @@ fn aks_live_scan_matches_scanning_the_recorded_files() {
     let dir = tempdir();
     stand_ins(dir.path(), false);
     let log = dir.path().join("calls.log");
-    let out = bin()
-        .args([
-            "scan",
-            "--now",
-            NOW,
-            "--format",
-            "json",
-            "--fail-on",
-            "never",
-            "--timeout",
-            "1",
-            "--aks",
-            "rg-ops/ops",
-            "--subscription",
-            "sub-123",
-        ])
-        .args([
-            "--az",
-            dir.path().join("az").to_str().expect("utf8"),
-            "--kubectl",
-            dir.path().join("kubectl").to_str().expect("utf8"),
-        ])
-        .env("STANDIN_LOG", &log)
-        .output()
-        .expect("runs");
+    let out = live_scan(dir.path(), &["--subscription", "sub-123"], &[]);
     assert!(out.status.success(), "{}", stderr(&out));
     let direct = run(&[
         "scan",
@@ -170,31 +177,11 @@ fn node_certs_read_through_run_command() {
     stand_ins(dir.path(), false);
     let output = run_command_output(dir.path());
     let log = dir.path().join("calls.log");
-    let out = bin()
-        .args([
-            "scan",
-            "--now",
-            NOW,
-            "--format",
-            "json",
-            "--fail-on",
-            "never",
-            "--timeout",
-            "1",
-            "--aks",
-            "rg-ops/ops",
-            "--node-certs",
-        ])
-        .args([
-            "--az",
-            dir.path().join("az").to_str().expect("utf8"),
-            "--kubectl",
-            dir.path().join("kubectl").to_str().expect("utf8"),
-        ])
-        .env("STANDIN_LOG", &log)
-        .env("RUN_COMMAND_OUTPUT", &output)
-        .output()
-        .expect("runs");
+    let out = live_scan(
+        dir.path(),
+        &["--node-certs"],
+        &[("RUN_COMMAND_OUTPUT", Path::new(&output))],
+    );
     assert!(out.status.success(), "{}", stderr(&out));
     let calls = std::fs::read_to_string(&log).expect("log");
     assert!(
@@ -223,29 +210,7 @@ fn node_certs_read_through_run_command() {
 fn failing_steps_are_reported_and_the_rest_goes_on() {
     let dir = tempdir();
     stand_ins(dir.path(), true);
-    let out = bin()
-        .args([
-            "scan",
-            "--now",
-            NOW,
-            "--format",
-            "json",
-            "--fail-on",
-            "never",
-            "--timeout",
-            "1",
-            "--aks",
-            "rg-ops/ops",
-        ])
-        .args([
-            "--az",
-            dir.path().join("az").to_str().expect("utf8"),
-            "--kubectl",
-            dir.path().join("kubectl").to_str().expect("utf8"),
-        ])
-        .env("STANDIN_LOG", dir.path().join("calls.log"))
-        .output()
-        .expect("runs");
+    let out = live_scan(dir.path(), &[], &[]);
     assert!(out.status.success(), "{}", stderr(&out));
     let err = stderr(&out);
     assert!(err.contains("az login"), "{err}");
