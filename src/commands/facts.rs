@@ -8,7 +8,7 @@ use crate::cli::FactsArgs;
 /// Runs `facts`.
 pub fn run(args: &FactsArgs) -> Result<ExitStatus> {
     let (specs, ctx) = resolve_sources(&args.sources)?;
-    let (doc, _) = collect_facts(&args.sources, &specs, &ctx);
+    let doc = collect_facts(&args.sources, &specs, &ctx);
     write_output(args.output.as_deref(), &facts_json(&doc)?)?;
     Ok(if nothing_collected(&doc) && !doc.errors.is_empty() {
         ExitStatus::Error

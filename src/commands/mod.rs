@@ -12,7 +12,6 @@ use anyhow::{Context, Result};
 
 use crate::cli::SourceArgs;
 use crate::clock::Instant;
-use crate::facts::collected::Collected;
 use crate::facts::model::{CollectionError, FactsDocument, SourceKind};
 use crate::facts::{assemble, collect_parts, kubeconfig_servers, CollectContext, SourceSpec};
 
@@ -97,16 +96,16 @@ fn timeout(secs: f64) -> Result<std::time::Duration> {
 
 /// Collects facts (files, then probes of kubeconfig servers when asked, then live `--aks`
 /// clusters) and prints one warning line per collection error on stderr.
-pub fn collect_facts(args: &SourceArgs, specs: &[SourceSpec], ctx: &CollectContext) -> (FactsDocument, Collected) {
+pub fn collect_facts(args: &SourceArgs, specs: &[SourceSpec], ctx: &CollectContext) -> FactsDocument {
     let mut parts = collect_parts(specs, ctx);
     if args.probe_kubeconfig_servers {
         let servers = kubeconfig_servers(&parts);
         parts.extend(collect_parts(&servers, ctx));
     }
     parts.extend(crate::live::collect(args, ctx));
-    let (doc, all) = assemble(parts, ctx);
+    let doc = assemble(parts, ctx);
     warn_errors(&doc.errors);
-    (doc, all)
+    doc
 }
 
 /// One line per error on stderr: `warning: --certs testdata/x.pem:3: message`.

@@ -104,7 +104,7 @@ pub fn run(args: &ScanArgs) -> Result<ExitStatus> {
         None => None,
     };
     let (specs, ctx) = resolve_sources(&args.sources)?;
-    let (facts, _) = collect_facts(&args.sources, &specs, &ctx);
+    let facts = collect_facts(&args.sources, &specs, &ctx);
     if nothing_collected(&facts) && !facts.errors.is_empty() {
         eprintln!("error: nothing could be collected from the sources given (see the warnings above)");
     }

@@ -110,6 +110,20 @@ fn parse(der: &[u8]) -> Result<X509Certificate<'_>, String> {
     }
 }
 
+/// The DER of every certificate whose `der_base64` decodes to bytes matching its id, by id: the
+/// index signature checks across sources use (the same for collected and merged certificates).
+pub fn der_index<'a>(
+    certs: impl IntoIterator<Item = &'a CertificateFact>,
+) -> std::collections::BTreeMap<String, Vec<u8>> {
+    certs
+        .into_iter()
+        .filter_map(|c| {
+            let der = data_encoding::BASE64.decode(c.der_base64.as_bytes()).ok()?;
+            (sha256_hex(&der) == c.id).then(|| (c.id.clone(), der))
+        })
+        .collect()
+}
+
 /// Checks whether `child_der` was signed by the key of `ca_der`.
 pub fn verify(child_der: &[u8], ca_der: &[u8]) -> VerificationResult {
     match (parse(child_der), parse(ca_der)) {

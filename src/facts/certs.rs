@@ -161,7 +161,6 @@ pub fn collect_file_with(
         match analyze(&found.der, ctx.now.0, origin, role_of(index)) {
             Ok(mut cert) => {
                 cert.private_key_present = extraction.private_key_present;
-                out.ders.insert(cert.id.clone(), found.der);
                 out.certificates.push(cert);
             }
             Err(message) => {

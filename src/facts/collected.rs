@@ -21,8 +21,6 @@ pub struct Collected {
     pub endpoints: Vec<EndpointFact>,
     /// Problems.
     pub errors: Vec<CollectionError>,
-    /// DER of every certificate by id, for signature checks across sources; never serialized.
-    pub ders: std::collections::BTreeMap<String, Vec<u8>>,
 }
 
 impl Collected {
@@ -56,6 +54,5 @@ impl Collected {
         self.node_roots.extend(other.node_roots);
         self.endpoints.extend(other.endpoints);
         self.errors.extend(other.errors);
-        self.ders.extend(other.ders);
     }
 }

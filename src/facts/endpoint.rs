@@ -74,7 +74,6 @@ pub fn collect(text: &str, server_name: Option<&str>, ctx: &CollectContext) -> C
                     fact.hostname_matches = Some(hostname_matches(&cert.sans, server_name.unwrap_or(&target.host)));
                 }
                 fact.chain.push(cert.id.clone());
-                out.ders.insert(cert.id.clone(), der.clone());
                 out.certificates.push(cert);
             }
             Err(message) => out.errors.push(error(

@@ -550,7 +550,6 @@ impl KubeconfigReader<'_> {
                 Ok(mut cert) => {
                     cert.private_key_present = extraction.private_key_present;
                     field.ids.push(cert.id.clone());
-                    self.out.ders.insert(cert.id.clone(), found.der.clone());
                     field.ders.push(found.der);
                     self.out.certificates.push(cert);
                 }

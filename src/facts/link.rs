@@ -14,7 +14,7 @@
 
 use std::collections::HashMap;
 
-use super::certificate::{check_against_bundle, check_chain_against_bundle};
+use super::certificate::{check_against_bundle, check_chain_against_bundle, der_index};
 use super::collected::Collected;
 use super::model::{CaVerification, CertificateFact, EndpointCaCheck};
 use crate::probe::target::Target;
@@ -65,6 +65,7 @@ impl CurrentCa {
 
 /// Links everything in `all` (the merged collection).
 pub fn link(all: &mut Collected) {
+    let ders = der_index(&all.certificates);
     let mut by_host: HashMap<String, String> = HashMap::new();
     let mut by_node_rg: HashMap<String, String> = HashMap::new();
     for c in &all.clusters {
@@ -171,11 +172,7 @@ pub fn link(all: &mut Collected) {
     }
     for endpoint in &mut all.endpoints {
         endpoint.cluster_key = by_host.get(&endpoint.host.to_ascii_lowercase()).cloned();
-        let chain: Vec<Vec<u8>> = endpoint
-            .chain
-            .iter()
-            .filter_map(|id| all.ders.get(id).cloned())
-            .collect();
+        let chain: Vec<Vec<u8>> = endpoint.chain.iter().filter_map(|id| ders.get(id).cloned()).collect();
         for ca in kubeconfig_cas
             .get(&(endpoint.host.clone(), endpoint.port))
             .into_iter()
@@ -186,7 +183,7 @@ pub fn link(all: &mut Collected) {
             let known: Vec<(&[u8], String)> = ca
                 .ca_ids
                 .iter()
-                .filter_map(|id| all.ders.get(id).map(|d| (d.as_slice(), id.clone())))
+                .filter_map(|id| ders.get(id).map(|d| (d.as_slice(), id.clone())))
                 .collect();
             let (ders, ids): (Vec<&[u8]>, Vec<String>) = known.into_iter().unzip();
             let verification = check_chain_against_bundle(&chain_refs, &ders, &ids, source);
@@ -204,7 +201,6 @@ pub fn link(all: &mut Collected) {
         .filter_map(|e| e.cluster_key.clone().map(|k| (e.endpoint.clone(), k)))
         .collect();
 
-    let ders = &all.ders;
     let check_current = |host: Option<&String>, cert_id: &str| -> Option<CaVerification> {
         let ca = current.get(host?)?.as_ref()?;
         let (child, ca_der) = (ders.get(cert_id)?, ders.get(&ca.id)?);

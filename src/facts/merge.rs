@@ -44,18 +44,16 @@ pub fn collect(path: &Path, ctx: &CollectContext) -> Collected {
             ))
         }
     };
+    let with_der = super::certificate::der_index(&saved.certificates);
     for mut cert in saved.certificates {
         retime(&mut cert, ctx.now.0);
-        match data_encoding::BASE64.decode(cert.der_base64.as_bytes()) {
-            Ok(der) if super::certificate::sha256_hex(&der) == cert.id => {
-                out.ders.insert(cert.id.clone(), der);
-            }
-            _ => out.errors.push(error(
+        if !with_der.contains_key(&cert.id) {
+            out.errors.push(error(
                 SourceKind::Facts,
                 &doc.shown,
                 ErrorKind::WrongShape,
                 format!("certificate {} has no DER matching its id: it is kept, but cannot be checked against other sources' CAs", cert.id),
-            )),
+            ));
         }
         out.certificates.push(cert);
     }

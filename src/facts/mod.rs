@@ -87,7 +87,7 @@ pub fn collect_one(spec: &SourceSpec, ctx: &CollectContext) -> Collected {
 }
 
 /// Collects every source in parallel and merges the results into one document.
-pub fn collect(specs: &[SourceSpec], ctx: &CollectContext) -> (FactsDocument, Collected) {
+pub fn collect(specs: &[SourceSpec], ctx: &CollectContext) -> FactsDocument {
     assemble(collect_parts(specs, ctx), ctx)
 }
 
@@ -117,9 +117,8 @@ pub fn kubeconfig_servers(parts: &[Collected]) -> Vec<SourceSpec> {
     out
 }
 
-/// Merges collected parts (in order), links them and builds the document. The merged
-/// [`Collected`] is returned too, for its DER store.
-pub fn assemble(parts: Vec<Collected>, ctx: &CollectContext) -> (FactsDocument, Collected) {
+/// Merges collected parts (in order), links them and builds the document.
+pub fn assemble(parts: Vec<Collected>, ctx: &CollectContext) -> FactsDocument {
     let mut all = Collected::default();
     let mut sources = Vec::with_capacity(parts.len());
     let mut root_paths = HashSet::new();
@@ -131,7 +130,7 @@ pub fn assemble(parts: Vec<Collected>, ctx: &CollectContext) -> (FactsDocument, 
     dedup_certificates(&mut all);
     merge_clusters(&mut all);
     link::link(&mut all);
-    let doc = FactsDocument {
+    FactsDocument {
         schema_version: SCHEMA_VERSION,
         scanner: ScannerInfo {
             name: env!("CARGO_PKG_NAME").into(),
@@ -140,15 +139,14 @@ pub fn assemble(parts: Vec<Collected>, ctx: &CollectContext) -> (FactsDocument, 
         now: ctx.now.rfc3339(),
         now_unix: ctx.now.0,
         sources,
-        certificates: all.certificates.clone(),
-        kubeconfigs: all.kubeconfigs.clone(),
-        clusters: all.clusters.clone(),
-        nodes: all.nodes.clone(),
-        node_roots: all.node_roots.clone(),
-        endpoints: all.endpoints.clone(),
-        errors: all.errors.clone(),
-    };
-    (doc, all)
+        certificates: all.certificates,
+        kubeconfigs: all.kubeconfigs,
+        clusters: all.clusters,
+        nodes: all.nodes,
+        node_roots: all.node_roots,
+        endpoints: all.endpoints,
+        errors: all.errors,
+    }
 }
 
 /// Node roots are identified by path, but every DaemonSet pod mounts its node at the same path

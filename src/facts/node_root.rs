@@ -209,11 +209,12 @@ pub fn check_against_node_ca(out: &mut Collected, fact: &mut NodeRootFact) {
         .find(|c| c.role == CertificateRole::KubeletClient)
         .map(|c| c.subject.clone());
     let Some((ca_id, ca_path)) = ca else { return };
-    let Some(ca_der) = out.ders.get(&ca_id).cloned() else {
+    let ders = super::certificate::der_index(&out.certificates);
+    let Some(ca_der) = ders.get(&ca_id).cloned() else {
         return;
     };
     for cert in out.certificates.iter_mut().filter(|c| !c.is_ca && !c.self_signed) {
-        if let Some(der) = out.ders.get(&cert.id) {
+        if let Some(der) = ders.get(&cert.id) {
             let source = format!("node-root {} {}", fact.path, ca_path);
             cert.ca_verification = Some(check_against_bundle(
                 der,

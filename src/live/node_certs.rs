@@ -194,7 +194,6 @@ pub fn from_run_command(uri: &str, result: &Value, ctx: &CollectContext) -> Coll
             };
             match analyze(&found.der, ctx.now.0, origin, role) {
                 Ok(cert) => {
-                    out.ders.insert(cert.id.clone(), found.der);
                     out.certificates.push(cert);
                 }
                 Err(message) => out.errors.push(error(
