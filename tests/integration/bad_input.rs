@@ -33,10 +33,7 @@ fn bad_certs_with_loop() -> tempfile::TempDir {
 fn every_bad_file_is_one_error_and_the_scan_goes_on() {
     let bad = bad_certs_with_loop();
     let certs = bad.path().join("certs");
-    let out = run(&[
-        "facts",
-        "--now",
-        NOW,
+    let out = facts_at_now(&[
         "--certs",
         certs.to_str().expect("utf8"),
         "--kubeconfig",
@@ -95,17 +92,14 @@ fn every_bad_file_is_one_error_and_the_scan_goes_on() {
 
 #[test]
 fn a_named_file_must_hold_a_certificate() {
-    let out = run(&["facts", "--now", NOW, "--certs", "testdata/bad/certs/random.bin"]);
+    let out = facts_at_now(&["--certs", "testdata/bad/certs/random.bin"]);
     assert_eq!(out.status.code(), Some(2), "nothing collected at all");
     assert_eq!(kinds_for(&errors_of(&out), "random.bin"), ["not-a-certificate"]);
 }
 
 #[test]
 fn oversized_files_are_refused_by_the_cap() {
-    let out = run(&[
-        "facts",
-        "--now",
-        NOW,
+    let out = facts_at_now(&[
         "--max-file-size",
         "100",
         "--certs",
@@ -121,10 +115,7 @@ fn oversized_files_are_refused_by_the_cap() {
 
 #[test]
 fn missing_paths_are_errors() {
-    let out = run(&[
-        "facts",
-        "--now",
-        NOW,
+    let out = facts_at_now(&[
         "--certs",
         "testdata/nope",
         "--node-root",
@@ -144,7 +135,7 @@ fn missing_paths_are_errors() {
 
 #[test]
 fn a_directory_that_is_not_a_node_is_a_clear_error() {
-    let out = run(&["facts", "--now", NOW, "--node-root", "testdata/corpus"]);
+    let out = facts_at_now(&["--node-root", "testdata/corpus"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("no AKS node layout found"));
 }
@@ -164,18 +155,13 @@ fn unreadable_files_are_errors() {
         eprintln!("skipping: running as root, permissions do not stop reads here");
         return;
     }
-    let out = run(&["facts", "--now", NOW, "--certs", dir.path().to_str().expect("utf8")]);
+    let out = facts_at_now(&["--certs", dir.path().to_str().expect("utf8")]);
     assert_eq!(kinds_for(&errors_of(&out), "secret.crt"), ["permission-denied"]);
 }
 
 #[test]
 fn collection_errors_become_scan001_findings() {
-    let out = run(&[
-        "scan",
-        "--now",
-        NOW,
-        "--format",
-        "json",
+    let out = scan_json(&[
         "--certs",
         "testdata/bad/certs",
         "--cluster",
@@ -194,12 +180,7 @@ fn collection_errors_become_scan001_findings() {
         .filter(|f| f["rule_id"] == "SCAN001")
         .count();
     assert_eq!(scan001, 4);
-    let strict = run(&[
-        "scan",
-        "--now",
-        NOW,
-        "--format",
-        "json",
+    let strict = scan_json(&[
         "--fail-on",
         "warning",
         "--certs",
@@ -216,15 +197,7 @@ fn collection_errors_become_scan001_findings() {
 
 #[test]
 fn nothing_collected_exits_2_but_still_reports() {
-    let out = run(&[
-        "scan",
-        "--now",
-        NOW,
-        "--format",
-        "json",
-        "--cluster",
-        "testdata/bad/truncated.json",
-    ]);
+    let out = scan_json(&["--cluster", "testdata/bad/truncated.json"]);
     assert_eq!(out.status.code(), Some(2));
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(doc["findings"][0]["rule_id"], "SCAN001");

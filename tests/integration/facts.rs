@@ -221,10 +221,7 @@ fn facts_are_byte_identical_across_runs() {
 fn saved_facts_merge_into_one_evaluation() {
     let dir = tempdir();
     let saved = dir.path().join("node.facts.json");
-    let out = run(&[
-        "facts",
-        "--now",
-        NOW,
+    let out = facts_at_now(&[
         "--node-root",
         "testdata/scenarios/rotated/node-stopped-during-rotation",
         "--output",
@@ -301,10 +298,7 @@ fn no_source_and_no_kubeconfig_is_a_usage_error() {
 
 #[test]
 fn bundled_corpus_copies_are_read() {
-    let out = run(&[
-        "facts",
-        "--now",
-        NOW,
+    let out = facts_at_now(&[
         "--certs",
         "testdata/corpus/certs",
         "--cluster",
@@ -387,7 +381,7 @@ fn shared_corpus_is_read_without_crashing() {
     ] {
         for entry in std::fs::read_dir(corpus.join(dir)).expect("dir") {
             let path = entry.expect("entry").path();
-            let out = run(&["facts", "--now", NOW, flag, path.to_str().expect("utf8")]);
+            let out = facts_at_now(&[flag, path.to_str().expect("utf8")]);
             let code = out.status.code();
             assert!(
                 code == Some(0) || code == Some(2),
@@ -417,7 +411,7 @@ fn kubeconfigs_in_json_read_like_yaml() {
     let dir = tempdir();
     let json = dir.path().join("kubeconfig.json");
     std::fs::write(&json, serde_json::to_string_pretty(&value).expect("json")).expect("write");
-    let out = run(&["facts", "--now", NOW, "--kubeconfig", json.to_str().expect("utf8")]);
+    let out = facts_at_now(&["--kubeconfig", json.to_str().expect("utf8")]);
     assert!(out.status.success(), "{}", stderr(&out));
     let f: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     let user = &f["kubeconfigs"][0]["users"][0];
@@ -452,12 +446,7 @@ fn daemonset_documents_with_the_same_mount_path_merge_into_distinct_nodes() {
         assert!(out.status.success(), "{}", stderr(&out));
         saved.push(out_file.display().to_string());
     }
-    let out = run(&[
-        "scan",
-        "--now",
-        NOW,
-        "--format",
-        "json",
+    let out = scan_json(&[
         "--fail-on",
         "never",
         "--facts",
@@ -489,10 +478,7 @@ fn daemonset_documents_with_the_same_mount_path_merge_into_distinct_nodes() {
         nodes[0]["message"]
     );
 
-    let facts = run(&[
-        "facts",
-        "--now",
-        NOW,
+    let facts = facts_at_now(&[
         "--facts",
         &saved[0],
         "--facts",
@@ -519,10 +505,7 @@ fn daemonset_documents_with_the_same_mount_path_merge_into_distinct_nodes() {
 
 #[test]
 fn a_standalone_agent_pool_joins_its_cluster() {
-    let out = run(&[
-        "facts",
-        "--now",
-        NOW,
+    let out = facts_at_now(&[
         "--cluster",
         "testdata/corpus/managedcluster/arm-2025-07-01-AgentPools_Stop.json",
         "--cluster",
@@ -556,13 +539,7 @@ fn kubeconfig_file_references_resolve_beside_the_kubeconfig() {
         "apiVersion: v1\nclusters:\n- name: c\n  cluster:\n    server: https://x:443\n    certificate-authority: ca.crt\nusers:\n- name: u\n  user:\n    client-certificate: client.crt\n    client-key: client.key\ncontexts:\n- name: ctx\n  context: {cluster: c, user: u}\ncurrent-context: ctx\n",
     )
     .expect("write");
-    let out = run(&[
-        "facts",
-        "--now",
-        NOW,
-        "--kubeconfig",
-        kubeconfig.to_str().expect("utf8"),
-    ]);
+    let out = facts_at_now(&["--kubeconfig", kubeconfig.to_str().expect("utf8")]);
     assert!(out.status.success(), "{}", stderr(&out));
     let f: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     let kc = &f["kubeconfigs"][0];

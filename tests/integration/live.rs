@@ -110,12 +110,7 @@ fn aks_live_scan_matches_scanning_the_recorded_files() {
     let log = dir.path().join("calls.log");
     let out = live_scan(dir.path(), &["--subscription", "sub-123"], &[]);
     assert!(out.status.success(), "{}", stderr(&out));
-    let direct = run(&[
-        "scan",
-        "--now",
-        NOW,
-        "--format",
-        "json",
+    let direct = scan_json(&[
         "--fail-on",
         "never",
         "--cluster",
@@ -225,22 +220,12 @@ fn failing_steps_are_reported_and_the_rest_goes_on() {
         .iter()
         .any(|f| f["rule_id"] == "SCAN001"));
 
-    let missing = run(&[
-        "facts",
-        "--now",
-        NOW,
-        "--timeout",
-        "1",
-        "--aks",
-        "rg/x",
-        "--az",
-        "/nonexistent/az",
-    ]);
+    let missing = facts_at_now(&["--timeout", "1", "--aks", "rg/x", "--az", "/nonexistent/az"]);
     assert!(
         stderr(&missing).contains("`/nonexistent/az` is not installed or not on PATH"),
         "{}",
         stderr(&missing)
     );
-    let bad = run(&["facts", "--now", NOW, "--aks", "just-a-name"]);
+    let bad = facts_at_now(&["--aks", "just-a-name"]);
     assert!(stderr(&bad).contains("expected RESOURCE_GROUP/NAME"));
 }

@@ -130,17 +130,7 @@ fn a_rotated_ca_with_the_same_name_fires_kcfg002_and_the_right_one_nothing() {
     let endpoint = format!("127.0.0.1:{port}");
 
     let stale = kubeconfig(dir.path(), &old.pem, port);
-    let out = run(&[
-        "scan",
-        "--now",
-        NOW,
-        "--format",
-        "json",
-        "--kubeconfig",
-        &stale,
-        "--endpoint",
-        &endpoint,
-    ]);
+    let out = scan_json(&["--kubeconfig", &stale, "--endpoint", &endpoint]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     assert_eq!(rule_ids(&out), ["KCFG002"]);
     let f = &findings(&out)[0];
@@ -152,29 +142,12 @@ fn a_rotated_ca_with_the_same_name_fires_kcfg002_and_the_right_one_nothing() {
 
     let fresh_dir = tempdir();
     let fresh = kubeconfig(fresh_dir.path(), &new.pem, port);
-    let out = run(&[
-        "scan",
-        "--now",
-        NOW,
-        "--format",
-        "json",
-        "--kubeconfig",
-        &fresh,
-        "--endpoint",
-        &endpoint,
-    ]);
+    let out = scan_json(&["--kubeconfig", &fresh, "--endpoint", &endpoint]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(rule_ids(&out).is_empty(), "{:?}", rule_ids(&out));
 
     // The same, finding the server from the kubeconfig itself.
-    let out = run(&[
-        "facts",
-        "--now",
-        NOW,
-        "--kubeconfig",
-        &fresh,
-        "--probe-kubeconfig-servers",
-    ]);
+    let out = facts_at_now(&["--kubeconfig", &fresh, "--probe-kubeconfig-servers"]);
     let facts: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     let endpoint_fact = &facts["endpoints"][0];
     assert_eq!(endpoint_fact["endpoint"], endpoint);
@@ -186,15 +159,7 @@ fn a_rotated_ca_with_the_same_name_fires_kcfg002_and_the_right_one_nothing() {
     );
     assert_eq!(endpoint_fact["ca_checks"][0]["verification"]["result"], "verified");
     // An explicit server name is sent as SNI and checked against the leaf.
-    let out = run(&[
-        "facts",
-        "--now",
-        NOW,
-        "--endpoint",
-        &endpoint,
-        "--tls-server-name",
-        "localhost",
-    ]);
+    let out = facts_at_now(&["--endpoint", &endpoint, "--tls-server-name", "localhost"]);
     let named: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(named["endpoints"][0]["server_name"], "localhost");
     assert_eq!(named["endpoints"][0]["hostname_matches"], true);
@@ -327,12 +292,7 @@ fn a_reset_connection_is_a_scan001_error() {
             drop(stream);
         }
     });
-    let out = run(&[
-        "scan",
-        "--now",
-        NOW,
-        "--format",
-        "json",
+    let out = scan_json(&[
         "--endpoint",
         &format!("127.0.0.1:{port}"),
         "--cluster",
@@ -354,10 +314,7 @@ fn a_black_hole_cannot_hang_the_scan() {
     let closed_port = closed.local_addr().expect("addr").port();
     drop(closed);
     let start = Instant::now();
-    let out = run(&[
-        "facts",
-        "--now",
-        NOW,
+    let out = facts_at_now(&[
         "--timeout",
         "1",
         "--endpoint",
@@ -393,7 +350,7 @@ fn ipv6_literals_are_probed() {
         datetime!(2028-11-01 00:10 UTC),
     );
     let port = tls_server_on(listener, cert, key, 1);
-    let out = run(&["facts", "--now", NOW, "--endpoint", &format!("https://[::1]:{port}/")]);
+    let out = facts_at_now(&["--endpoint", &format!("https://[::1]:{port}/")]);
     assert!(out.status.success(), "{}", stderr(&out));
     let facts: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(facts["endpoints"][0]["endpoint"], format!("[::1]:{port}"));

@@ -30,12 +30,7 @@ fn each_scenario_fires_exactly_its_rules() {
 
 #[test]
 fn corpus_files_fire_the_certificate_rules() {
-    let out = run(&[
-        "scan",
-        "--now",
-        NOW,
-        "--format",
-        "json",
+    let out = scan_json(&[
         "--fail-on",
         "never",
         "--certs",

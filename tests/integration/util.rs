@@ -141,3 +141,17 @@ pub fn validate_sarif(path: &Path) {
 pub fn tempdir() -> tempfile::TempDir {
     tempfile::tempdir().expect("tempdir")
 }
+
+/// Runs `scan --now NOW --format json` with `args`.
+pub fn scan_json(args: &[&str]) -> Output {
+    let mut all = vec!["scan", "--now", NOW, "--format", "json"];
+    all.extend(args);
+    run(&all)
+}
+
+/// Runs `facts --now NOW` with `args`.
+pub fn facts_at_now(args: &[&str]) -> Output {
+    let mut all = vec!["facts", "--now", NOW];
+    all.extend(args);
+    run(&all)
+}
