@@ -66,6 +66,7 @@ fn cluster_ca(key_name: &str, serial: u64, not_before: OffsetDateTime, years: i6
     Ca { params, key, pem }
 }
 
+/// A leaf certificate; like every AKS non-CA certificate it lives two years plus ten minutes.
 struct Leaf<'a> {
     cn: &'a str,
     org: Option<&'a str>,
@@ -75,7 +76,6 @@ struct Leaf<'a> {
     key: &'a str,
     serial: u64,
     not_before: OffsetDateTime,
-    years: i32,
 }
 
 fn leaf(spec: Leaf<'_>, ca: &Ca) -> String {
@@ -99,12 +99,38 @@ fn leaf(spec: Leaf<'_>, ca: &Ca) -> String {
     params.use_authority_key_identifier_extension = true;
     params.serial_number = Some(SerialNumber::from(spec.serial));
     params.not_before = spec.not_before;
-    params.not_after = spec
-        .not_before
-        .replace_year(spec.not_before.year() + spec.years)
-        .expect("date")
-        + AKS_SLACK;
+    params.not_after = spec.not_before.replace_year(spec.not_before.year() + 2).expect("date") + AKS_SLACK;
     params.signed_by(&key(spec.key), &ca.issuer()).expect("signed").pem()
+}
+
+/// A two-year client certificate (kubectl or kubelet), as AKS issues them.
+fn client_leaf(ca: &Ca, cn: &str, org: &str, key: &str, serial: u64, not_before: OffsetDateTime) -> String {
+    let spec = Leaf {
+        cn,
+        org: Some(org),
+        dns: &[],
+        client: true,
+        server: false,
+        key,
+        serial,
+        not_before,
+    };
+    leaf(spec, ca)
+}
+
+/// A two-year serving certificate for the API server.
+fn server_leaf(ca: &Ca, cn: &str, dns: &[&str], key: &str, serial: u64, not_before: OffsetDateTime) -> String {
+    let spec = Leaf {
+        cn,
+        org: None,
+        dns,
+        client: false,
+        server: true,
+        key,
+        serial,
+        not_before,
+    };
+    leaf(spec, ca)
 }
 
 fn b64(text: &str) -> String {
@@ -364,67 +390,43 @@ fn main() {
         let dir = out.join("healthy");
         let server = fqdn("prod-rg-prod-3f2e8c", "8d1e4b7a", "westeurope");
         let ca = cluster_ca("ca-prod", 0x0a01, datetime!(2024-05-10 09:14:02 UTC), 30);
-        let client = leaf(
-            Leaf {
-                cn: "masterclient",
-                org: Some("system:masters"),
-                dns: &[],
-                client: true,
-                server: false,
-                key: "leaf-a",
-                serial: 0x0a02,
-                not_before: datetime!(2026-10-01 08:00:00 UTC),
-                years: 2,
-            },
+        let client = client_leaf(
             &ca,
+            "masterclient",
+            "system:masters",
+            "leaf-a",
+            0x0a02,
+            datetime!(2026-10-01 08:00:00 UTC),
         );
-        let apiserver = leaf(
-            Leaf {
-                cn: "apiserver",
-                org: None,
-                dns: &[
-                    &server,
-                    "kubernetes",
-                    "kubernetes.default",
-                    "kubernetes.default.svc",
-                    "kubernetes.default.svc.cluster.local",
-                ],
-                client: false,
-                server: true,
-                key: "leaf-b",
-                serial: 0x0a03,
-                not_before: datetime!(2026-10-01 08:00:00 UTC),
-                years: 2,
-            },
+        let apiserver = server_leaf(
             &ca,
+            "apiserver",
+            &[
+                &server,
+                "kubernetes",
+                "kubernetes.default",
+                "kubernetes.default.svc",
+                "kubernetes.default.svc.cluster.local",
+            ],
+            "leaf-b",
+            0x0a03,
+            datetime!(2026-10-01 08:00:00 UTC),
         );
-        let kubelet = leaf(
-            Leaf {
-                cn: "system:node:aks-nodepool1-12345678-vmss000000",
-                org: Some("system:nodes"),
-                dns: &[],
-                client: true,
-                server: false,
-                key: "leaf-c",
-                serial: 0x0a04,
-                not_before: datetime!(2026-10-15 08:12:31 UTC),
-                years: 2,
-            },
+        let kubelet = client_leaf(
             &ca,
+            "system:node:aks-nodepool1-12345678-vmss000000",
+            "system:nodes",
+            "leaf-c",
+            0x0a04,
+            datetime!(2026-10-15 08:12:31 UTC),
         );
-        let win_kubelet = leaf(
-            Leaf {
-                cn: "system:node:akswin000000",
-                org: Some("system:nodes"),
-                dns: &[],
-                client: true,
-                server: false,
-                key: "leaf-d",
-                serial: 0x0a05,
-                not_before: datetime!(2026-10-20 06:30:00 UTC),
-                years: 2,
-            },
+        let win_kubelet = client_leaf(
             &ca,
+            "system:node:akswin000000",
+            "system:nodes",
+            "leaf-d",
+            0x0a05,
+            datetime!(2026-10-20 06:30:00 UTC),
         );
         let spec = ClusterSpec {
             name: "prod",
@@ -504,19 +506,13 @@ fn main() {
         let dir = out.join("legacy-ca");
         let server = fqdn("legacy-rg-legacy-3f2e8c", "0c9d8e7f", "eastus");
         let ca = cluster_ca("ca-legacy", 0x0b01, datetime!(2025-01-15 10:20:00 UTC), 2);
-        let client = leaf(
-            Leaf {
-                cn: "masterclient",
-                org: Some("system:masters"),
-                dns: &[],
-                client: true,
-                server: false,
-                key: "leaf-a",
-                serial: 0x0b02,
-                not_before: datetime!(2025-01-15 10:20:00 UTC),
-                years: 2,
-            },
+        let client = client_leaf(
             &ca,
+            "masterclient",
+            "system:masters",
+            "leaf-a",
+            0x0b02,
+            datetime!(2025-01-15 10:20:00 UTC),
         );
         let spec = ClusterSpec {
             name: "legacy",
@@ -587,89 +583,53 @@ fn main() {
         let server = fqdn("payments-rg-payments-3f2e8c", "7e6d5c4b", "westus2");
         let old_ca = cluster_ca("ca-payments-old", 0x0d01, datetime!(2023-02-01 07:00:00 UTC), 30);
         let new_ca = cluster_ca("ca-payments-new", 0x0d02, datetime!(2026-11-20 14:02:00 UTC), 30);
-        let old_client = leaf(
-            Leaf {
-                cn: "masterclient",
-                org: Some("system:masters"),
-                dns: &[],
-                client: true,
-                server: false,
-                key: "leaf-a",
-                serial: 0x0d03,
-                not_before: datetime!(2026-09-01 07:00:00 UTC),
-                years: 2,
-            },
+        let old_client = client_leaf(
             &old_ca,
+            "masterclient",
+            "system:masters",
+            "leaf-a",
+            0x0d03,
+            datetime!(2026-09-01 07:00:00 UTC),
         );
-        let new_client = leaf(
-            Leaf {
-                cn: "masterclient",
-                org: Some("system:masters"),
-                dns: &[],
-                client: true,
-                server: false,
-                key: "leaf-b",
-                serial: 0x0d04,
-                not_before: datetime!(2026-11-20 14:02:00 UTC),
-                years: 2,
-            },
+        let new_client = client_leaf(
             &new_ca,
+            "masterclient",
+            "system:masters",
+            "leaf-b",
+            0x0d04,
+            datetime!(2026-11-20 14:02:00 UTC),
         );
-        let new_apiserver = leaf(
-            Leaf {
-                cn: "apiserver",
-                org: None,
-                dns: &[&server, "kubernetes"],
-                client: false,
-                server: true,
-                key: "leaf-b",
-                serial: 0x0d05,
-                not_before: datetime!(2026-11-20 14:02:00 UTC),
-                years: 2,
-            },
+        let new_apiserver = server_leaf(
             &new_ca,
+            "apiserver",
+            &[&server, "kubernetes"],
+            "leaf-b",
+            0x0d05,
+            datetime!(2026-11-20 14:02:00 UTC),
         );
-        let old_apiserver = leaf(
-            Leaf {
-                cn: "apiserver",
-                org: None,
-                dns: &[&server, "kubernetes"],
-                client: false,
-                server: true,
-                key: "leaf-b",
-                serial: 0x0d06,
-                not_before: datetime!(2026-09-01 07:00:00 UTC),
-                years: 2,
-            },
+        let old_apiserver = server_leaf(
             &old_ca,
+            "apiserver",
+            &[&server, "kubernetes"],
+            "leaf-b",
+            0x0d06,
+            datetime!(2026-09-01 07:00:00 UTC),
         );
-        let new_kubelet = leaf(
-            Leaf {
-                cn: "system:node:aks-nodepool1-87654321-vmss000000",
-                org: Some("system:nodes"),
-                dns: &[],
-                client: true,
-                server: false,
-                key: "leaf-c",
-                serial: 0x0d07,
-                not_before: datetime!(2026-11-20 14:30:00 UTC),
-                years: 2,
-            },
+        let new_kubelet = client_leaf(
             &new_ca,
+            "system:node:aks-nodepool1-87654321-vmss000000",
+            "system:nodes",
+            "leaf-c",
+            0x0d07,
+            datetime!(2026-11-20 14:30:00 UTC),
         );
-        let old_kubelet = leaf(
-            Leaf {
-                cn: "system:node:aks-userpool-87654321-vmss000000",
-                org: Some("system:nodes"),
-                dns: &[],
-                client: true,
-                server: false,
-                key: "leaf-d",
-                serial: 0x0d08,
-                not_before: datetime!(2026-09-01 07:30:00 UTC),
-                years: 2,
-            },
+        let old_kubelet = client_leaf(
             &old_ca,
+            "system:node:aks-userpool-87654321-vmss000000",
+            "system:nodes",
+            "leaf-d",
+            0x0d08,
+            datetime!(2026-09-01 07:30:00 UTC),
         );
         let spec = ClusterSpec {
             name: "payments",
@@ -742,33 +702,21 @@ fn main() {
         let dir = out.join("old-nodes");
         let server = fqdn("ops-rg-ops-3f2e8c", "2b3c4d5e", "uksouth");
         let ca = cluster_ca("ca-oldpool", 0x0e01, datetime!(2021-03-10 09:00:00 UTC), 30);
-        let apiserver = leaf(
-            Leaf {
-                cn: "apiserver",
-                org: None,
-                dns: &[&server],
-                client: false,
-                server: true,
-                key: "leaf-b",
-                serial: 0x0e02,
-                not_before: datetime!(2025-07-01 09:00:00 UTC),
-                years: 2,
-            },
+        let apiserver = server_leaf(
             &ca,
+            "apiserver",
+            &[&server],
+            "leaf-b",
+            0x0e02,
+            datetime!(2025-07-01 09:00:00 UTC),
         );
-        let kubelet = leaf(
-            Leaf {
-                cn: "client",
-                org: Some("system:nodes"),
-                dns: &[],
-                client: true,
-                server: false,
-                key: "leaf-c",
-                serial: 0x0e03,
-                not_before: datetime!(2025-07-01 09:00:00 UTC),
-                years: 2,
-            },
+        let kubelet = client_leaf(
             &ca,
+            "client",
+            "system:nodes",
+            "leaf-c",
+            0x0e03,
+            datetime!(2025-07-01 09:00:00 UTC),
         );
         let spec = ClusterSpec {
             name: "ops",
@@ -784,19 +732,13 @@ fn main() {
             pool_power: "Running",
             aad: false,
         };
-        let client = leaf(
-            Leaf {
-                cn: "masterclient",
-                org: Some("system:masters"),
-                dns: &[],
-                client: true,
-                server: false,
-                key: "leaf-a",
-                serial: 0x0e04,
-                not_before: datetime!(2025-07-01 09:00:00 UTC),
-                years: 2,
-            },
+        let client = client_leaf(
             &ca,
+            "masterclient",
+            "system:masters",
+            "leaf-a",
+            0x0e04,
+            datetime!(2025-07-01 09:00:00 UTC),
         );
         write(
             &dir.join("kubeconfig"),
@@ -848,33 +790,21 @@ fn main() {
         let dir = out.join("stalled-rotation");
         let server = fqdn("search-rg-search-3f2e8c", "9f8e7d6c", "francecentral");
         let ca = cluster_ca("ca-prod", 0x0f01, datetime!(2023-04-03 08:00:00 UTC), 30);
-        let apiserver = leaf(
-            Leaf {
-                cn: "apiserver",
-                org: None,
-                dns: &[&server],
-                client: false,
-                server: true,
-                key: "leaf-b",
-                serial: 0x0f02,
-                not_before: datetime!(2026-10-20 08:00:00 UTC),
-                years: 2,
-            },
+        let apiserver = server_leaf(
             &ca,
+            "apiserver",
+            &[&server],
+            "leaf-b",
+            0x0f02,
+            datetime!(2026-10-20 08:00:00 UTC),
         );
-        let kubelet = leaf(
-            Leaf {
-                cn: "system:node:aks-nodepool1-55555555-vmss000003",
-                org: Some("system:nodes"),
-                dns: &[],
-                client: true,
-                server: false,
-                key: "leaf-c",
-                serial: 0x0f03,
-                not_before: datetime!(2025-01-20 08:00:00 UTC),
-                years: 2,
-            },
+        let kubelet = client_leaf(
             &ca,
+            "system:node:aks-nodepool1-55555555-vmss000003",
+            "system:nodes",
+            "leaf-c",
+            0x0f03,
+            datetime!(2025-01-20 08:00:00 UTC),
         );
         let spec = ClusterSpec {
             name: "search",
