@@ -108,7 +108,6 @@ pub fn run(args: &ScanArgs) -> Result<ExitStatus> {
     if nothing_collected(&facts) && !facts.errors.is_empty() {
         eprintln!("error: nothing could be collected from the sources given (see the warnings above)");
     }
-    let facts_text = facts_json(&facts)?;
     let overrides_json = serde_json::to_value(&overrides)?;
     let findings = policies.evaluate(&policy_input(&facts)?, &overrides_json, &skip, DEFAULT_TIMEOUT)?;
 
@@ -127,7 +126,7 @@ pub fn run(args: &ScanArgs) -> Result<ExitStatus> {
         facts_path = Some(default);
     }
     if let Some(path) = &facts_path {
-        write_output(Some(path), &facts_text)?;
+        write_output(Some(path), &facts_json(&facts)?)?;
     }
     let facts_uri = facts_path
         .as_deref()
