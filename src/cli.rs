@@ -1,12 +1,23 @@
-//! The command line (clap derive). Parsing only: each command turns its arguments into plain
-//! options before any work starts.
+//! The command line (clap derive). Parsing only: each command's arguments become plain options
+//! ([`CollectPlan`], [`ScanOptions`]) before any work starts, and no clap type is seen below this
+//! module.
 
 use std::path::PathBuf;
 
+use clap::builder::PossibleValue;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::facts::model::SourceKind;
-use crate::facts::SourceSpec;
+use crate::clock::Instant;
+use crate::facts::{CollectContext, CollectPlan, LiveOptions, Source};
+use crate::findings::Level;
+use crate::probe::proxy::ProxyConfig;
+use crate::probe::ProbeOptions;
+use crate::report::Format;
+
+/// A usage problem: printed without a chain, exit code 2.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
 
 /// Scan Azure Kubernetes Service certificates and rotation health, before they cause an outage.
 ///
@@ -112,29 +123,79 @@ pub struct SourceArgs {
     /// Largest file read, in bytes; bigger files are recorded as errors.
     #[arg(long, value_name = "BYTES", default_value_t = crate::facts::input::DEFAULT_MAX_FILE_SIZE)]
     pub max_file_size: u64,
+    /// Worker threads for collection and evaluation (default: one per CPU). Output never
+    /// depends on it.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub threads: Option<u16>,
 }
 
 impl SourceArgs {
-    /// The sources in a fixed kind order, each kind in the order given.
-    pub fn specs(&self) -> Vec<SourceSpec> {
-        // Each kind in the order given; endpoints after the files.
-        let groups: [(SourceKind, &Vec<PathBuf>); 6] = [
-            (SourceKind::Kubeconfig, &self.kubeconfig),
-            (SourceKind::Certs, &self.certs),
-            (SourceKind::Cluster, &self.cluster),
-            (SourceKind::Nodes, &self.nodes),
-            (SourceKind::NodeRoot, &self.node_root),
-            (SourceKind::Facts, &self.facts),
+    /// The collection these flags ask for: sources in a fixed kind order (each kind in the order
+    /// given), endpoints after the files, `--aks` clusters last; with no source at all, the
+    /// kubeconfig kubectl would read.
+    pub fn plan(&self) -> Result<CollectPlan, UsageError> {
+        let now = match &self.now {
+            Some(text) => Instant::parse(text).map_err(|e| UsageError(format!("invalid --now: {e}")))?,
+            None => Instant::now(),
+        };
+        let files = [
+            (&self.kubeconfig, Source::Kubeconfig as fn(PathBuf) -> Source),
+            (&self.certs, Source::Certs),
+            (&self.cluster, Source::Cluster),
+            (&self.nodes, Source::Nodes),
+            (&self.node_root, Source::NodeRoot),
+            (&self.facts, Source::Facts),
         ];
-        groups
+        let mut sources: Vec<Source> = files
             .iter()
-            .flat_map(|(kind, paths)| paths.iter().map(|p| SourceSpec::new(*kind, p.clone())))
-            .chain(self.endpoint.iter().map(|e| SourceSpec {
-                kind: SourceKind::Endpoint,
-                path: e.into(),
+            .flat_map(|(paths, make)| paths.iter().map(|p| make(p.clone())))
+            .chain(self.endpoint.iter().map(|e| Source::Endpoint {
+                target: e.clone(),
                 server_name: self.tls_server_name.clone(),
             }))
-            .collect()
+            .chain(self.aks.iter().map(|a| Source::Aks(a.clone())))
+            .collect();
+        if sources.is_empty() {
+            sources = crate::facts::kubeconfig::default_paths()
+                .into_iter()
+                .map(Source::Kubeconfig)
+                .collect();
+            if sources.is_empty() {
+                return Err(UsageError(
+                    "no source given and no kubeconfig found ($KUBECONFIG is unset or names no existing file, and ~/.kube/config does not exist)\n\
+                     give at least one source: --kubeconfig FILE, --certs PATH, --cluster FILE, --nodes FILE, --node-root DIR, --facts FILE, --endpoint HOST[:PORT] or --aks RESOURCE_GROUP/NAME"
+                        .into(),
+                ));
+            }
+        }
+        let timeout = if self.timeout.is_finite() && self.timeout > 0.0 && self.timeout <= 3600.0 {
+            std::time::Duration::from_secs_f64(self.timeout)
+        } else {
+            return Err(UsageError(format!(
+                "--timeout {}: expected seconds between 0 and 3600",
+                self.timeout
+            )));
+        };
+        Ok(CollectPlan {
+            sources,
+            now,
+            context: CollectContext {
+                max_file_size: self.max_file_size,
+                probe: ProbeOptions {
+                    timeout,
+                    proxy: ProxyConfig::from_env().map_err(UsageError)?,
+                },
+            },
+            probe_kubeconfig_servers: self.probe_kubeconfig_servers,
+            live: LiveOptions {
+                subscription: self.subscription.clone(),
+                admin: self.admin,
+                node_certs: self.node_certs,
+                az: self.az_path.clone(),
+                kubectl: self.kubectl_path.clone(),
+                progress: !self.no_progress,
+            },
+        })
     }
 }
 
@@ -149,19 +210,14 @@ pub struct FactsArgs {
     pub output: Option<PathBuf>,
 }
 
-/// Output formats of `scan`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Format {
-    /// Readable report, grouped by cluster and source, worst first.
-    Text,
-    /// The findings model as JSON.
-    Json,
-    /// SARIF 2.1.0 for GitHub code scanning and Azure DevOps.
-    Sarif,
-    /// JUnit XML, one test case per rule and resource.
-    Junit,
-    /// GitHub Actions workflow commands (inline annotations).
-    Github,
+impl ValueEnum for Format {
+    fn value_variants<'a>() -> &'a [Self] {
+        &Format::ALL
+    }
+
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        Some(PossibleValue::new(self.name()).help(self.help()))
+    }
 }
 
 /// Minimum level that fails the run.
@@ -213,6 +269,151 @@ pub struct ScanArgs {
     /// Disable colour in text output (also honoured: the NO_COLOR variable).
     #[arg(long, help_heading = "Output")]
     pub no_color: bool,
+    /// Print how long each phase took (collect, derive, evaluate, render) on stderr.
+    #[arg(long, help_heading = "Output")]
+    pub timings: bool,
+}
+
+/// One report to write.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutputSpec {
+    /// Its format.
+    pub format: Format,
+    /// Its file; `None` is standard output.
+    pub path: Option<PathBuf>,
+}
+
+/// Where `scan` writes the facts document it evaluated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FactsOut {
+    /// `--facts-out FILE`: the full document, with every certificate's DER, so that it can be
+    /// merged with `--facts` later.
+    Full(PathBuf),
+    /// Beside the SARIF file (`results.sarif` gives `results.facts.json`): the lean document
+    /// (no DER) that SARIF locations of findings from no file point at.
+    Lean(PathBuf),
+    /// SARIF goes to standard output: the lean document is written to
+    /// `aks-certscan.facts.json` if a finding or error came from no file.
+    LeanWhenNeeded,
+    /// No SARIF output and no `--facts-out`: none.
+    None,
+}
+
+/// Everything `scan` needs, checked and free of clap types.
+#[derive(Debug, Clone)]
+pub struct ScanOptions {
+    /// What to collect.
+    pub plan: CollectPlan,
+    /// `--threads`.
+    pub threads: Option<usize>,
+    /// `--policy` directories.
+    pub policy_dirs: Vec<PathBuf>,
+    /// `--param` overrides, as given.
+    pub params: Vec<String>,
+    /// `--data` file.
+    pub data: Option<PathBuf>,
+    /// `--skip` rule ids, as given.
+    pub skip: Vec<String>,
+    /// The reports to write, at least one, at most one on standard output.
+    pub outputs: Vec<OutputSpec>,
+    /// Findings at or above this level fail the run; `None` never fails.
+    pub fail_on: Option<Level>,
+    /// `--baseline` SARIF file.
+    pub baseline: Option<PathBuf>,
+    /// Where the facts document goes.
+    pub facts_out: FactsOut,
+    /// Colour the text report (a terminal, no `--no-color`, no `NO_COLOR`).
+    pub color: bool,
+    /// Print phase timings on stderr.
+    pub timings: bool,
+}
+
+/// Everything `facts` needs.
+#[derive(Debug, Clone)]
+pub struct FactsOptions {
+    /// What to collect.
+    pub plan: CollectPlan,
+    /// `--threads`.
+    pub threads: Option<usize>,
+    /// The file to write; `None` is standard output.
+    pub output: Option<PathBuf>,
+}
+
+impl FactsArgs {
+    /// The checked options.
+    pub fn options(&self) -> Result<FactsOptions, UsageError> {
+        Ok(FactsOptions {
+            plan: self.sources.plan()?,
+            threads: self.sources.threads.map(usize::from),
+            output: self.output.clone(),
+        })
+    }
+}
+
+impl ScanArgs {
+    /// The checked options: each `--output` paired with its `--format`, and where the facts go.
+    pub fn options(&self) -> Result<ScanOptions, UsageError> {
+        if self.output.len() > self.format.len().max(1) {
+            return Err(UsageError(format!(
+                "{} --output files but {} --format: give a --format for each --output",
+                self.output.len(),
+                self.format.len()
+            )));
+        }
+        let formats = if self.format.is_empty() {
+            vec![Format::Text]
+        } else {
+            self.format.clone()
+        };
+        let outputs: Vec<OutputSpec> = formats
+            .iter()
+            .enumerate()
+            .map(|(i, format)| OutputSpec {
+                format: *format,
+                path: self.output.get(i).cloned(),
+            })
+            .collect();
+        if outputs.iter().filter(|o| o.path.is_none()).count() > 1 {
+            return Err(UsageError(
+                "only one --format can go to standard output; give the others an --output FILE".into(),
+            ));
+        }
+        let sarif = outputs.iter().find(|o| o.format == Format::Sarif);
+        let facts_out = match (&self.facts_out, sarif) {
+            (Some(path), _) => FactsOut::Full(path.clone()),
+            (None, Some(OutputSpec { path: Some(path), .. })) => {
+                let stem = path
+                    .file_stem()
+                    .map(|s| s.to_string_lossy().into_owned())
+                    .unwrap_or_else(|| "aks-certscan".into());
+                FactsOut::Lean(path.with_file_name(format!("{stem}.facts.json")))
+            }
+            (None, Some(OutputSpec { path: None, .. })) => FactsOut::LeanWhenNeeded,
+            (None, None) => FactsOut::None,
+        };
+        let color = !self.no_color
+            && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+            && std::io::IsTerminal::is_terminal(&std::io::stdout());
+        Ok(ScanOptions {
+            plan: self.sources.plan()?,
+            threads: self.sources.threads.map(usize::from),
+            policy_dirs: self.policy.clone(),
+            params: self.param.clone(),
+            data: self.data.clone(),
+            skip: self.skip.clone(),
+            outputs,
+            fail_on: match self.fail_on {
+                FailOn::Error => Some(Level::Error),
+                FailOn::Warning => Some(Level::Warning),
+                FailOn::Note => Some(Level::Note),
+                FailOn::Never => None,
+            },
+            baseline: self.baseline.clone(),
+            facts_out,
+            color,
+            timings: self.timings,
+        })
+    }
 }
 
 /// `rules` arguments.
@@ -259,5 +460,65 @@ mod tests {
     #[test]
     fn clap_definition_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    fn scan(args: &[&str]) -> Result<ScanOptions, UsageError> {
+        let cli = Cli::try_parse_from(["aks-certscan", "scan", "--certs", "x"].iter().chain(args)).expect("parses");
+        match cli.command {
+            Command::Scan(scan) => scan.options(),
+            _ => unreachable!("scan was parsed"),
+        }
+    }
+
+    #[test]
+    fn facts_go_beside_the_sarif_file_lean_unless_asked_for() {
+        let options = scan(&["--format", "sarif", "--output", "out/results.sarif", "--format", "text"]).expect("valid");
+        assert_eq!(
+            options.outputs[1],
+            OutputSpec {
+                format: Format::Text,
+                path: None
+            }
+        );
+        assert_eq!(options.facts_out, FactsOut::Lean(PathBuf::from("out/results.facts.json")));
+        let asked = scan(&["--format", "sarif", "--facts-out", "all.json"]).expect("valid");
+        assert_eq!(asked.facts_out, FactsOut::Full(PathBuf::from("all.json")));
+        assert_eq!(scan(&["--format", "sarif"]).expect("valid").facts_out, FactsOut::LeanWhenNeeded);
+        assert_eq!(scan(&[]).expect("valid").facts_out, FactsOut::None);
+    }
+
+    #[test]
+    fn outputs_pair_with_formats() {
+        assert!(scan(&["--output", "a", "--output", "b"]).is_err());
+        assert!(scan(&["--format", "json", "--format", "text"]).is_err());
+    }
+
+    #[test]
+    fn sources_keep_their_kind_order() {
+        let cli = Cli::try_parse_from([
+            "aks-certscan",
+            "facts",
+            "--aks",
+            "rg/a",
+            "--endpoint",
+            "h:443",
+            "--certs",
+            "c",
+            "--kubeconfig",
+            "k",
+        ])
+        .expect("parses");
+        let Command::Facts(args) = cli.command else {
+            unreachable!("facts was parsed")
+        };
+        let kinds: Vec<String> = args
+            .options()
+            .expect("valid")
+            .plan
+            .sources
+            .iter()
+            .map(|s| format!("{:?}", s.kind()))
+            .collect();
+        assert_eq!(kinds, ["Kubeconfig", "Certs", "Endpoint", "Cluster"]);
     }
 }

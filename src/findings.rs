@@ -1,16 +1,47 @@
-//! The findings model: what policies conclude, in one shape that every report format reads.
+//! The findings model: what the policies concluded, in one shape that every report format reads.
 //!
-//! A rule emits raw findings (see `docs/policies.md`); [`from_raw`] validates them, fills the
-//! rule's remediation template with the cluster's resource group and name, merges findings about
-//! the same resource (one certificate found in several files is one finding with several
-//! locations), computes the fingerprint, and sorts the lot.
+//! A plain model: [`crate::policy`] builds findings from what the rules return (see
+//! `docs/policies.md`), and [`crate::report`] writes them. Nothing here runs Rego or reads
+//! sources.
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
 use crate::facts::certificate::sha256_hex;
-use crate::policy::metadata::{Level, RuleMeta};
+
+/// How serious a finding is (SARIF `level`). Ordered: a note is less than a warning.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    /// Informational.
+    Note,
+    /// Should be looked at.
+    Warning,
+    /// Outage risk now.
+    Error,
+}
+
+impl Level {
+    /// Lowercase name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Note => "note",
+            Level::Warning => "warning",
+            Level::Error => "error",
+        }
+    }
+
+    /// Parses a lowercase name.
+    pub fn parse(text: &str) -> Option<Level> {
+        match text {
+            "note" => Some(Level::Note),
+            "warning" => Some(Level::Warning),
+            "error" => Some(Level::Error),
+            _ => None,
+        }
+    }
+}
 
 /// The managed cluster a finding is about.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -45,25 +76,6 @@ pub struct Location {
     /// 1-based line.
     #[serde(default)]
     pub line: Option<u32>,
-}
-
-/// A finding as a Rego rule produces it.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawFinding {
-    /// Message naming the resource and the fact.
-    pub message: String,
-    /// What it is about.
-    pub resource: Resource,
-    /// Where it is.
-    #[serde(default)]
-    pub location: Option<Location>,
-    /// Level override (else the rule's severity).
-    #[serde(default)]
-    pub level: Option<Level>,
-    /// Facts shown as evidence.
-    #[serde(default)]
-    pub evidence: Option<BTreeMap<String, serde_json::Value>>,
 }
 
 /// One finding.
@@ -102,42 +114,10 @@ pub fn fill_remediation(template: &str, cluster: Option<&ClusterRef>) -> String 
     template.replace("{resource_group}", &rg).replace("{cluster}", &name)
 }
 
-/// Builds findings from a rule's raw output.
-pub fn from_raw(meta: &RuleMeta, raw: Vec<RawFinding>, out: &mut BTreeMap<(String, String, String), Finding>) {
-    for r in raw {
-        let key = (meta.id.clone(), r.resource.kind.clone(), r.resource.id.clone());
-        let location = r.location.filter(|l| !l.path.is_empty());
-        match out.get_mut(&key) {
-            Some(existing) => {
-                if let Some(l) = location {
-                    if !existing.locations.contains(&l) {
-                        existing.locations.push(l);
-                        existing.locations.sort();
-                    }
-                }
-                // Keep the most severe level (a rule may raise it per occurrence).
-                existing.level = existing.level.max(r.level.unwrap_or(meta.severity));
-            }
-            None => {
-                let fingerprint = sha256_hex(format!("{}\0{}\0{}", meta.id, r.resource.kind, r.resource.id).as_bytes());
-                out.insert(
-                    key,
-                    Finding {
-                        rule_id: meta.id.clone(),
-                        rule_name: meta.name.clone(),
-                        level: r.level.unwrap_or(meta.severity),
-                        message: r.message,
-                        remediation: fill_remediation(&meta.remediation, r.resource.cluster.as_ref()),
-                        warning: meta.warning.clone(),
-                        resource: r.resource,
-                        locations: location.into_iter().collect(),
-                        evidence: r.evidence.unwrap_or_default(),
-                        fingerprint,
-                    },
-                );
-            }
-        }
-    }
+/// `sha256(rule id, resource kind, resource id)`, hex: a finding's identity across runs and
+/// machines (never a time, a line or a path).
+pub fn fingerprint(rule_id: &str, kind: &str, id: &str) -> String {
+    sha256_hex(format!("{rule_id}\0{kind}\0{id}").as_bytes())
 }
 
 /// Counts by level.

@@ -28,7 +28,6 @@ pub mod clock;
 pub mod commands;
 pub mod facts;
 pub mod findings;
-pub mod live;
 pub mod policy;
 pub mod probe;
 pub mod report;

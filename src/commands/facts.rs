@@ -2,15 +2,16 @@
 
 use anyhow::Result;
 
-use super::{collect_facts, facts_json, nothing_collected, resolve_sources, write_output, ExitStatus};
-use crate::cli::FactsArgs;
+use super::{nothing_collected, use_threads, warn_errors, write_facts, ExitStatus};
+use crate::cli::FactsOptions;
 
 /// Runs `facts`.
-pub fn run(args: &FactsArgs) -> Result<ExitStatus> {
-    let (specs, ctx) = resolve_sources(&args.sources)?;
-    let doc = collect_facts(&args.sources, &specs, &ctx);
-    write_output(args.output.as_deref(), &facts_json(&doc)?)?;
-    Ok(if nothing_collected(&doc) && !doc.errors.is_empty() {
+pub fn run(options: &FactsOptions) -> Result<ExitStatus> {
+    use_threads(options.threads)?;
+    let doc = crate::facts::collect(&options.plan);
+    warn_errors(&doc.facts.errors);
+    write_facts(options.output.as_deref(), &doc)?;
+    Ok(if nothing_collected(&doc) {
         ExitStatus::Error
     } else {
         ExitStatus::Success

@@ -4,9 +4,9 @@ use std::fmt::Write as _;
 
 use anyhow::Result;
 
-use super::{write_output, ExitStatus};
+use super::{write_to, ExitStatus};
 use crate::cli::{RulesArgs, RulesFormat};
-use crate::policy::engine::{LoadedRule, PolicySet};
+use crate::policy::{Engine, LoadedRule};
 
 /// Renders the catalogue as Markdown (the content of `docs/rules.md`).
 pub fn markdown(rules: &[LoadedRule]) -> String {
@@ -80,7 +80,7 @@ fn text(rules: &[LoadedRule]) -> String {
 
 /// Runs `rules`.
 pub fn run(args: &RulesArgs) -> Result<ExitStatus> {
-    let set = PolicySet::load(&args.policy)?;
+    let set = Engine::load(&args.policy)?;
     let rendered = match args.format {
         RulesFormat::Text => text(set.rules()),
         RulesFormat::Markdown => markdown(set.rules()),
@@ -89,6 +89,6 @@ pub fn run(args: &RulesArgs) -> Result<ExitStatus> {
             serde_json::to_string_pretty(&metas)? + "\n"
         }
     };
-    write_output(None, &rendered)?;
+    write_to(None, |out| out.write_all(rendered.as_bytes()))?;
     Ok(ExitStatus::Success)
 }

@@ -1,191 +1,159 @@
 //! `aks-certscan scan`: collect, evaluate, report, and decide the exit code.
 
-use std::io::IsTerminal;
 use std::path::PathBuf;
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 
-use super::{collect_facts, facts_json, nothing_collected, resolve_sources, write_output, ExitStatus, UsageError};
-use crate::cli::{FailOn, Format, ScanArgs};
-use crate::findings::Finding;
-use crate::policy::engine::{PolicySet, DEFAULT_TIMEOUT};
-use crate::policy::metadata::Level;
-use crate::policy::params;
-use crate::report::baseline::{Baseline, BaselineState};
-use crate::report::{render, Report};
+use super::{nothing_collected, use_threads, warn_errors, write_facts, write_to, ExitStatus, UsageError};
+use crate::cli::{FactsOut, ScanOptions};
+use crate::facts::model::FactsDocument;
+use crate::findings::{Finding, Level};
+use crate::policy::{params, Engine};
+use crate::report::baseline::{without_baseline, Baseline, BaselineState};
+use crate::report::{emitter, is_file, Report, Reported};
 
 /// The facts document written when SARIF goes to standard output and needs it.
 const DEFAULT_FACTS_FILE: &str = "aks-certscan.facts.json";
 
-/// The outputs of a scan: each format with its file (`None` is standard output).
-fn outputs(args: &ScanArgs) -> Result<Vec<(Format, Option<PathBuf>)>> {
-    if args.output.len() > args.format.len().max(1) {
-        return Err(UsageError(format!(
-            "{} --output files but {} --format: give a --format for each --output",
-            args.output.len(),
-            args.format.len()
-        ))
-        .into());
-    }
-    let formats = if args.format.is_empty() {
-        vec![Format::Text]
-    } else {
-        args.format.clone()
-    };
-    let pairs: Vec<(Format, Option<PathBuf>)> = formats
-        .iter()
-        .enumerate()
-        .map(|(i, f)| (*f, args.output.get(i).cloned()))
-        .collect();
-    if pairs.iter().filter(|(_, o)| o.is_none()).count() > 1 {
-        return Err(
-            UsageError("only one --format can go to standard output; give the others an --output FILE".into()).into(),
-        );
-    }
-    Ok(pairs)
-}
-
-/// Where the facts document goes: `--facts-out`, else beside the first SARIF file
-/// (`results.sarif` gives `results.facts.json`).
-fn facts_out(args: &ScanArgs, outputs: &[(Format, Option<PathBuf>)]) -> Option<PathBuf> {
-    args.facts_out.clone().or_else(|| {
-        outputs.iter().find_map(|(f, o)| match (f, o) {
-            (Format::Sarif, Some(path)) => {
-                let stem = path
-                    .file_stem()
-                    .map(|s| s.to_string_lossy().into_owned())
-                    .unwrap_or_else(|| "aks-certscan".into());
-                Some(path.with_file_name(format!("{stem}.facts.json")))
-            }
-            _ => None,
-        })
-    })
-}
-
-fn level_rank(fail_on: FailOn) -> Option<Level> {
-    match fail_on {
-        FailOn::Error => Some(Level::Error),
-        FailOn::Warning => Some(Level::Warning),
-        FailOn::Note => Some(Level::Note),
-        FailOn::Never => None,
-    }
-}
-
-/// Counts the findings that fail the run: at or above `--fail-on`, and only new ones when a
-/// baseline is given.
-pub fn failing(findings: &[Finding], states: Option<&[BaselineState]>, fail_on: FailOn) -> usize {
-    let Some(min) = level_rank(fail_on) else { return 0 };
+/// Counts the findings that fail the run: at or above `fail_on`, and only new ones when a
+/// baseline was given.
+pub fn failing(findings: &[Reported], fail_on: Option<Level>) -> usize {
+    let Some(min) = fail_on else { return 0 };
     findings
         .iter()
-        .enumerate()
-        .filter(|(i, f)| f.level >= min && states.is_none_or(|s| s[*i] == BaselineState::New))
+        .filter(|r| r.finding.level >= min && r.baseline.is_none_or(|s| s == BaselineState::New))
         .count()
 }
 
-/// The facts as the policies see them: without the certificates' DER, which no rule reads and
-/// which would be most of the bytes the engine parses.
-fn policy_input(facts: &crate::facts::model::FactsDocument) -> Result<String> {
-    let mut lean = facts.clone();
-    for cert in &mut lean.certificates {
-        cert.der_base64.clear();
+/// Whether SARIF needs the facts document as the location of something that came from no file.
+fn needs_facts_location(facts: &FactsDocument, findings: &[Finding]) -> bool {
+    findings
+        .iter()
+        .any(|f| !f.locations.iter().any(|l| is_file(&l.path)))
+        || facts.facts.errors.iter().any(|e| !is_file(&e.path))
+}
+
+/// Wall-clock time of each phase, for `--timings`.
+#[derive(Default)]
+struct Phases(Vec<(&'static str, Duration)>);
+
+impl Phases {
+    /// Runs `work`, adding its time to phase `name`.
+    fn time<T>(&mut self, name: &'static str, work: impl FnOnce() -> T) -> T {
+        let start = Instant::now();
+        let out = work();
+        self.add(name, start.elapsed());
+        out
     }
-    Ok(serde_json::to_string(&lean)?)
+
+    fn add(&mut self, name: &'static str, spent: Duration) {
+        match self.0.iter_mut().find(|(n, _)| *n == name) {
+            Some((_, total)) => *total += spent,
+            None => self.0.push((name, spent)),
+        }
+    }
+
+    fn print(&self) {
+        let parts: Vec<String> = self
+            .0
+            .iter()
+            .map(|(name, d)| format!("{name} {:.3} s", d.as_secs_f64()))
+            .collect();
+        let total: Duration = self.0.iter().map(|(_, d)| *d).sum();
+        eprintln!("timings: {} (total {:.3} s)", parts.join(", "), total.as_secs_f64());
+    }
 }
 
 /// Runs `scan`.
-pub fn run(args: &ScanArgs) -> Result<ExitStatus> {
-    let outputs = outputs(args)?;
-    // Policies, parameters and skips are checked before any slow collection.
-    let policies = PolicySet::load(&args.policy)?;
-    let skip = params::check_skips(policies.rules(), &args.skip)?;
-    let overrides = params::resolve(policies.rules(), args.data.as_deref(), &args.param)?;
-    let baseline = match &args.baseline {
-        Some(path) => Some(Baseline::load(path).map_err(UsageError)?),
-        None => None,
-    };
-    let (specs, ctx) = resolve_sources(&args.sources)?;
-    let facts = collect_facts(&args.sources, &specs, &ctx);
-    if nothing_collected(&facts) && !facts.errors.is_empty() {
+pub fn run(options: &ScanOptions) -> Result<ExitStatus> {
+    use_threads(options.threads)?;
+    let mut phases = Phases::default();
+    // Policies, parameters, skips and the baseline are checked before any slow collection.
+    let (engine, skip, overrides, baseline) = phases.time("load policies", || -> Result<_> {
+        let engine = Engine::load(&options.policy_dirs)?;
+        let skip = params::check_skips(engine.rules(), &options.skip)?;
+        let overrides = params::resolve(engine.rules(), options.data.as_deref(), &options.params)?;
+        let baseline = match &options.baseline {
+            Some(path) => Some(Baseline::load(path).map_err(UsageError)?),
+            None => None,
+        };
+        Ok((engine, skip, overrides, baseline))
+    })?;
+
+    let (mut facts, timings) = crate::facts::collect_timed(&options.plan);
+    phases.add("collect", timings.collect);
+    phases.add("derive", timings.derive);
+    warn_errors(&facts.facts.errors);
+    if nothing_collected(&facts) {
         eprintln!("error: nothing could be collected from the sources given (see the warnings above)");
     }
-    let overrides_json = serde_json::to_value(&overrides)?;
-    let findings = policies.evaluate(&policy_input(&facts)?, &overrides_json, &skip, DEFAULT_TIMEOUT)?;
+    if let FactsOut::Full(path) = &options.facts_out {
+        phases.time("render", || write_facts(Some(path), &facts))?;
+    }
+    // Every signature check is made: policies never read DER, and the lean document has none.
+    facts.drop_der();
 
-    let mut facts_path = facts_out(args, &outputs);
-    let needs_fallback = findings
-        .iter()
-        .any(|f| !f.locations.iter().any(|l| crate::report::is_file(&l.path)))
-        || facts.errors.iter().any(|e| !crate::report::is_file(&e.path));
-    if facts_path.is_none() && needs_fallback && outputs.iter().any(|(f, o)| *f == Format::Sarif && o.is_none()) {
-        // SARIF on standard output points findings that came from no file at this document.
-        let default = PathBuf::from(DEFAULT_FACTS_FILE);
-        eprintln!(
-            "note: wrote the facts document to `{}`: SARIF locations of live findings point at it",
-            default.display()
-        );
-        facts_path = Some(default);
-    }
-    if let Some(path) = &facts_path {
-        write_output(Some(path), &facts_json(&facts)?)?;
-    }
+    let findings = phases.time("evaluate", || engine.evaluate(&facts, &overrides, &skip))?;
+
+    let facts_path = phases.time("render", || -> Result<Option<PathBuf>> {
+        Ok(match &options.facts_out {
+            FactsOut::Full(path) => Some(path.clone()),
+            FactsOut::Lean(path) => {
+                write_facts(Some(path), &facts)?;
+                Some(path.clone())
+            }
+            FactsOut::LeanWhenNeeded if needs_facts_location(&facts, &findings) => {
+                let path = PathBuf::from(DEFAULT_FACTS_FILE);
+                eprintln!(
+                    "note: wrote the facts document to `{}`: SARIF locations of live findings point at it",
+                    path.display()
+                );
+                write_facts(Some(&path), &facts)?;
+                Some(path)
+            }
+            FactsOut::LeanWhenNeeded | FactsOut::None => None,
+        })
+    })?;
     let facts_uri = facts_path
         .as_deref()
         .map(crate::facts::input::display_path)
         .unwrap_or_else(|| DEFAULT_FACTS_FILE.into());
-    let (states, absent) = match &baseline {
+    let (reported, absent) = match &baseline {
         Some(b) => {
-            let (s, a) = b.compare(&findings);
-            (Some(s), a)
+            let (reported, absent) = b.compare(findings);
+            (reported, Some(absent))
         }
-        None => (None, Vec::new()),
+        None => (without_baseline(findings), None),
     };
     let report = Report {
-        findings: &findings,
-        baseline: states.as_deref(),
-        absent: &absent,
-        rules: policies.rules(),
+        findings: &reported,
+        absent: absent.as_deref(),
+        rules: engine.rules(),
         facts: &facts,
         facts_uri: &facts_uri,
     };
-    let color =
-        !args.no_color && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stdout().is_terminal();
-    for (format, path) in &outputs {
-        let text = render(*format, color && path.is_none(), &report)?;
-        write_output(path.as_deref(), &text).with_context(|| format!("writing {format:?} output"))?;
+    phases.time("render", || -> Result<()> {
+        for output in &options.outputs {
+            let color = options.color && output.path.is_none();
+            write_to(output.path.as_deref(), |out| emitter(output.format, color).emit(&report, out))
+                .with_context(|| format!("writing {} output", output.format.name()))?;
+        }
+        Ok(())
+    })?;
+    if let Some(absent) = &absent {
+        if !absent.is_empty() {
+            eprintln!("{} finding(s) of the baseline no longer occur", absent.len());
+        }
     }
-    if !absent.is_empty() {
-        eprintln!("{} finding(s) of the baseline no longer occur", absent.len());
+    if options.timings {
+        phases.print();
     }
-    Ok(if nothing_collected(&facts) && !facts.errors.is_empty() {
+    Ok(if nothing_collected(&facts) {
         ExitStatus::Error
-    } else if failing(&findings, states.as_deref(), args.fail_on) > 0 {
+    } else if failing(&reported, options.fail_on) > 0 {
         ExitStatus::Findings
     } else {
         ExitStatus::Success
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn facts_go_beside_the_sarif_file() {
-        let args = ScanArgs {
-            sources: Default::default(),
-            policy: vec![],
-            param: vec![],
-            data: None,
-            skip: vec![],
-            format: vec![Format::Sarif, Format::Text],
-            output: vec![PathBuf::from("out/results.sarif")],
-            fail_on: FailOn::Error,
-            baseline: None,
-            facts_out: None,
-            no_color: true,
-        };
-        let outs = outputs(&args).expect("valid");
-        assert_eq!(outs[1], (Format::Text, None));
-        assert_eq!(facts_out(&args, &outs), Some(PathBuf::from("out/results.facts.json")));
-    }
 }

@@ -10,7 +10,9 @@ use x509_parser::objects::{oid2abbrev, oid2sn, oid_registry};
 use x509_parser::prelude::{FromDer, X509Certificate, X509Error, X509Name};
 use x509_parser::public_key::PublicKey;
 
-use super::model::{CaVerification, CertificateFact, CertificateOrigin, CertificateRole, VerificationResult};
+use x509_parser::signature_algorithm::SignatureAlgorithm;
+
+use super::model::{CaVerification, CertificateFact, CertificateOrigin, CertificateRole, Der, VerificationResult};
 use crate::clock::{days, format_unix};
 
 /// SHA-256 of `der`, lowercase hex: the certificate id.
@@ -18,28 +20,20 @@ pub fn sha256_hex(der: &[u8]) -> String {
     HEXLOWER.encode(ring::digest::digest(&ring::digest::SHA256, der).as_ref())
 }
 
-/// Parses `der` and computes every fact about it at time `now` (Unix seconds).
-pub fn analyze(
-    der: &[u8],
-    now: i64,
-    origin: CertificateOrigin,
-    role: CertificateRole,
-) -> Result<CertificateFact, String> {
-    let cert = parse(der)?;
+/// Parses `der` and records what the certificate itself says. Fields that depend on the
+/// evaluation time, on other certificates or on where it sits in an estate (validity arithmetic,
+/// signature verdicts, display name, cluster) are left empty for [`super::derive`].
+pub fn analyze(der: Vec<u8>, origin: CertificateOrigin, role: CertificateRole) -> Result<CertificateFact, String> {
+    let cert = parse(&der)?;
     let not_before = cert.validity().not_before.timestamp();
     let not_after = cert.validity().not_after.timestamp();
-    let lifetime = not_after.saturating_sub(not_before);
-    let age = now.saturating_sub(not_before);
-    let remaining = not_after.saturating_sub(now);
-    let lifetime_used = (lifetime > 0).then(|| {
-        let fraction = age as f64 / lifetime as f64;
-        (fraction * 10_000.0).round() / 10_000.0
-    });
     let (key_algorithm, key_size, key_curve) = key_facts(&cert);
+    let signature_algorithm = oid_name(&cert.signature_algorithm.algorithm);
     let mut fact = CertificateFact {
-        id: sha256_hex(der),
+        id: sha256_hex(&der),
         origin,
         role,
+        display_name: String::new(),
         cluster_key: None,
         subject: rfc4514(cert.subject()),
         subject_cn: common_name(cert.subject()),
@@ -51,26 +45,30 @@ pub fn analyze(
         not_before_unix: not_before,
         not_after: format_unix(not_after),
         not_after_unix: not_after,
-        lifetime_seconds: lifetime,
-        lifetime_days: days(lifetime),
-        age_seconds: age,
-        age_days: days(age),
-        remaining_seconds: remaining,
-        remaining_days: days(remaining),
-        lifetime_used,
+        lifetime_seconds: 0,
+        lifetime_days: 0.0,
+        age_seconds: 0,
+        age_days: 0.0,
+        remaining_seconds: 0,
+        remaining_days: 0.0,
+        lifetime_used: None,
         is_ca: cert.basic_constraints().ok().flatten().is_some_and(|bc| bc.value.ca),
         self_signed: false,
         key_algorithm,
         key_size,
         key_curve,
-        signature_algorithm: oid_name(&cert.signature_algorithm.algorithm),
+        signature_digest: signature_digest(&cert, &signature_algorithm),
+        signature_algorithm,
         sans: Vec::new(),
         subject_key_id: None,
         authority_key_id: None,
         extended_key_usage: Vec::new(),
         private_key_present: false,
         ca_verification: None,
-        der_base64: data_encoding::BASE64.encode(der),
+        node_ca_verification: None,
+        kubeconfig_ca_verification: None,
+        current_ca_verification: None,
+        der: Der::default(),
     };
     fact.self_signed = cert.subject().as_raw() == cert.issuer().as_raw()
         && !matches!(verify_parsed(&cert, &cert), VerificationResult::NotSignedByCa);
@@ -100,7 +98,45 @@ pub fn analyze(
             _ => {}
         }
     }
+    drop(cert);
+    fact.der = Der(der);
     Ok(fact)
+}
+
+/// Computes the validity arithmetic of `cert` at `now` (Unix seconds): lifetime, age, remaining
+/// time, in seconds and days, and the fraction of the lifetime used. Saturating: real
+/// certificates have notAfter before notBefore and years far past 9999.
+pub fn fill_validity(cert: &mut CertificateFact, now: i64) {
+    cert.lifetime_seconds = cert.not_after_unix.saturating_sub(cert.not_before_unix);
+    cert.lifetime_days = days(cert.lifetime_seconds);
+    cert.age_seconds = now.saturating_sub(cert.not_before_unix);
+    cert.age_days = days(cert.age_seconds);
+    cert.remaining_seconds = cert.not_after_unix.saturating_sub(now);
+    cert.remaining_days = days(cert.remaining_seconds);
+    cert.lifetime_used = (cert.lifetime_seconds > 0).then(|| {
+        let fraction = cert.age_seconds as f64 / cert.lifetime_seconds as f64;
+        (fraction * 10_000.0).round() / 10_000.0
+    });
+}
+
+/// The signature's hash algorithm, normalised (`sha256`, `sha1`, `md5`, ...; `none` for EdDSA),
+/// from the algorithm name or, for RSASSA-PSS, from its parameters.
+fn signature_digest(cert: &X509Certificate<'_>, name: &str) -> Option<String> {
+    if let Ok(SignatureAlgorithm::RSASSA_PSS(params)) = SignatureAlgorithm::try_from(&cert.signature_algorithm) {
+        return digest_in_name(&oid_name(params.hash_algorithm_oid()));
+    }
+    digest_in_name(name)
+}
+
+fn digest_in_name(name: &str) -> Option<String> {
+    let lower = name.to_ascii_lowercase().replace(['-', '_'], "");
+    if lower.contains("ed25519") || lower.contains("ed448") {
+        return Some("none".into());
+    }
+    ["md2", "md4", "md5", "sha224", "sha256", "sha384", "sha512", "sha1"]
+        .into_iter()
+        .find(|d| lower.contains(d))
+        .map(str::to_string)
 }
 
 fn parse(der: &[u8]) -> Result<X509Certificate<'_>, String> {
@@ -108,20 +144,6 @@ fn parse(der: &[u8]) -> Result<X509Certificate<'_>, String> {
         Ok((_, cert)) => Ok(cert),
         Err(e) => Err(format!("not a valid X.509 certificate ({e})")),
     }
-}
-
-/// The DER of every certificate whose `der_base64` decodes to bytes matching its id, by id: the
-/// index signature checks across sources use (the same for collected and merged certificates).
-pub fn der_index<'a>(
-    certs: impl IntoIterator<Item = &'a CertificateFact>,
-) -> std::collections::BTreeMap<String, Vec<u8>> {
-    certs
-        .into_iter()
-        .filter_map(|c| {
-            let der = data_encoding::BASE64.decode(c.der_base64.as_bytes()).ok()?;
-            (sha256_hex(&der) == c.id).then(|| (c.id.clone(), der))
-        })
-        .collect()
 }
 
 /// Checks whether `child_der` was signed by the key of `ca_der`.
@@ -132,22 +154,17 @@ pub fn verify(child_der: &[u8], ca_der: &[u8]) -> VerificationResult {
     }
 }
 
-/// Checks `chain` (leaf first) against every CA of a bundle: verified when the leaf, or an
-/// intermediate of the chain that signed it (followed up the chain), is signed by one of the CAs.
-/// A definite "not signed" outranks an inconclusive result when none verifies.
-pub fn check_chain_against_bundle(
-    chain: &[&[u8]],
-    ca_ders: &[&[u8]],
-    ca_ids: &[String],
-    ca_source: String,
-) -> CaVerification {
+/// Checks `chain` (leaf first) against every CA of a bundle (`(id, DER)` pairs): verified when
+/// the leaf, or an intermediate of the chain that signed it (followed up the chain), is signed
+/// by one of the CAs. A definite "not signed" outranks an inconclusive result when none verifies.
+pub fn check_chain_against_bundle(chain: &[&[u8]], cas: &[(&str, &[u8])], ca_source: &str) -> CaVerification {
     let mut best = CaVerification {
         result: VerificationResult::NoCa,
         ca_id: None,
-        ca_source: ca_source.clone(),
+        ca_source: ca_source.to_string(),
     };
     let Some(leaf) = chain.first() else { return best };
-    for (ca, id) in ca_ders.iter().zip(ca_ids) {
+    for (id, ca) in cas {
         let mut current: &[u8] = leaf;
         let mut used = vec![false; chain.len()];
         let result = loop {
@@ -166,8 +183,8 @@ pub fn check_chain_against_bundle(
         };
         let candidate = CaVerification {
             result,
-            ca_id: Some(id.clone()),
-            ca_source: ca_source.clone(),
+            ca_id: Some(id.to_string()),
+            ca_source: ca_source.to_string(),
         };
         if result == VerificationResult::Verified {
             return candidate;
@@ -180,9 +197,8 @@ pub fn check_chain_against_bundle(
 }
 
 /// [`check_chain_against_bundle`] for a single certificate.
-pub fn check_against_bundle(child: &[u8], ca_ders: &[Vec<u8>], ca_ids: &[String], ca_source: String) -> CaVerification {
-    let cas: Vec<&[u8]> = ca_ders.iter().map(Vec::as_slice).collect();
-    check_chain_against_bundle(&[child], &cas, ca_ids, ca_source)
+pub fn check_against_bundle(child: &[u8], cas: &[(&str, &[u8])], ca_source: &str) -> CaVerification {
+    check_chain_against_bundle(&[child], cas, ca_source)
 }
 
 fn verify_parsed(child: &X509Certificate<'_>, ca: &X509Certificate<'_>) -> VerificationResult {
@@ -281,7 +297,16 @@ fn common_name(name: &X509Name<'_>) -> Option<String> {
 }
 
 fn serial_hex(raw: &[u8]) -> String {
-    raw.iter().map(|b| format!("{b:02x}")).collect::<Vec<_>>().join(":")
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(raw.len() * 3);
+    for (i, b) in raw.iter().enumerate() {
+        if i > 0 {
+            out.push(':');
+        }
+        out.push(HEX[usize::from(b >> 4)] as char);
+        out.push(HEX[usize::from(b & 0xf)] as char);
+    }
+    out
 }
 
 fn general_name(name: &GeneralName<'_>) -> Option<String> {
@@ -318,17 +343,28 @@ mod tests {
     #[test]
     fn serial_keeps_sign_bytes() {
         assert_eq!(serial_hex(&[0xfb, 0xce]), "fb:ce");
+        assert_eq!(serial_hex(&[0x02]), "02");
+        assert_eq!(serial_hex(&[]), "");
+    }
+
+    #[test]
+    fn digests_are_normalised_from_algorithm_names() {
+        assert_eq!(digest_in_name("sha256WithRSAEncryption").as_deref(), Some("sha256"));
+        assert_eq!(digest_in_name("ecdsa-with-SHA384").as_deref(), Some("sha384"));
+        assert_eq!(digest_in_name("sha1WithRSAEncryption").as_deref(), Some("sha1"));
+        assert_eq!(digest_in_name("md5WithRSAEncryption").as_deref(), Some("md5"));
+        assert_eq!(digest_in_name("ED25519").as_deref(), Some("none"));
+        assert_eq!(digest_in_name("1.2.3.4"), None);
     }
 
     #[test]
     fn garbage_is_an_error_not_a_panic() {
         assert!(analyze(
-            &[0x30, 0x03, 0x02, 0x01, 0x01],
-            0,
+            vec![0x30, 0x03, 0x02, 0x01, 0x01],
             CertificateOrigin::default(),
             CertificateRole::Unknown
         )
         .is_err());
-        assert!(analyze(&[], 0, CertificateOrigin::default(), CertificateRole::Unknown).is_err());
+        assert!(analyze(Vec::new(), CertificateOrigin::default(), CertificateRole::Unknown).is_err());
     }
 }

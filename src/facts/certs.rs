@@ -52,7 +52,7 @@ pub fn collect(root: &Path, ctx: &CollectContext) -> Collected {
                 } else {
                     (ErrorKind::Io, e.to_string())
                 };
-                out.errors.push(error(SourceKind::Certs, &path, kind, message));
+                out.facts.errors.push(error(SourceKind::Certs, &path, kind, message));
             }
         }
     }
@@ -131,7 +131,7 @@ pub fn collect_file_with(
     for problem in &extraction.problems {
         let mut e = error(kind, shown, ErrorKind::MalformedCertificate, problem.message.clone());
         e.line = problem.line;
-        out.errors.push(e);
+        out.facts.errors.push(e);
     }
     if extraction.certificates.is_empty() && extraction.problems.is_empty() {
         if must_hold || has_certificate_extension(path) {
@@ -142,7 +142,7 @@ pub fn collect_file_with(
             } else {
                 "holds no certificate: no PEM CERTIFICATE block, not DER, no base64-encoded PEM".to_string()
             };
-            out.errors.push(error(kind, shown, ErrorKind::NotACertificate, message));
+            out.facts.errors.push(error(kind, shown, ErrorKind::NotACertificate, message));
         } else {
             out.source.files_skipped = 1;
             out.source.files_read = 0;
@@ -158,10 +158,10 @@ pub fn collect_file_with(
             line: found.line,
             ..base_origin(shown)
         };
-        match analyze(&found.der, ctx.now.0, origin, role_of(index)) {
+        match analyze(found.der, origin, role_of(index)) {
             Ok(mut cert) => {
                 cert.private_key_present = extraction.private_key_present;
-                out.certificates.push(cert);
+                out.facts.certificates.push(cert);
             }
             Err(message) => {
                 let mut e = error(
@@ -171,7 +171,7 @@ pub fn collect_file_with(
                     format!("certificate {index}: {message}"),
                 );
                 e.line = found.line;
-                out.errors.push(e);
+                out.facts.errors.push(e);
             }
         }
     }

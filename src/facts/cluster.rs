@@ -87,7 +87,7 @@ pub fn from_document(doc: JsonDocument) -> Collected {
                         "managed cluster has no name and no resource id; skipped",
                     );
                     e.line = lines.get(&pointer).copied();
-                    out.errors.push(e);
+                    out.facts.errors.push(e);
                 }
             },
             Found::AgentPool(pointer, value) => {
@@ -107,7 +107,7 @@ pub fn from_document(doc: JsonDocument) -> Collected {
                             "agent pool resource without a managed cluster resource id; skipped",
                         );
                         e.line = pool_location.line;
-                        out.errors.push(e);
+                        out.facts.errors.push(e);
                     }
                 }
             }
@@ -138,7 +138,7 @@ pub fn from_document(doc: JsonDocument) -> Collected {
             }
         }
     }
-    out.clusters = clusters;
+    out.facts.clusters = clusters;
     out
 }
 

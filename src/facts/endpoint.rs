@@ -54,7 +54,15 @@ pub fn collect(text: &str, server_name: Option<&str>, ctx: &CollectContext) -> C
         server_name: result.server_name.clone(),
         ..Default::default()
     };
-    for (index, der) in result.chain.iter().enumerate() {
+    if result.chain.is_empty() {
+        out.facts.errors.push(error(
+            SourceKind::Endpoint,
+            &shown,
+            ErrorKind::Probe,
+            "the server presented no certificate",
+        ));
+    }
+    for (index, der) in result.chain.into_iter().enumerate() {
         let origin = CertificateOrigin {
             kind: Some(SourceKind::Endpoint),
             path: format!("tls://{shown}"),
@@ -68,15 +76,15 @@ pub fn collect(text: &str, server_name: Option<&str>, ctx: &CollectContext) -> C
         } else {
             CertificateRole::ChainIntermediate
         };
-        match analyze(der, ctx.now.0, origin, role) {
+        match analyze(der, origin, role) {
             Ok(cert) => {
                 if index == 0 {
                     fact.hostname_matches = Some(hostname_matches(&cert.sans, server_name.unwrap_or(&target.host)));
                 }
                 fact.chain.push(cert.id.clone());
-                out.certificates.push(cert);
+                out.facts.certificates.push(cert);
             }
-            Err(message) => out.errors.push(error(
+            Err(message) => out.facts.errors.push(error(
                 SourceKind::Endpoint,
                 &shown,
                 ErrorKind::MalformedCertificate,
@@ -84,15 +92,7 @@ pub fn collect(text: &str, server_name: Option<&str>, ctx: &CollectContext) -> C
             )),
         }
     }
-    if result.chain.is_empty() {
-        out.errors.push(error(
-            SourceKind::Endpoint,
-            &shown,
-            ErrorKind::Probe,
-            "the server presented no certificate",
-        ));
-    }
-    out.endpoints.push(fact);
+    out.facts.endpoints.push(fact);
     out
 }
 

@@ -3,20 +3,19 @@
 //!
 //! Records clusters (server, CA from `certificate-authority-data` or a `certificate-authority`
 //! file), users (how they authenticate, AKS `clusterUser_<rg>_<name>` naming), contexts and the
-//! current context, with the line where each entry starts. Each user's client certificate is
-//! checked against the CA of every cluster a context pairs it with.
+//! current context, with the line where each entry starts. Signature checks of client
+//! certificates against the CAs are derived afterwards (see [`super::derive`]).
 //!
 //! Secrets (`client-key-data`, `token`, `password`, auth-provider config) are deserialized as
 //! [`Presence`], which never holds the value, and YAML errors are built without source snippets.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::de::{Deserializer, IgnoredAny};
 use serde::Deserialize;
 use serde_saphyr::Spanned;
 
-use super::certificate::{analyze, check_against_bundle};
+use super::certificate::analyze;
 use super::collected::Collected;
 use super::input::{display_path, error, read_capped, redact, utf8_text};
 use super::model::*;
@@ -208,12 +207,6 @@ pub fn cluster_key(resource_group: &str, name: &str) -> String {
     format!("{}/{}", resource_group.to_lowercase(), name.to_lowercase())
 }
 
-/// Certificates of one kubeconfig field, with their DER kept for signature checks.
-struct FieldCerts {
-    ids: Vec<String>,
-    ders: Vec<Vec<u8>>,
-}
-
 /// Collects one kubeconfig file.
 pub fn collect(path: &Path, ctx: &CollectContext) -> Collected {
     let shown = display_path(path);
@@ -283,7 +276,6 @@ impl KubeconfigReader<'_> {
             current_context: raw.current_context.clone(),
             ..Default::default()
         };
-        let mut ca_ders: BTreeMap<String, (Vec<Vec<u8>>, Vec<String>)> = BTreeMap::new();
         for entry in raw.clusters.into_iter().flatten() {
             let line = line_of(&entry);
             let named = entry.value;
@@ -302,7 +294,7 @@ impl KubeconfigReader<'_> {
                 kubeconfig_cluster: Some(name.clone()),
                 ..Default::default()
             };
-            let certs = if let Some(data) = cluster.ca_data {
+            kc.ca_certificate_ids = if let Some(data) = cluster.ca_data {
                 kc.ca_source = "data".into();
                 self.data_field(
                     &data,
@@ -322,17 +314,11 @@ impl KubeconfigReader<'_> {
                     CertificateRole::ClusterCa,
                 )
             } else {
-                FieldCerts {
-                    ids: vec![],
-                    ders: vec![],
-                }
+                Vec::new()
             };
-            kc.ca_certificate_ids = certs.ids.clone();
-            ca_ders.insert(name, (certs.ders, certs.ids));
             fact.clusters.push(kc);
         }
         let cluster_names: Vec<&str> = fact.clusters.iter().map(|c| c.name.as_str()).collect();
-        let mut user_ders: BTreeMap<String, Vec<u8>> = BTreeMap::new();
         let mut users = Vec::new();
         for entry in raw.users.into_iter().flatten() {
             let line = line_of(&entry);
@@ -346,12 +332,11 @@ impl KubeconfigReader<'_> {
                 auth: auth_of(&user),
                 ..Default::default()
             };
-            ku.cluster_key = ku.aks.as_ref().map(|a| cluster_key(&a.resource_group, &a.cluster_name));
             let origin = CertificateOrigin {
                 kubeconfig_user: Some(name.clone()),
                 ..Default::default()
             };
-            let certs = if let Some(data) = &user.cert_data {
+            let ids = if let Some(data) = &user.cert_data {
                 self.data_field(
                     data,
                     "client-certificate-data",
@@ -368,15 +353,9 @@ impl KubeconfigReader<'_> {
                     CertificateRole::KubeconfigClient,
                 )
             } else {
-                FieldCerts {
-                    ids: vec![],
-                    ders: vec![],
-                }
+                Vec::new()
             };
-            if let (Some(id), Some(der)) = (certs.ids.first(), certs.ders.into_iter().next()) {
-                ku.client_certificate_id = Some(id.clone());
-                user_ders.insert(name.clone(), der);
-            }
+            ku.client_certificate_id = ids.into_iter().next();
             users.push(ku);
         }
         fact.contexts = raw
@@ -393,49 +372,8 @@ impl KubeconfigReader<'_> {
                 }
             })
             .collect();
-        for user in &mut users {
-            let Some(der) = user_ders.get(&user.name) else { continue };
-            for context in fact.contexts.iter().filter(|c| c.user.as_deref() == Some(&user.name)) {
-                let Some(cluster) = &context.cluster else { continue };
-                let (ders, ids) = ca_ders
-                    .get(cluster)
-                    .map(|(d, i)| (d.as_slice(), i.as_slice()))
-                    .unwrap_or((&[], &[]));
-                user.ca_checks.push(UserCaCheck {
-                    context: context.name.clone(),
-                    cluster: cluster.clone(),
-                    verification: check_against_bundle(
-                        der,
-                        ders,
-                        ids,
-                        format!("kubeconfig {} cluster {cluster}", self.shown),
-                    ),
-                });
-            }
-        }
-        // A user's certificate carries the check of the current context, else its first.
-        for user in &users {
-            let Some(id) = &user.client_certificate_id else {
-                continue;
-            };
-            let check = user
-                .ca_checks
-                .iter()
-                .find(|c| Some(&c.context) == fact.current_context.as_ref())
-                .or(user.ca_checks.first());
-            if let Some(check) = check {
-                for cert in self
-                    .out
-                    .certificates
-                    .iter_mut()
-                    .filter(|c| &c.id == id && c.origin.kubeconfig_user.as_ref() == Some(&user.name))
-                {
-                    cert.ca_verification = Some(check.verification.clone());
-                }
-            }
-        }
         fact.users = users;
-        self.out.kubeconfigs.push(fact);
+        self.out.facts.kubeconfigs.push(fact);
     }
 
     /// Decodes a `*-data` field and records its certificates.
@@ -447,7 +385,7 @@ impl KubeconfigReader<'_> {
         line: Option<u32>,
         origin: CertificateOrigin,
         role: CertificateRole,
-    ) -> FieldCerts {
+    ) -> Vec<String> {
         let mut err = |kind, message: String| {
             let mut e = error(
                 SourceKind::Kubeconfig,
@@ -456,16 +394,13 @@ impl KubeconfigReader<'_> {
                 format!("{what}: {field} {message}"),
             );
             e.line = line;
-            self.out.errors.push(e);
+            self.out.facts.errors.push(e);
         };
         let extraction = match extract_base64_pem(data) {
             Ok(x) => x,
             Err(message) => {
                 err(ErrorKind::MalformedCertificate, message);
-                return FieldCerts {
-                    ids: vec![],
-                    ders: vec![],
-                };
+                return Vec::new();
             }
         };
         if extraction.certificates.is_empty() && extraction.problems.is_empty() {
@@ -483,24 +418,21 @@ impl KubeconfigReader<'_> {
     }
 
     /// Reads a certificate file named by a kubeconfig field (relative to the kubeconfig).
-    fn file_field(&mut self, file: &str, what: &str, origin: CertificateOrigin, role: CertificateRole) -> FieldCerts {
+    fn file_field(&mut self, file: &str, what: &str, origin: CertificateOrigin, role: CertificateRole) -> Vec<String> {
         let path = self.base_dir.join(file);
         let shown = display_path(&path);
         let bytes = match read_capped(&path, self.ctx.max_file_size, SourceKind::Kubeconfig, &shown) {
             Ok(b) => b,
             Err(mut e) => {
                 e.message = format!("{what} (named in {}): {}", self.shown, e.message);
-                self.out.errors.push(e);
-                return FieldCerts {
-                    ids: vec![],
-                    ders: vec![],
-                };
+                self.out.facts.errors.push(e);
+                return Vec::new();
             }
         };
         self.out.source.files_read += 1;
         let extraction = extract(&bytes);
         if extraction.certificates.is_empty() && extraction.problems.is_empty() {
-            self.out.errors.push(error(
+            self.out.facts.errors.push(error(
                 SourceKind::Kubeconfig,
                 &shown,
                 ErrorKind::NotACertificate,
@@ -517,11 +449,8 @@ impl KubeconfigReader<'_> {
         origin: CertificateOrigin,
         role: CertificateRole,
         what: &str,
-    ) -> FieldCerts {
-        let mut field = FieldCerts {
-            ids: vec![],
-            ders: vec![],
-        };
+    ) -> Vec<String> {
+        let mut ids = Vec::new();
         for problem in extraction.problems {
             let mut e = error(
                 SourceKind::Kubeconfig,
@@ -530,7 +459,7 @@ impl KubeconfigReader<'_> {
                 format!("{what}: {}", problem.message),
             );
             e.line = origin.line.or(problem.line);
-            self.out.errors.push(e);
+            self.out.facts.errors.push(e);
         }
         for (index, found) in extraction.certificates.into_iter().enumerate() {
             let this_origin = CertificateOrigin {
@@ -538,6 +467,7 @@ impl KubeconfigReader<'_> {
                 index: index as u32,
                 encoding: found.encoding.as_str().to_string(),
                 line: origin.line.or(found.line),
+                kubeconfig: Some(self.shown.to_string()),
                 ..origin.clone()
             };
             // Certificates after the first in a client field are its chain.
@@ -546,12 +476,11 @@ impl KubeconfigReader<'_> {
             } else {
                 role
             };
-            match analyze(&found.der, self.ctx.now.0, this_origin, this_role) {
+            match analyze(found.der, this_origin, this_role) {
                 Ok(mut cert) => {
                     cert.private_key_present = extraction.private_key_present;
-                    field.ids.push(cert.id.clone());
-                    field.ders.push(found.der);
-                    self.out.certificates.push(cert);
+                    ids.push(cert.id.clone());
+                    self.out.facts.certificates.push(cert);
                 }
                 Err(message) => {
                     let mut e = error(
@@ -561,11 +490,11 @@ impl KubeconfigReader<'_> {
                         format!("{what}: certificate {index}: {message}"),
                     );
                     e.line = origin.line.or(found.line);
-                    self.out.errors.push(e);
+                    self.out.facts.errors.push(e);
                 }
             }
         }
-        field
+        ids
     }
 }
 

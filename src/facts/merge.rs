@@ -1,8 +1,9 @@
 //! `--facts`: a saved facts document merged into this one, so that facts collected on many nodes
 //! (a DaemonSet writing one document per node) are evaluated in one place.
 //!
-//! Time-dependent fields are recomputed from the Unix timestamps at this run's `now`: the
-//! evaluation time is always the evaluator's.
+//! The saved facts are concatenated with the others and everything derived (ages at this run's
+//! `now`, relations, signature verdicts) is derived again: the evaluation time is always the
+//! evaluator's.
 
 use std::path::Path;
 
@@ -10,7 +11,6 @@ use super::collected::Collected;
 use super::input::{error, read_json};
 use super::model::*;
 use super::CollectContext;
-use crate::clock::days;
 
 /// Reads one saved facts document.
 pub fn collect(path: &Path, ctx: &CollectContext) -> Collected {
@@ -44,34 +44,25 @@ pub fn collect(path: &Path, ctx: &CollectContext) -> Collected {
             ))
         }
     };
-    let with_der = super::certificate::der_index(&saved.certificates);
-    for mut cert in saved.certificates {
-        retime(&mut cert, ctx.now.0);
-        if !with_der.contains_key(&cert.id) {
-            out.errors.push(error(
-                SourceKind::Facts,
-                &doc.shown,
-                ErrorKind::WrongShape,
-                format!("certificate {} has no DER matching its id: it is kept, but cannot be checked against other sources' CAs", cert.id),
-            ));
+    let mut saved = saved;
+    let mut without_der = 0;
+    for cert in &mut saved.facts.certificates {
+        // A DER that does not hash to the id is not trusted for signature checks.
+        if cert.der.is_empty() || super::certificate::sha256_hex(&cert.der.0) != cert.id {
+            cert.der = Der::default();
+            without_der += 1;
         }
-        out.certificates.push(cert);
     }
-    out.kubeconfigs = saved.kubeconfigs;
-    out.clusters = saved.clusters;
-    out.nodes = saved.nodes;
-    out.node_roots = saved.node_roots;
-    out.endpoints = saved.endpoints;
-    out.errors = saved.errors;
+    out.facts = saved.facts;
+    if without_der > 0 {
+        out.facts.errors.push(error(
+            SourceKind::Facts,
+            &doc.shown,
+            ErrorKind::WrongShape,
+            format!(
+                "{without_der} certificate(s) have no DER matching their id (a lean document, as `scan` writes beside SARIF?): they are kept, but cannot be checked against other sources' CAs"
+            ),
+        ));
+    }
     out
-}
-
-/// Recomputes age, remaining time and lifetime used at `now`.
-pub fn retime(cert: &mut CertificateFact, now: i64) {
-    cert.age_seconds = now.saturating_sub(cert.not_before_unix);
-    cert.age_days = days(cert.age_seconds);
-    cert.remaining_seconds = cert.not_after_unix.saturating_sub(now);
-    cert.remaining_days = days(cert.remaining_seconds);
-    cert.lifetime_used = (cert.lifetime_seconds > 0)
-        .then(|| ((cert.age_seconds as f64 / cert.lifetime_seconds as f64) * 10_000.0).round() / 10_000.0);
 }

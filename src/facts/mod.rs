@@ -1,113 +1,119 @@
-//! Collecting facts: one collector per source, run in parallel, merged in the order the sources
-//! were given, then linked (see [`link`]).
+//! Facts: collect what the sources say, then derive what follows from it.
 //!
-//! A collector never fails: whatever it cannot read becomes a [`model::CollectionError`] in the
-//! document, and everything else is still collected.
+//! ```text
+//!  CollectPlan ─▶ one collector per source (parallel) ─▶ assemble (concatenate) ─▶ derive ─▶ FactsDocument
+//! ```
+//!
+//! - Collectors ([`kubeconfig`], [`certs`], [`cluster`], [`nodes`], [`node_root`], [`merge`],
+//!   [`endpoint`], [`live`]) record what they observe. A collector never fails: whatever it
+//!   cannot read becomes a [`model::CollectionError`] in the document, and everything else is
+//!   still collected.
+//! - [`assemble`] concatenates the parts in source order and keeps one fact per identity.
+//! - [`derive::derive`] computes every time-derived field, every relation between sources and
+//!   every signature verdict, in one place. Merging saved documents is concatenation followed by
+//!   the same derivation.
+//!
+//! [`collect`] is the only entry point, for the binary and the benchmarks alike.
 
 pub mod azure;
 pub mod certificate;
 pub mod certs;
 pub mod cluster;
 pub mod collected;
+pub mod derive;
 pub mod endpoint;
 pub mod input;
 pub mod json_lines;
 pub mod kubeconfig;
-pub mod link;
+pub mod live;
 pub mod merge;
 pub mod model;
 pub mod node_root;
 pub mod nodes;
 pub mod pem;
+pub mod plan;
 
 use std::collections::HashSet;
-use std::path::PathBuf;
 
 use rayon::prelude::*;
 
-use crate::clock::Instant;
 use collected::Collected;
-use model::{FactsDocument, ScannerInfo, SourceKind, SCHEMA_VERSION};
+use model::{FactsDocument, ScannerInfo, SCHEMA_VERSION};
+pub use plan::{CollectContext, CollectPlan, LiveOptions, Source};
 
-/// Settings every collector shares.
-#[derive(Debug, Clone)]
-pub struct CollectContext {
-    /// The evaluation time.
-    pub now: Instant,
-    /// Per-file size cap in bytes.
-    pub max_file_size: u64,
-    /// Live TLS probe settings.
-    pub probe: crate::probe::ProbeOptions,
+/// Collects every source of `plan` and derives the document: the one way to get facts.
+pub fn collect(plan: &CollectPlan) -> FactsDocument {
+    collect_timed(plan).0
 }
 
-impl Default for CollectContext {
-    fn default() -> Self {
-        CollectContext {
-            now: Instant::now(),
-            max_file_size: input::DEFAULT_MAX_FILE_SIZE,
-            probe: Default::default(),
-        }
+/// How long [`collect_timed`] spent reading sources and deriving.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CollectTimings {
+    /// Reading and parsing every source, and concatenating the parts.
+    pub collect: std::time::Duration,
+    /// [`derive::derive`].
+    pub derive: std::time::Duration,
+}
+
+/// [`collect`], also saying how long each step took.
+pub fn collect_timed(plan: &CollectPlan) -> (FactsDocument, CollectTimings) {
+    let start = std::time::Instant::now();
+    let offline = plan.sources.iter().filter(|s| !matches!(s, Source::Aks(_)));
+    let mut parts = collect_parts(offline, &plan.context);
+    if plan.probe_kubeconfig_servers {
+        let servers = kubeconfig_servers(&parts);
+        parts.extend(collect_parts(servers.iter(), &plan.context));
+    }
+    let targets: Vec<String> = plan
+        .sources
+        .iter()
+        .filter_map(|s| match s {
+            Source::Aks(target) => Some(target.clone()),
+            _ => None,
+        })
+        .collect();
+    parts.extend(live::collect(&targets, &plan.live, &plan.context));
+    let mut doc = assemble(parts);
+    let collected = std::time::Instant::now();
+    derive::derive(&mut doc, plan.now);
+    let timings = CollectTimings {
+        collect: collected - start,
+        derive: collected.elapsed(),
+    };
+    (doc, timings)
+}
+
+/// Runs the collector of one offline source; `--aks` sources are read by [`live::collect`], after
+/// every offline source, so they yield nothing here.
+fn collect_one(source: &Source, ctx: &CollectContext) -> Collected {
+    match source {
+        Source::Kubeconfig(path) => kubeconfig::collect(path, ctx),
+        Source::Certs(path) => certs::collect(path, ctx),
+        Source::Cluster(path) => cluster::collect(path, ctx),
+        Source::Nodes(path) => nodes::collect(path, ctx),
+        Source::NodeRoot(path) => node_root::collect(path, ctx),
+        Source::Facts(path) => merge::collect(path, ctx),
+        Source::Endpoint { target, server_name } => endpoint::collect(target, server_name.as_deref(), ctx),
+        Source::Aks(_) => Collected::default(),
     }
 }
 
-/// One source to read.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SourceSpec {
-    /// What it is.
-    pub kind: SourceKind,
-    /// Where it is (`-` is standard input for `--cluster`, `--nodes` and `--facts`; `HOST[:PORT]`
-    /// or a URL for an endpoint).
-    pub path: PathBuf,
-    /// For endpoints: the TLS server name to send instead of the host.
-    pub server_name: Option<String>,
-}
-
-impl SourceSpec {
-    /// A source of `kind` at `path`.
-    pub fn new(kind: SourceKind, path: impl Into<PathBuf>) -> Self {
-        SourceSpec {
-            kind,
-            path: path.into(),
-            server_name: None,
-        }
-    }
-}
-
-/// Runs the collector for one source.
-pub fn collect_one(spec: &SourceSpec, ctx: &CollectContext) -> Collected {
-    match spec.kind {
-        SourceKind::Kubeconfig => kubeconfig::collect(&spec.path, ctx),
-        SourceKind::Certs => certs::collect(&spec.path, ctx),
-        SourceKind::Cluster => cluster::collect(&spec.path, ctx),
-        SourceKind::Nodes => nodes::collect(&spec.path, ctx),
-        SourceKind::NodeRoot => node_root::collect(&spec.path, ctx),
-        SourceKind::Facts => merge::collect(&spec.path, ctx),
-        SourceKind::Endpoint => endpoint::collect(&spec.path.to_string_lossy(), spec.server_name.as_deref(), ctx),
-    }
-}
-
-/// Collects every source in parallel and merges the results into one document.
-pub fn collect(specs: &[SourceSpec], ctx: &CollectContext) -> FactsDocument {
-    assemble(collect_parts(specs, ctx), ctx)
-}
-
-/// Collects every source in parallel, without merging (see [`assemble`]).
-pub fn collect_parts(specs: &[SourceSpec], ctx: &CollectContext) -> Vec<Collected> {
-    specs.par_iter().map(|spec| collect_one(spec, ctx)).collect()
+fn collect_parts<'a>(sources: impl Iterator<Item = &'a Source>, ctx: &CollectContext) -> Vec<Collected> {
+    let sources: Vec<&Source> = sources.collect();
+    sources.par_iter().map(|source| collect_one(source, ctx)).collect()
 }
 
 /// The API servers named by the kubeconfigs in `parts`, each once, with their `tls-server-name`:
 /// what `--probe-kubeconfig-servers` probes.
-pub fn kubeconfig_servers(parts: &[Collected]) -> Vec<SourceSpec> {
+fn kubeconfig_servers(parts: &[Collected]) -> Vec<Source> {
     let mut seen = HashSet::new();
     let mut out = Vec::new();
-    for kc in parts.iter().flat_map(|p| &p.kubeconfigs) {
+    for kc in parts.iter().flat_map(|p| &p.facts.kubeconfigs) {
         for cluster in &kc.clusters {
             if let Some(server) = &cluster.server {
                 if seen.insert((server.clone(), cluster.tls_server_name.clone())) {
-                    out.push(SourceSpec {
-                        kind: SourceKind::Endpoint,
-                        path: server.into(),
+                    out.push(Source::Endpoint {
+                        target: server.clone(),
                         server_name: cluster.tls_server_name.clone(),
                     });
                 }
@@ -117,36 +123,27 @@ pub fn kubeconfig_servers(parts: &[Collected]) -> Vec<SourceSpec> {
     out
 }
 
-/// Merges collected parts (in order), links them and builds the document.
-pub fn assemble(parts: Vec<Collected>, ctx: &CollectContext) -> FactsDocument {
-    let mut all = Collected::default();
-    let mut sources = Vec::with_capacity(parts.len());
-    let mut root_paths = HashSet::new();
-    for mut part in parts {
-        sources.push(part.source.clone());
-        make_node_roots_unique(&mut part, &mut root_paths);
-        all.absorb(part);
-    }
-    dedup_certificates(&mut all);
-    merge_clusters(&mut all);
-    link::link(&mut all);
-    FactsDocument {
+/// Concatenates collected parts in order into a document (not yet derived), keeping one fact
+/// per identity: the same file given twice does not double its certificates, and a cluster read
+/// from `az aks show` and from a standalone agent pool document is one cluster.
+pub fn assemble(parts: Vec<Collected>) -> FactsDocument {
+    let mut doc = FactsDocument {
         schema_version: SCHEMA_VERSION,
         scanner: ScannerInfo {
             name: env!("CARGO_PKG_NAME").into(),
             version: env!("CARGO_PKG_VERSION").into(),
         },
-        now: ctx.now.rfc3339(),
-        now_unix: ctx.now.0,
-        sources,
-        certificates: all.certificates,
-        kubeconfigs: all.kubeconfigs,
-        clusters: all.clusters,
-        nodes: all.nodes,
-        node_roots: all.node_roots,
-        endpoints: all.endpoints,
-        errors: all.errors,
+        ..Default::default()
+    };
+    let mut root_paths = HashSet::new();
+    for mut part in parts {
+        make_node_roots_unique(&mut part, &mut root_paths);
+        doc.sources.push(part.source);
+        doc.facts.absorb(part.facts);
     }
+    dedup_certificates(&mut doc.facts);
+    merge_clusters(&mut doc.facts);
+    doc
 }
 
 /// Node roots are identified by path, but every DaemonSet pod mounts its node at the same path
@@ -154,7 +151,7 @@ pub fn assemble(parts: Vec<Collected>, ctx: &CollectContext) -> FactsDocument {
 /// name appended (`/host#aks-nodepool1-12345678-vmss000001`), or a counter when the name is
 /// unknown, and the node's certificates follow.
 fn make_node_roots_unique(part: &mut Collected, seen: &mut HashSet<String>) {
-    for root in &mut part.node_roots {
+    for root in &mut part.facts.node_roots {
         if seen.insert(root.path.clone()) {
             continue;
         }
@@ -177,6 +174,7 @@ fn make_node_roots_unique(part: &mut Collected, seen: &mut HashSet<String>) {
             );
         }
         for cert in part
+            .facts
             .certificates
             .iter_mut()
             .filter(|c| c.origin.node_root.as_deref() == Some(root.path.as_str()))
@@ -190,9 +188,9 @@ fn make_node_roots_unique(part: &mut Collected, seen: &mut HashSet<String>) {
 /// One cluster per key: the same cluster read twice (`az aks show` and `az aks list`, or a
 /// standalone agent pool document) is kept once, from the first full document, with the agent
 /// pools of all of them.
-fn merge_clusters(all: &mut Collected) {
-    let mut merged: Vec<model::ClusterFact> = Vec::with_capacity(all.clusters.len());
-    for cluster in std::mem::take(&mut all.clusters) {
+fn merge_clusters(facts: &mut model::Facts) {
+    let mut merged: Vec<model::ClusterFact> = Vec::with_capacity(facts.clusters.len());
+    for cluster in std::mem::take(&mut facts.clusters) {
         match merged.iter_mut().find(|c| c.key == cluster.key) {
             None => merged.push(cluster),
             Some(existing) => {
@@ -210,16 +208,21 @@ fn merge_clusters(all: &mut Collected) {
             }
         }
     }
-    all.clusters = merged;
+    facts.clusters = merged;
 }
 
-/// The same file given twice (or merged twice) must not double every finding.
-fn dedup_certificates(all: &mut Collected) {
-    let mut seen = HashSet::new();
-    all.certificates.retain(|c| {
-        let key = serde_json::to_string(&c.origin).unwrap_or_default() + &c.id;
-        seen.insert(key)
-    });
+/// The same occurrence read twice (a file given twice, a document merged twice) is kept once;
+/// so is the same collection error.
+fn dedup_certificates(facts: &mut model::Facts) {
+    let mut seen = HashSet::with_capacity(facts.certificates.len());
+    let keep: Vec<bool> = facts
+        .certificates
+        .iter()
+        .map(|c| seen.insert((&c.origin, c.id.as_str())))
+        .collect();
+    drop(seen);
+    let mut flags = keep.into_iter();
+    facts.certificates.retain(|_| flags.next().unwrap_or(true));
     let mut seen_errors = HashSet::new();
-    all.errors.retain(|e| seen_errors.insert(e.clone()));
+    facts.errors.retain(|e| seen_errors.insert(e.clone()));
 }

@@ -23,21 +23,75 @@ pub struct FactsDocument {
     pub now_unix: i64,
     /// Every source that was read, in the order given.
     pub sources: Vec<SourceRecord>,
-    /// Every certificate occurrence, sorted by origin.
-    pub certificates: Vec<CertificateFact>,
+    /// The facts themselves, one list per kind.
+    #[serde(flatten)]
+    pub facts: Facts,
+}
+
+/// Declares the fact kinds once: the [`Facts`] struct with one list per kind, and the methods
+/// that treat every list alike (concatenation, emptiness, counts for summaries).
+macro_rules! fact_kinds {
+    ($(
+        $(#[$attr:meta])*
+        $field:ident: $ty:ty, $singular:literal / $plural:literal, $always_counted:literal;
+    )*) => {
+        /// Every fact of a document (or of one source), one list per kind, in source order.
+        #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+        pub struct Facts {
+            $($(#[$attr])* pub $field: Vec<$ty>,)*
+            /// Everything that could not be read or understood. Each becomes a SCAN001 finding.
+            pub errors: Vec<CollectionError>,
+        }
+
+        impl Facts {
+            /// Appends every list of `other` to this one's.
+            pub fn absorb(&mut self, other: Facts) {
+                $(self.$field.extend(other.$field);)*
+                self.errors.extend(other.errors);
+            }
+
+            /// True when no fact at all was recorded (errors are not facts).
+            pub fn holds_no_fact(&self) -> bool {
+                true $(&& self.$field.is_empty())*
+            }
+
+            /// `(count, singular, plural)` of each kind, for summaries; kinds that only some
+            /// sources produce (endpoints) are left out when there are none.
+            pub fn counts(&self) -> Vec<(usize, &'static str, &'static str)> {
+                let mut out = Vec::new();
+                $(if $always_counted || !self.$field.is_empty() {
+                    out.push((self.$field.len(), $singular, $plural));
+                })*
+                out
+            }
+        }
+    };
+}
+
+fact_kinds! {
+    /// Every certificate occurrence, in source order.
+    certificates: CertificateFact, "certificate" / "certificates", true;
     /// Every kubeconfig read.
-    pub kubeconfigs: Vec<KubeconfigFact>,
+    kubeconfigs: KubeconfigFact, "kubeconfig" / "kubeconfigs", true;
     /// Every managed cluster read (`az aks show` / ARM).
-    pub clusters: Vec<ClusterFact>,
+    clusters: ClusterFact, "cluster" / "clusters", true;
     /// Every Kubernetes node read (`kubectl get nodes -o json`).
-    pub nodes: Vec<NodeFact>,
+    nodes: NodeFact, "node" / "nodes", true;
     /// Every node filesystem read (`--node-root`).
-    pub node_roots: Vec<NodeRootFact>,
+    node_roots: NodeRootFact, "node root" / "node roots", true;
     /// Every probed TLS endpoint.
     #[serde(default)]
-    pub endpoints: Vec<EndpointFact>,
-    /// Everything that could not be read or understood. Each becomes a SCAN001 finding.
-    pub errors: Vec<CollectionError>,
+    endpoints: EndpointFact, "endpoint" / "endpoints", false;
+}
+
+impl FactsDocument {
+    /// Forgets every certificate's DER (once every signature check is made): the document
+    /// written afterwards is lean, and the memory is freed.
+    pub fn drop_der(&mut self) {
+        for cert in &mut self.facts.certificates {
+            cert.der = Der::default();
+        }
+    }
 }
 
 /// Name and version of the scanner that wrote a document.
@@ -100,7 +154,7 @@ pub struct SourceRecord {
 }
 
 /// Where a certificate was found.
-#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct CertificateOrigin {
     /// Source kind (`certs`, `kubeconfig`, `node-root`, `endpoint`).
     pub kind: Option<SourceKind>,
@@ -117,6 +171,10 @@ pub struct CertificateOrigin {
     pub kubeconfig_user: Option<String>,
     /// The kubeconfig cluster whose CA this is.
     pub kubeconfig_cluster: Option<String>,
+    /// The kubeconfig that names this certificate (for a `client-certificate` or
+    /// `certificate-authority` file, the kubeconfig, while `path` is the file).
+    #[serde(default)]
+    pub kubeconfig: Option<String>,
     /// The node root directory this came from, as given.
     pub node_root: Option<String>,
     /// Path inside the node filesystem (`/etc/kubernetes/certs/ca.crt`).
@@ -154,6 +212,11 @@ pub struct CertificateFact {
     pub origin: CertificateOrigin,
     /// Role in the cluster, from the origin.
     pub role: CertificateRole,
+    /// How messages name this occurrence (`client certificate of clusterUser_rg_prod`,
+    /// `kubelet client certificate /var/lib/kubelet/pki/kubelet-client-current.pem on node
+    /// /host`, ...). Derived.
+    #[serde(default)]
+    pub display_name: String,
     /// `rg/name` (lowercase) of the managed cluster this certificate belongs to, when known.
     pub cluster_key: Option<String>,
     /// Subject, RFC 4514.
@@ -176,7 +239,8 @@ pub struct CertificateFact {
     pub not_after: String,
     /// End of validity, Unix seconds.
     pub not_after_unix: i64,
-    /// `not_after - not_before` in seconds (negative for inverted validity).
+    /// `not_after - not_before` in seconds (negative for inverted validity). Derived, like every
+    /// field down to `lifetime_used`.
     pub lifetime_seconds: i64,
     /// Lifetime in days (two decimals).
     pub lifetime_days: f64,
@@ -203,6 +267,10 @@ pub struct CertificateFact {
     pub key_curve: Option<String>,
     /// Signature algorithm (`sha256WithRSAEncryption`, `ecdsa-with-SHA256`, ...).
     pub signature_algorithm: String,
+    /// The signature's hash, normalised: `md5`, `sha1`, `sha224`, `sha256`, `sha384`, `sha512`,
+    /// `none` (Ed25519, Ed448 hash internally), or `null` when the algorithm is unknown.
+    #[serde(default)]
+    pub signature_digest: Option<String>,
     /// Subject alternative names (`DNS:...`, `IP:...`, `URI:...`, `email:...`).
     pub sans: Vec<String>,
     /// Subject key identifier, hex.
@@ -213,11 +281,57 @@ pub struct CertificateFact {
     pub extended_key_usage: Vec<String>,
     /// The file this certificate came from also holds a private key (value never recorded).
     pub private_key_present: bool,
-    /// Signature check against the cluster CA that goes with this certificate, when one is known.
+    /// The verdict rules read: the check against the cluster's current CA when there is one,
+    /// else against the node's own `ca.crt` (node certificates) or the kubeconfig's CA (client
+    /// certificates). Derived from the three named checks below, which are never overwritten.
     pub ca_verification: Option<CaVerification>,
-    /// The certificate itself (DER, base64): public data, kept so that a saved document merged
-    /// with `--facts` can still be checked against CAs from other sources.
-    pub der_base64: String,
+    /// A node certificate checked against the `ca.crt` of the same node. Derived.
+    #[serde(default)]
+    pub node_ca_verification: Option<CaVerification>,
+    /// A kubeconfig client certificate checked against the CA of the cluster its context
+    /// (the current one, else the first) pairs it with, in the same file. Derived.
+    #[serde(default)]
+    pub kubeconfig_ca_verification: Option<CaVerification>,
+    /// A client or node certificate checked against the current CA of its API server (the
+    /// newest CA seen for that server in any source). Derived.
+    #[serde(default)]
+    pub current_ca_verification: Option<CaVerification>,
+    /// The certificate itself (DER), written as base64 in `der_base64`: public data, kept so that
+    /// a saved document merged with `--facts` can still be checked against other sources' CAs.
+    /// Absent from the lean document `scan` writes beside SARIF.
+    #[serde(rename = "der_base64", default, skip_serializing_if = "Der::is_empty")]
+    pub der: Der,
+}
+
+/// A certificate's DER bytes, kept in memory for signature checks and written as base64.
+/// A value that is not base64 reads as empty (the certificate then cannot be checked).
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Der(pub Vec<u8>);
+
+impl Der {
+    /// No bytes: not collected here, or dropped once every signature check was made.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl std::fmt::Debug for Der {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Der({} bytes)", self.0.len())
+    }
+}
+
+impl Serialize for Der {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&data_encoding::BASE64.encode(&self.0))
+    }
+}
+
+impl<'de> Deserialize<'de> for Der {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        Ok(Der(data_encoding::BASE64.decode(text.as_bytes()).unwrap_or_default()))
+    }
 }
 
 /// Result of checking one certificate's signature against a CA.

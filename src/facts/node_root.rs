@@ -7,14 +7,14 @@
 //! `pki\`, and the secure bootstrap client. The root may be the node's `/`, or for Windows the
 //! `k` directory itself or a drive holding `c/k` or `k`.
 //!
-//! Records every certificate with its role, the TLS-bootstrapping evidence, and checks every
-//! non-CA certificate against the node's own `ca.crt`. When the kubelet rotates its client
+//! Records every certificate with its role and the TLS-bootstrapping evidence; every non-CA
+//! certificate is checked against the node's own `ca.crt` afterwards ([`super::derive`]). When
+//! the kubelet rotates its client
 //! certificate, only the certificate `kubelet-client-current.pem` points at is read; the older
 //! dated files are listed in `files_found`.
 
 use std::path::{Path, PathBuf};
 
-use super::certificate::check_against_bundle;
 use super::certs::collect_file_with;
 use super::collected::Collected;
 use super::input::{display_path, error, join_display, read_capped, utf8_text};
@@ -89,14 +89,14 @@ pub fn collect(root: &Path, ctx: &CollectContext) -> Collected {
                             .or(view.client_certificate_data.map(|_| "data".to_string()));
                     }
                 }
-                Err(message) => out.errors.push(error(
+                Err(message) => out.facts.errors.push(error(
                     SourceKind::NodeRoot,
                     &file_shown,
                     ErrorKind::MalformedYaml,
                     format!("kubelet kubeconfig: {message}"),
                 )),
             },
-            Err(e) => out.errors.push(e),
+            Err(e) => out.facts.errors.push(e),
         }
     }
     fact.tls_bootstrap = bootstrap_evidence(
@@ -132,16 +132,16 @@ pub fn collect(root: &Path, ctx: &CollectContext) -> Collected {
     }
     fact.files_found.sort();
     fact.files_found.dedup();
-    check_against_node_ca(&mut out, &mut fact);
+    summarize_certificates(&out, &mut fact);
     if planned.is_empty() && fact.api_server.is_none() {
-        out.errors.push(error(
+        out.facts.errors.push(error(
             SourceKind::NodeRoot,
             &shown,
             ErrorKind::WrongShape,
             "node layout found, but no certificate or kubelet kubeconfig in it",
         ));
     }
-    out.node_roots.push(fact);
+    out.facts.node_roots.push(fact);
     out
 }
 
@@ -193,37 +193,20 @@ pub fn role_of_node_file(name: &str) -> CertificateRole {
     }
 }
 
-/// Fills the node's CA and certificate ids, and checks every non-CA, non-self-signed certificate
-/// against the node's own `ca.crt`.
-pub fn check_against_node_ca(out: &mut Collected, fact: &mut NodeRootFact) {
-    let ca = out
-        .certificates
+/// Fills what a node root fact says about the certificates found on it: the id of its `ca.crt`,
+/// the ids of every certificate, and the kubelet client certificate's subject (the node's
+/// identity).
+pub fn summarize_certificates(out: &Collected, fact: &mut NodeRootFact) {
+    let certs = &out.facts.certificates;
+    fact.ca_certificate_id = certs
         .iter()
         .find(|c| c.role == CertificateRole::ClusterCa)
-        .map(|c| (c.id.clone(), c.origin.node_path.clone().unwrap_or_default()));
-    fact.ca_certificate_id = ca.as_ref().map(|(id, _)| id.clone());
-    fact.certificate_ids = out.certificates.iter().map(|c| c.id.clone()).collect();
-    fact.kubelet_client_subject = out
-        .certificates
+        .map(|c| c.id.clone());
+    fact.certificate_ids = certs.iter().map(|c| c.id.clone()).collect();
+    fact.kubelet_client_subject = certs
         .iter()
         .find(|c| c.role == CertificateRole::KubeletClient)
         .map(|c| c.subject.clone());
-    let Some((ca_id, ca_path)) = ca else { return };
-    let ders = super::certificate::der_index(&out.certificates);
-    let Some(ca_der) = ders.get(&ca_id).cloned() else {
-        return;
-    };
-    for cert in out.certificates.iter_mut().filter(|c| !c.is_ca && !c.self_signed) {
-        if let Some(der) = ders.get(&cert.id) {
-            let source = format!("node-root {} {}", fact.path, ca_path);
-            cert.ca_verification = Some(check_against_bundle(
-                der,
-                std::slice::from_ref(&ca_der),
-                std::slice::from_ref(&ca_id),
-                source,
-            ));
-        }
-    }
 }
 
 enum Layout {

@@ -63,7 +63,7 @@ pub fn from_document(doc: JsonDocument) -> Collected {
                 line,
             },
         ) {
-            Some(node) => out.nodes.push(node),
+            Some(node) => out.facts.nodes.push(node),
             None => {
                 let mut e = error(
                     SourceKind::Nodes,
@@ -72,7 +72,7 @@ pub fn from_document(doc: JsonDocument) -> Collected {
                     format!("item {pointer} is not a Node with a name; skipped"),
                 );
                 e.line = line;
-                out.errors.push(e);
+                out.facts.errors.push(e);
             }
         }
     }

@@ -1,27 +1,53 @@
-//! Loading policies into regorus, reading the catalogue, and evaluating every rule over the facts
-//! in one engine pass (`data.aks_certscan.rules`).
+//! Loading policies into regorus, reading the catalogue, and evaluating the rules over the facts.
 //!
-//! The prepared engine is built once and cloned per evaluation (regorus engines are `Clone`).
-//! Evaluation has a wall-clock limit so that a user policy cannot hang a pipeline.
+//! The policies are compiled once into a prepared regorus engine; every evaluation works on
+//! clones of it (regorus engines are `Clone`), in parallel:
+//!
+//! - a rule of scope `certificate` runs over chunks of [`CERTIFICATE_CHUNK`] certificates, each
+//!   chunk with every other fact;
+//! - a rule of scope `non-certificate` runs once, with an empty certificate list;
+//! - a rule of scope `document` (the default) runs once over the whole document.
+//!
+//! Each rule's `findings` set is read with `eval_rule`, straight from regorus values (no JSON
+//! text in either direction). The findings of all chunks of a rule are sorted and deduplicated
+//! as one Rego set would be, so results and their order never depend on the chunk size or on
+//! the number of threads. Evaluation has a wall-clock limit so that a user policy cannot hang a
+//! pipeline.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::num::NonZeroU32;
+use std::ops::Range;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use rayon::prelude::*;
 use regorus::utils::limits::ExecutionTimerConfig;
-use regorus::{Engine, Value};
+use regorus::Value;
 
 use super::bundle::{self, PolicyFile};
-use super::metadata::RuleMeta;
+use super::describe::Describer;
+use super::metadata::{RuleMeta, Scope};
+use super::params::Overrides;
+use super::value::{to_json, to_value};
+use super::view::PolicyView;
 use super::PolicyError;
-use crate::findings::{from_raw, Finding, RawFinding};
+use crate::facts::model::FactsDocument;
+use crate::findings::Finding;
 
 /// The package prefix under which rules live.
 pub const RULES_PACKAGE: &str = "data.aks_certscan.rules";
 
-/// Default evaluation time limit.
+/// Default evaluation time limit (of each rule on each chunk).
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// Certificates per chunk for rules of scope `certificate`: large enough that the per-chunk cost
+/// (an engine clone, the rule's own indexes) is small, small enough that chunks spread over
+/// every core and that a chunk's regorus values stay small. Fixed, so that nothing depends on
+/// the machine.
+pub const CERTIFICATE_CHUNK: usize = 4096;
+
+/// Rule ids not to evaluate (`--skip`).
+pub type Skip = BTreeSet<String>;
 
 /// A rule with where it came from.
 #[derive(Debug, Clone)]
@@ -36,23 +62,24 @@ pub struct LoadedRule {
     pub bundled: bool,
 }
 
-/// The loaded policy files, compiled, with their catalogue.
+/// The loaded policy files, compiled, with their catalogue: what `scan` evaluates.
 #[derive(Clone)]
-pub struct PolicySet {
-    files: Vec<(PolicyFile, String)>,
-    engine: Engine,
+pub struct Engine {
+    regorus: regorus::Engine,
     rules: Vec<LoadedRule>,
+    timeout: Duration,
+    chunk_size: usize,
 }
 
-impl std::fmt::Debug for PolicySet {
+impl std::fmt::Debug for Engine {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PolicySet").field("rules", &self.rules.len()).finish()
+        f.debug_struct("Engine").field("rules", &self.rules.len()).finish()
     }
 }
 
-/// Adds `files` to a new engine; every compile error is reported, not only the first.
-pub fn compile(files: &[PolicyFile]) -> Result<(Engine, Vec<String>), PolicyError> {
-    let mut engine = Engine::new();
+/// Adds `files` to a new regorus engine; every compile error is reported, not only the first.
+pub fn compile(files: &[PolicyFile]) -> Result<(regorus::Engine, Vec<String>), PolicyError> {
+    let mut engine = regorus::Engine::new();
     engine.set_rego_v0(false);
     let mut packages = Vec::with_capacity(files.len());
     let mut errors = Vec::new();
@@ -72,7 +99,22 @@ pub fn compile(files: &[PolicyFile]) -> Result<(Engine, Vec<String>), PolicyErro
     }
 }
 
-impl PolicySet {
+/// What one piece of evaluation work reads.
+#[derive(Debug, Clone)]
+enum Input {
+    Chunk(Range<usize>),
+    NoCertificates,
+    Document,
+}
+
+/// Rules (indexes into the evaluated list) run on one input.
+#[derive(Debug)]
+struct Task {
+    input: Input,
+    rules: Vec<usize>,
+}
+
+impl Engine {
     /// Loads the bundled policies and every `.rego` file (tests excluded) of `user_dirs`.
     pub fn load(user_dirs: &[PathBuf]) -> Result<Self, PolicyError> {
         let mut files: Vec<PolicyFile> = bundle::bundled().into_iter().filter(|f| !f.is_test()).collect();
@@ -97,11 +139,7 @@ impl PolicySet {
                 }
                 Ok(v) => v,
             };
-            let meta: RuleMeta = match value
-                .to_json_str()
-                .map_err(|e| e.to_string())
-                .and_then(|j| serde_json::from_str(&j).map_err(|e| e.to_string()))
-            {
+            let meta: RuleMeta = match serde_json::from_value(to_json(&value)) {
                 Ok(m) => m,
                 Err(e) => {
                     problems.push(format!("{}: `metadata` is malformed: {e}", file.path));
@@ -136,11 +174,25 @@ impl PolicySet {
             return Err(PolicyError::Metadata(problems));
         }
         rules.sort_by(|a, b| a.meta.id.cmp(&b.meta.id));
-        Ok(PolicySet {
-            files: files.into_iter().zip(packages).collect(),
-            engine,
+        Ok(Engine {
+            regorus: engine,
             rules,
+            timeout: DEFAULT_TIMEOUT,
+            chunk_size: CERTIFICATE_CHUNK,
         })
+    }
+
+    /// The same engine with another evaluation time limit.
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// The same engine with another chunk size for rules of scope `certificate` (tests prove
+    /// that results do not depend on it).
+    pub fn with_chunk_size(mut self, chunk_size: usize) -> Self {
+        self.chunk_size = chunk_size.max(1);
+        self
     }
 
     /// The catalogue, in id order.
@@ -153,86 +205,42 @@ impl PolicySet {
         self.rules.iter().find(|r| r.meta.id == id)
     }
 
-    /// Evaluates every rule not in `skip` over `facts` (the facts document as JSON) with
-    /// parameter overrides `params` (`{rule id: {param: value}}`) in one engine pass.
+    /// Evaluates every rule not in `skip` over `facts`, with parameter overrides, and returns the
+    /// findings, worst first.
     pub fn evaluate(
         &self,
-        facts: &str,
-        params: &serde_json::Value,
-        skip: &BTreeSet<String>,
-        timeout: Duration,
+        facts: &FactsDocument,
+        overrides: &Overrides,
+        skip: &Skip,
     ) -> Result<Vec<Finding>, PolicyError> {
-        let mut engine = if skip.is_empty() {
-            self.engine.clone()
-        } else {
-            let skipped: BTreeSet<&str> = self
-                .rules
-                .iter()
-                .filter(|r| skip.contains(&r.meta.id))
-                .map(|r| r.package.as_str())
-                .collect();
-            let kept: Vec<PolicyFile> = self
-                .files
-                .iter()
-                .filter(|(_, p)| !skipped.contains(p.as_str()))
-                .map(|(f, _)| f.clone())
-                .collect();
-            compile(&kept)?.0
-        };
-        engine.set_execution_timer_config(ExecutionTimerConfig {
-            limit: timeout,
-            check_interval: NonZeroU32::MIN.saturating_add(999),
-        });
-        let input =
-            Value::from_json_str(facts).map_err(|e| PolicyError::Engine(format!("facts are not valid JSON: {e}")))?;
-        engine.set_input(input);
-        let data = serde_json::json!({ "aks_certscan": { "params": params } });
-        engine
-            .add_data(Value::from(data))
-            .map_err(|e| PolicyError::Engine(format!("{e:#}")))?;
-
-        let results = match engine.eval_query(RULES_PACKAGE.to_string(), false) {
-            Ok(r) => r,
-            Err(e) => {
-                return Err(self
-                    .find_failing_rule(&mut engine, skip)
-                    .unwrap_or(PolicyError::Engine(format!("{e:#}"))))
-            }
-        };
-        let tree = results
-            .result
-            .first()
-            .and_then(|r| r.expressions.first())
-            .map(|e| e.value.clone())
-            .unwrap_or(Value::Undefined);
-        let tree: serde_json::Value = match tree {
-            Value::Undefined => serde_json::Value::Null,
-            v => serde_json::from_str(&v.to_json_str().map_err(|e| PolicyError::Engine(e.to_string()))?)
-                .map_err(|e| PolicyError::Engine(e.to_string()))?,
-        };
-        let mut merged = BTreeMap::new();
-        for rule in self.rules.iter().filter(|r| !skip.contains(&r.meta.id)) {
-            let mut node = &tree;
-            for part in rule
-                .package
-                .trim_start_matches(RULES_PACKAGE)
-                .trim_start_matches('.')
-                .split('.')
-            {
-                node = node.get(part).unwrap_or(&serde_json::Value::Null);
-            }
-            let raw = match node.get("findings") {
-                None | Some(serde_json::Value::Null) => Vec::new(),
-                Some(list) => serde_json::from_value::<Vec<RawFinding>>(list.clone()).map_err(|e| PolicyError::BadFinding {
-                    rule: rule.meta.id.clone(),
-                    file: rule.file.clone(),
-                    message: format!("{e}; a finding needs `message` and `resource` {{kind, id, name}}, and may have `location`, `level` and `evidence`"),
-                })?,
-            };
-            from_raw(&rule.meta, raw, &mut merged);
+        let rules: Vec<&LoadedRule> = self.rules.iter().filter(|r| !skip.contains(&r.meta.id)).collect();
+        if rules.is_empty() {
+            return Ok(Vec::new());
         }
-        let mut findings: Vec<Finding> = merged.into_values().collect();
-        findings.sort_by(|a, b| {
+        let base = self.prepared(overrides, &rules)?;
+        let view = PolicyView::new(facts);
+        let tasks = self.tasks(&rules, view.certificate_count());
+        let outputs: Vec<Vec<(usize, Vec<Value>)>> = tasks
+            .par_iter()
+            .map(|task| run_task(&base, &view, task, &rules))
+            .collect::<Result<_, _>>()?;
+        let mut per_rule: Vec<Vec<Value>> = vec![Vec::new(); rules.len()];
+        for (rule, values) in outputs.into_iter().flatten() {
+            per_rule[rule].extend(values);
+        }
+        let describer = Describer::new(facts);
+        let found: Vec<Vec<Finding>> = rules
+            .par_iter()
+            .zip(per_rule)
+            .map(|(rule, mut values)| {
+                // The union of the chunks' sets, in the order one set over the whole document has.
+                values.par_sort_unstable();
+                values.dedup();
+                describer.findings(rule, &values)
+            })
+            .collect::<Result<_, _>>()?;
+        let mut findings: Vec<Finding> = found.into_iter().flatten().collect();
+        findings.par_sort_by(|a, b| {
             (b.level, &a.rule_id, &a.resource.name, &a.resource.id).cmp(&(
                 a.level,
                 &b.rule_id,
@@ -243,20 +251,95 @@ impl PolicySet {
         Ok(findings)
     }
 
-    /// After a failed pass, evaluates rule by rule to name the one that fails.
-    fn find_failing_rule(&self, engine: &mut Engine, skip: &BTreeSet<String>) -> Option<PolicyError> {
-        self.rules
-            .iter()
-            .filter(|r| !skip.contains(&r.meta.id))
-            .find_map(|rule| {
-                engine
-                    .eval_rule(format!("{}.findings", rule.package))
-                    .err()
-                    .map(|e| PolicyError::Evaluation {
-                        rule: rule.meta.id.clone(),
-                        file: rule.file.clone(),
-                        message: format!("{e:#}"),
-                    })
-            })
+    /// A clone of the compiled engine with the parameters as data and the time limit set,
+    /// prepared once so that its clones start evaluating at once.
+    fn prepared(&self, overrides: &Overrides, rules: &[&LoadedRule]) -> Result<regorus::Engine, PolicyError> {
+        let mut engine = self.regorus.clone();
+        engine.set_execution_timer_config(ExecutionTimerConfig {
+            limit: self.timeout,
+            check_interval: NonZeroU32::MIN.saturating_add(999),
+        });
+        let data = BTreeMap::from([("aks_certscan", BTreeMap::from([("params", overrides)]))]);
+        engine
+            .add_data(to_value(&data))
+            .map_err(|e| PolicyError::Engine(format!("{e:#}")))?;
+        if let Some(first) = rules.first() {
+            // Evaluating anything analyses the modules once; clones inherit the analysis.
+            engine
+                .eval_rule(format!("{}.metadata", first.package))
+                .map_err(|e| PolicyError::Engine(format!("{e:#}")))?;
+        }
+        Ok(engine)
     }
+
+    /// The work of one evaluation: every chunk with all certificate rules, and one task per
+    /// other rule.
+    fn tasks(&self, rules: &[&LoadedRule], certificates: usize) -> Vec<Task> {
+        let mut tasks = Vec::new();
+        let certificate_rules: Vec<usize> = (0..rules.len())
+            .filter(|&i| rules[i].meta.scope == Scope::Certificate)
+            .collect();
+        if !certificate_rules.is_empty() {
+            let mut start = 0;
+            while start < certificates {
+                let end = (start + self.chunk_size).min(certificates);
+                tasks.push(Task {
+                    input: Input::Chunk(start..end),
+                    rules: certificate_rules.clone(),
+                });
+                start = end;
+            }
+        }
+        for (i, rule) in rules.iter().enumerate() {
+            let input = match rule.meta.scope {
+                Scope::Certificate => continue,
+                Scope::NonCertificate => Input::NoCertificates,
+                Scope::Document => Input::Document,
+            };
+            tasks.push(Task { input, rules: vec![i] });
+        }
+        tasks
+    }
+}
+
+/// Evaluates the rules of one task on a clone of the prepared engine; returns each rule's
+/// findings as regorus values.
+fn run_task(
+    base: &regorus::Engine,
+    view: &PolicyView<'_>,
+    task: &Task,
+    rules: &[&LoadedRule],
+) -> Result<Vec<(usize, Vec<Value>)>, PolicyError> {
+    let input = match &task.input {
+        Input::Chunk(range) => view.with_chunk(range.clone()),
+        Input::NoCertificates => view.without_certificates(),
+        Input::Document => view.document(),
+    };
+    let mut engine = base.clone();
+    engine.set_input(input);
+    let mut out = Vec::with_capacity(task.rules.len());
+    for &i in &task.rules {
+        let rule = rules[i];
+        let value = engine
+            .eval_rule(format!("{}.findings", rule.package))
+            .map_err(|e| PolicyError::Evaluation {
+                rule: rule.meta.id.clone(),
+                file: rule.file.clone(),
+                message: format!("{e:#}"),
+            })?;
+        let values = match value {
+            Value::Undefined | Value::Null => Vec::new(),
+            Value::Set(set) => set.iter().cloned().collect(),
+            Value::Array(items) => items.iter().cloned().collect(),
+            other => {
+                return Err(PolicyError::BadFinding {
+                    rule: rule.meta.id.clone(),
+                    file: rule.file.clone(),
+                    message: format!("`findings` must be a set of objects, got {}", to_json(&other)),
+                })
+            }
+        };
+        out.push((i, values));
+    }
+    Ok(out)
 }

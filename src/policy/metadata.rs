@@ -8,25 +8,30 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-/// How serious a finding is (SARIF `level`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Level {
-    /// Informational.
-    Note,
-    /// Should be looked at.
-    Warning,
-    /// Outage risk now.
-    Error,
+use crate::findings::Level;
+
+/// What a rule reads, which decides how it is evaluated (see `docs/policies.md`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Scope {
+    /// The whole facts document: for rules that compare certificates with each other. The default.
+    #[default]
+    Document,
+    /// Each certificate on its own (with every other kind of fact): evaluated over chunks of
+    /// certificates, in parallel.
+    Certificate,
+    /// No certificate at all (clusters, kubeconfigs, nodes, node roots, endpoints, errors): the
+    /// input's `certificates` list is empty.
+    NonCertificate,
 }
 
-impl Level {
-    /// Lowercase name.
+impl Scope {
+    /// Its spelling in metadata.
     pub fn as_str(self) -> &'static str {
         match self {
-            Level::Note => "note",
-            Level::Warning => "warning",
-            Level::Error => "error",
+            Scope::Document => "document",
+            Scope::Certificate => "certificate",
+            Scope::NonCertificate => "non-certificate",
         }
     }
 }
@@ -50,8 +55,14 @@ pub struct RuleMeta {
     /// A caution about the remediation (downtime, credentials invalidated), if any.
     #[serde(default)]
     pub warning: Option<String>,
-    /// Documentation URL.
+    /// Documentation URL: the rule's own page or anchor.
     pub help_uri: String,
+    /// Further reading (Microsoft Learn pages, benchmarks), shown in the catalogue and SARIF help.
+    #[serde(default)]
+    pub references: Vec<String>,
+    /// What the rule reads, which decides how it is evaluated; `document` when absent.
+    #[serde(default)]
+    pub scope: Scope,
     /// Tags (`security`, `aks`, `certificates`, ...).
     #[serde(default)]
     pub tags: Vec<String>,

@@ -1,8 +1,16 @@
 //! Policies: Rego rules evaluated with regorus.
 //!
+//! ```text
+//!  FactsDocument ─▶ view (regorus values) ─▶ rules, in parallel ─▶ describe ─▶ Vec<Finding>
+//! ```
+//!
 //! - [`bundle`]: the bundled `policies/` tree and user `--policy` directories.
 //! - [`metadata`]: each rule's `metadata` object, the one source of the catalogue.
-//! - [`engine`]: loading, the catalogue, and the one-pass evaluation over the facts.
+//! - [`engine`]: loading, the catalogue, and [`Engine::evaluate`], the only way from facts to
+//!   findings.
+//! - [`view`]: the facts as policies see them; [`value`]: Rust ⇄ regorus values, no JSON text.
+//! - [`describe`]: rules decide, Rust describes: findings get names, clusters, standard evidence,
+//!   remediation and fingerprints here.
 //! - [`params`]: `--param` / `--data` overrides, checked against the defaults' types.
 //! - [`testing`]: `aks-certscan policy test`, which runs `test_` rules like `opa test`.
 //!
@@ -10,10 +18,16 @@
 //! `findings` set. Helpers shared by rules are in `aks_certscan.lib`.
 
 pub mod bundle;
+pub mod describe;
 pub mod engine;
 pub mod metadata;
 pub mod params;
 pub mod testing;
+pub mod value;
+pub mod view;
+
+pub use engine::{Engine, LoadedRule, Skip};
+pub use params::Overrides;
 
 /// What can go wrong with policies. Each variant names the file or rule concerned.
 #[derive(Debug, thiserror::Error)]

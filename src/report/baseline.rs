@@ -9,11 +9,12 @@
 //!   absent results are not written as results; they are listed in `run.properties.absentResults`
 //!   and in the text and JSON reports.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use super::Reported;
 use crate::findings::Finding;
 
 /// Key of our fingerprint in SARIF `partialFingerprints`.
@@ -109,26 +110,46 @@ impl Baseline {
         Ok(Baseline { results })
     }
 
-    /// The state of each finding, and the baseline results that are gone.
-    pub fn compare(&self, findings: &[Finding]) -> (Vec<BaselineState>, Vec<AbsentResult>) {
-        let states = findings
-            .iter()
-            .map(|f| match self.results.get(&f.fingerprint) {
-                None => BaselineState::New,
-                Some(old) if old.level == f.level.as_str() && old.message == f.message => BaselineState::Unchanged,
-                Some(_) => BaselineState::Updated,
-            })
-            .collect();
+    /// Each finding with its state, and the baseline results that are gone.
+    pub fn compare(&self, findings: Vec<Finding>) -> (Vec<Reported>, Vec<AbsentResult>) {
+        let current: HashSet<&str> = findings.iter().map(|f| f.fingerprint.as_str()).collect();
         let absent = self
             .results
             .iter()
-            .filter(|(fp, _)| !findings.iter().any(|f| &&f.fingerprint == fp))
+            .filter(|(fp, _)| !current.contains(fp.as_str()))
             .map(|(fp, old)| AbsentResult {
                 rule_id: old.rule_id.clone(),
                 fingerprint: fp.clone(),
                 message: old.message.clone(),
             })
             .collect();
-        (states, absent)
+        let reported = findings
+            .into_iter()
+            .map(|finding| {
+                let state = match self.results.get(&finding.fingerprint) {
+                    None => BaselineState::New,
+                    Some(old) if old.level == finding.level.as_str() && old.message == finding.message => {
+                        BaselineState::Unchanged
+                    }
+                    Some(_) => BaselineState::Updated,
+                };
+                Reported {
+                    finding,
+                    baseline: Some(state),
+                }
+            })
+            .collect();
+        (reported, absent)
     }
+}
+
+/// Findings reported without a baseline.
+pub fn without_baseline(findings: Vec<Finding>) -> Vec<Reported> {
+    findings
+        .into_iter()
+        .map(|finding| Reported {
+            finding,
+            baseline: None,
+        })
+        .collect()
 }

@@ -6,7 +6,7 @@
 use std::io::{self, Write};
 
 use super::{Emitter, Report};
-use crate::policy::metadata::Level;
+use crate::findings::Level;
 
 /// GitHub Actions emitter.
 pub struct Github;
@@ -23,7 +23,7 @@ pub fn escape_property(text: &str) -> String {
 
 impl Emitter for Github {
     fn emit(&self, report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
-        for f in report.findings {
+        for f in report.findings() {
             let command = match f.level {
                 Level::Error => "error",
                 Level::Warning => "warning",

@@ -44,17 +44,16 @@ impl Emitter for Json {
             schema_version: 1,
             tool: &report.facts.scanner,
             now: &report.facts.now,
-            summary: Summary::of(report.findings),
+            summary: Summary::of(report.findings()),
             findings: report
                 .findings
                 .iter()
-                .enumerate()
-                .map(|(i, finding)| Entry {
-                    finding,
-                    baseline_state: report.baseline.map(|b| b[i]),
+                .map(|r| Entry {
+                    finding: &r.finding,
+                    baseline_state: r.baseline,
                 })
                 .collect(),
-            errors: &report.facts.errors,
+            errors: &report.facts.facts.errors,
         };
         serde_json::to_writer_pretty(&mut *out, &doc)?;
         writeln!(out)

@@ -1,5 +1,5 @@
-//! Reports: one emitter per format, all fed from the same [`Report`] (findings, catalogue, facts).
-//! Emitters never read sources or run Rego.
+//! Reports: one emitter per format, all fed from the same [`Report`] (findings with their baseline
+//! state, the catalogue, the facts). Emitters never read sources or run Rego.
 //!
 //! | format | module | for |
 //! |---|---|---|
@@ -21,22 +21,70 @@ mod tests;
 
 use std::io::{self, Write};
 
-use crate::cli::Format;
 use crate::facts::model::FactsDocument;
 use crate::findings::{Finding, Location};
-use crate::policy::engine::LoadedRule;
+use crate::policy::LoadedRule;
 
-use baseline::BaselineState;
+use baseline::{AbsentResult, BaselineState};
+
+/// Output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// Readable report, grouped by cluster and source, worst first.
+    Text,
+    /// The findings model as JSON.
+    Json,
+    /// SARIF 2.1.0 for GitHub code scanning and Azure DevOps.
+    Sarif,
+    /// JUnit XML, one test case per rule and resource.
+    Junit,
+    /// GitHub Actions workflow commands (inline annotations).
+    Github,
+}
+
+impl Format {
+    /// Every format, in the order `--help` lists them.
+    pub const ALL: [Format; 5] = [Format::Text, Format::Json, Format::Sarif, Format::Junit, Format::Github];
+
+    /// The name `--format` takes.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Text => "text",
+            Format::Json => "json",
+            Format::Sarif => "sarif",
+            Format::Junit => "junit",
+            Format::Github => "github",
+        }
+    }
+
+    /// What the format is for, as `--help` says it.
+    pub fn help(self) -> &'static str {
+        match self {
+            Format::Text => "Readable report, grouped by cluster and source, worst first",
+            Format::Json => "The findings model as JSON",
+            Format::Sarif => "SARIF 2.1.0 for GitHub code scanning and Azure DevOps",
+            Format::Junit => "JUnit XML, one test case per rule and resource",
+            Format::Github => "GitHub Actions workflow commands (inline annotations)",
+        }
+    }
+}
+
+/// A finding with its state relative to the baseline, when one was given.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reported {
+    /// The finding.
+    pub finding: Finding,
+    /// `new`, `unchanged` or `updated`; `None` without a baseline.
+    pub baseline: Option<BaselineState>,
+}
 
 /// Everything an emitter may read.
 #[derive(Debug, Clone, Copy)]
 pub struct Report<'a> {
-    /// Findings, worst first.
-    pub findings: &'a [Finding],
-    /// Baseline state of each finding (same order), when a baseline was given.
-    pub baseline: Option<&'a [BaselineState]>,
-    /// Fingerprints of baseline results that no longer occur (SARIF `absent`).
-    pub absent: &'a [baseline::AbsentResult],
+    /// Findings, worst first, each with its baseline state.
+    pub findings: &'a [Reported],
+    /// When a baseline was given: its results that no longer occur (SARIF `absentResults`).
+    pub absent: Option<&'a [AbsentResult]>,
     /// The whole catalogue (bundled and user rules), in id order.
     pub rules: &'a [LoadedRule],
     /// The facts the findings came from.
@@ -46,7 +94,12 @@ pub struct Report<'a> {
     pub facts_uri: &'a str,
 }
 
-impl Report<'_> {
+impl<'a> Report<'a> {
+    /// The findings alone, worst first.
+    pub fn findings(&self) -> impl Iterator<Item = &'a Finding> + 'a {
+        self.findings.iter().map(|r| &r.finding)
+    }
+
     /// A finding's locations, or the facts document when it has none (GitHub rejects results
     /// without a location).
     pub fn locations_of(&self, finding: &Finding) -> Vec<Location> {
@@ -79,7 +132,7 @@ pub trait Emitter {
     fn emit(&self, report: &Report<'_>, out: &mut dyn Write) -> io::Result<()>;
 }
 
-/// The emitter of a format; `color` applies to `text` only.
+/// The emitter of a format; `color` applies to `text` only. The one map from format to emitter.
 pub fn emitter(format: Format, color: bool) -> Box<dyn Emitter> {
     match format {
         Format::Text => Box::new(text::Text { color }),
@@ -90,7 +143,8 @@ pub fn emitter(format: Format, color: bool) -> Box<dyn Emitter> {
     }
 }
 
-/// Renders a report to a string.
+/// Renders a report to a string (for tests and small outputs; large outputs are written
+/// straight to their destination with [`emitter`]).
 pub fn render(format: Format, color: bool, report: &Report<'_>) -> io::Result<String> {
     let mut buf = Vec::new();
     emitter(format, color).emit(report, &mut buf)?;

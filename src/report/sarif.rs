@@ -25,9 +25,8 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use super::{Emitter, Report};
-use crate::findings::{Finding, Location};
-use crate::policy::engine::LoadedRule;
-use crate::policy::metadata::Level;
+use crate::findings::{Level, Location};
+use crate::policy::LoadedRule;
 
 /// SARIF emitter.
 pub struct Sarif;
@@ -319,7 +318,7 @@ fn truncate(text: &str, max: usize) -> String {
 }
 
 fn automation_id(report: &Report<'_>) -> String {
-    match report.facts.clusters.as_slice() {
+    match report.facts.facts.clusters.as_slice() {
         [one] => format!(
             "aks-certscan/{}/{}/",
             one.resource_group.as_deref().unwrap_or("unknown"),
@@ -329,7 +328,8 @@ fn automation_id(report: &Report<'_>) -> String {
     }
 }
 
-fn result<'a>(report: &Report<'a>, index: usize, f: &'a Finding) -> SarifResult<'a> {
+fn result<'a>(report: &Report<'a>, reported: &'a super::Reported) -> SarifResult<'a> {
+    let f = &reported.finding;
     let rule_index = report.rules.iter().position(|r| r.meta.id == f.rule_id).unwrap_or(0);
     let logical = LogicalLocation {
         name: f.resource.name.clone(),
@@ -369,7 +369,7 @@ fn result<'a>(report: &Report<'a>, index: usize, f: &'a Finding) -> SarifResult<
                 format!("{}:1", &f.fingerprint[..32.min(f.fingerprint.len())]),
             ),
         ]),
-        baseline_state: report.baseline.map(|b| b[index].as_str()),
+        baseline_state: reported.baseline.map(|b| b.as_str()),
         properties: ResultProperties {
             resource: &f.resource,
             evidence: &f.evidence,
@@ -381,7 +381,7 @@ fn result<'a>(report: &Report<'a>, index: usize, f: &'a Finding) -> SarifResult<
 impl Emitter for Sarif {
     fn emit(&self, report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
         let facts = report.facts;
-        let notifications = facts
+        let notifications = facts.facts
             .errors
             .iter()
             .map(|e| Notification {
@@ -407,8 +407,8 @@ impl Emitter for Sarif {
         let mut properties: BTreeMap<&'static str, serde_json::Value> = BTreeMap::new();
         properties.insert("evaluationTime", facts.now.clone().into());
         properties.insert("factsDocument", report.facts_uri.into());
-        if report.baseline.is_some() {
-            properties.insert("absentResults", serde_json::to_value(report.absent).unwrap_or_default());
+        if let Some(absent) = report.absent {
+            properties.insert("absentResults", serde_json::to_value(absent).unwrap_or_default());
         }
         let log = Log {
             schema: SCHEMA,
@@ -438,12 +438,7 @@ impl Emitter for Sarif {
                     tool_execution_notifications: notifications,
                     properties: BTreeMap::from([("evaluationTime", facts.now.clone())]),
                 }],
-                results: report
-                    .findings
-                    .iter()
-                    .enumerate()
-                    .map(|(i, f)| result(report, i, f))
-                    .collect(),
+                results: report.findings.iter().map(|r| result(report, r)).collect(),
                 properties,
             }],
         };

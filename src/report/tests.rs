@@ -3,12 +3,11 @@
 
 use std::collections::BTreeMap;
 
-use super::{render, Report};
-use crate::cli::Format;
+use super::baseline::without_baseline;
+use super::{render, Format, Report, Reported};
 use crate::facts::model::FactsDocument;
-use crate::findings::{ClusterRef, Finding, Location, Resource};
-use crate::policy::engine::{LoadedRule, PolicySet};
-use crate::policy::metadata::Level;
+use crate::findings::{ClusterRef, Finding, Level, Location, Resource};
+use crate::policy::{Engine, LoadedRule};
 
 fn finding(rule: &str, name: &str, message: &str, location: Option<Location>, level: Level) -> Finding {
     Finding {
@@ -33,8 +32,8 @@ fn finding(rule: &str, name: &str, message: &str, location: Option<Location>, le
     }
 }
 
-fn fixture() -> (Vec<Finding>, Vec<LoadedRule>, FactsDocument) {
-    let rules = PolicySet::load(&[]).expect("bundled policies").rules().to_vec();
+fn fixture() -> (Vec<Reported>, Vec<LoadedRule>, FactsDocument) {
+    let rules = Engine::load(&[]).expect("bundled policies").rules().to_vec();
     let findings = vec![
         finding(
             "CERT001",
@@ -71,15 +70,14 @@ fn fixture() -> (Vec<Finding>, Vec<LoadedRule>, FactsDocument) {
         now: "2026-11-29T00:00:00Z".into(),
         ..Default::default()
     };
-    (findings, rules, facts)
+    (without_baseline(findings), rules, facts)
 }
 
 fn rendered(format: Format) -> String {
     let (findings, rules, facts) = fixture();
     let report = Report {
         findings: &findings,
-        baseline: None,
-        absent: &[],
+        absent: None,
         rules: &rules,
         facts: &facts,
         facts_uri: "out/scan.facts.json",

@@ -6,9 +6,8 @@
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
-use super::{Emitter, Report};
-use crate::findings::{Finding, Summary};
-use crate::policy::metadata::Level;
+use super::{Emitter, Report, Reported};
+use crate::findings::{Finding, Level, Summary};
 use crate::sanitize::terminal;
 
 /// Text emitter.
@@ -72,21 +71,25 @@ fn evidence_lines(f: &Finding) -> Vec<String> {
 
 impl Emitter for Text {
     fn emit(&self, report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
-        let mut groups: BTreeMap<String, Vec<(usize, &Finding)>> = BTreeMap::new();
-        for (i, f) in report.findings.iter().enumerate() {
-            groups.entry(group_of(report, f)).or_default().push((i, f));
+        let mut groups: BTreeMap<String, Vec<&Reported>> = BTreeMap::new();
+        for reported in report.findings {
+            groups
+                .entry(group_of(report, &reported.finding))
+                .or_default()
+                .push(reported);
         }
-        let mut ordered: Vec<(String, Vec<(usize, &Finding)>)> = groups.into_iter().collect();
+        let mut ordered: Vec<(String, Vec<&Reported>)> = groups.into_iter().collect();
         ordered.sort_by(|(an, a), (bn, b)| {
-            let worst = |v: &Vec<(usize, &Finding)>| v.iter().map(|(_, f)| f.level).max();
+            let worst = |v: &Vec<&Reported>| v.iter().map(|r| r.finding.level).max();
             worst(b).cmp(&worst(a)).then(an.cmp(bn))
         });
         for (name, findings) in &ordered {
             writeln!(out, "{}", self.paint("1", &terminal(name)))?;
-            for (i, f) in findings {
-                let state = report
+            for reported in findings {
+                let f = &reported.finding;
+                let state = reported
                     .baseline
-                    .map(|b| format!(" [{}]", b[*i].as_str()))
+                    .map(|b| format!(" [{}]", b.as_str()))
                     .unwrap_or_default();
                 writeln!(
                     out,
@@ -111,8 +114,8 @@ impl Emitter for Text {
             }
             writeln!(out)?;
         }
-        let s = Summary::of(report.findings);
-        let facts = report.facts;
+        let s = Summary::of(report.findings());
+        let facts = &report.facts.facts;
         let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
         let unreadable = if facts.errors.is_empty() {
             String::new()
@@ -132,18 +135,19 @@ impl Emitter for Text {
                 plural(s.note, "note")
             )
         };
+        let counts: Vec<String> = facts
+            .counts()
+            .into_iter()
+            .map(|(n, one, many)| format!("{n} {}", if n == 1 { one } else { many }))
+            .collect();
         writeln!(
             out,
-            "{}: {} in {}, {}, {}, {}, {}{} (evaluated at {})",
+            "{}: {} in {}{} (evaluated at {})",
             self.paint("1", "aks-certscan"),
             verdict,
-            plural(facts.certificates.len(), "certificate"),
-            plural(facts.kubeconfigs.len(), "kubeconfig"),
-            plural(facts.clusters.len(), "cluster"),
-            plural(facts.nodes.len(), "node"),
-            plural(facts.node_roots.len(), "node root"),
+            counts.join(", "),
             unreadable,
-            facts.now
+            report.facts.now
         )
     }
 }

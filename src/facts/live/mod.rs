@@ -22,11 +22,10 @@ use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::cli::SourceArgs;
-use crate::facts::collected::Collected;
-use crate::facts::input::{error, parse_json};
-use crate::facts::model::{ErrorKind, SourceKind};
-use crate::facts::{cluster, endpoint, kubeconfig, nodes, CollectContext};
+use super::collected::Collected;
+use super::input::{error, parse_json};
+use super::model::{ErrorKind, SourceKind};
+use super::{cluster, endpoint, kubeconfig, nodes, CollectContext, LiveOptions};
 
 /// Time limit of one `az` or `kubectl` call.
 pub const COMMAND_TIMEOUT: Duration = Duration::from_secs(300);
@@ -126,13 +125,16 @@ impl Drop for PrivateDir {
     }
 }
 
-/// Runs the live steps for every `--aks` target.
-pub fn collect(args: &SourceArgs, ctx: &CollectContext) -> Vec<Collected> {
-    let steps_each = 4 + u64::from(args.node_certs);
-    let progress = Progress::new(!args.no_progress, steps_each * args.aks.len() as u64);
-    args.aks
+/// Runs the live steps for every `--aks` target (`RESOURCE_GROUP/NAME`), in order.
+pub fn collect(targets: &[String], options: &LiveOptions, ctx: &CollectContext) -> Vec<Collected> {
+    if targets.is_empty() {
+        return Vec::new();
+    }
+    let steps_each = 4 + u64::from(options.node_certs);
+    let progress = Progress::new(options.progress, steps_each * targets.len() as u64);
+    targets
         .iter()
-        .flat_map(|target| collect_one(target, args, ctx, &progress))
+        .flat_map(|target| collect_one(target, options, ctx, &progress))
         .collect()
 }
 
@@ -140,7 +142,7 @@ fn step_error(kind: SourceKind, path: &str, message: String) -> Collected {
     Collected::for_source(kind, path).with_error(error(kind, path, ErrorKind::Probe, message))
 }
 
-fn collect_one(text: &str, args: &SourceArgs, ctx: &CollectContext, progress: &Progress) -> Vec<Collected> {
+fn collect_one(text: &str, args: &LiveOptions, ctx: &CollectContext, progress: &Progress) -> Vec<Collected> {
     let target = match AksTarget::parse(text) {
         Ok(t) => t,
         Err(message) => {
@@ -169,7 +171,7 @@ fn collect_one(text: &str, args: &SourceArgs, ctx: &CollectContext, progress: &P
     progress.step(format!("az aks show -g {rg} -n {name}"));
     let show_uri = target.uri("show");
     let cluster_part = match command::run(
-        &args.az_path,
+        &args.az,
         &az(&["aks", "show", "-g", rg, "-n", name, "-o", "json"]),
         &[],
         COMMAND_TIMEOUT,
@@ -181,10 +183,12 @@ fn collect_one(text: &str, args: &SourceArgs, ctx: &CollectContext, progress: &P
         Err(message) => step_error(SourceKind::Cluster, &show_uri, message),
     };
     let fqdn = cluster_part
+        .facts
         .clusters
         .first()
         .and_then(|c| c.fqdn.clone().or_else(|| c.private_fqdn.clone()));
     let node_rg = cluster_part
+        .facts
         .clusters
         .first()
         .and_then(|c| c.node_resource_group.clone());
@@ -196,7 +200,7 @@ fn collect_one(text: &str, args: &SourceArgs, ctx: &CollectContext, progress: &P
     if args.admin {
         get_creds.push("--admin");
     }
-    let kubeconfig_text = match command::run(&args.az_path, &az(&get_creds), &[], COMMAND_TIMEOUT) {
+    let kubeconfig_text = match command::run(&args.az, &az(&get_creds), &[], COMMAND_TIMEOUT) {
         Ok(text) => {
             let base = Collected::for_source(SourceKind::Kubeconfig, &creds_uri);
             parts.push(kubeconfig::from_text(&text, &creds_uri, PathBuf::new(), ctx, base));
@@ -229,7 +233,7 @@ fn collect_one(text: &str, args: &SourceArgs, ctx: &CollectContext, progress: &P
                         .map(|s| s.to_string())
                         .chain([file.display().to_string()])
                         .collect();
-                    match command::run(&args.kubectl_path, &kubectl_args, &[], COMMAND_TIMEOUT) {
+                    match command::run(&args.kubectl, &kubectl_args, &[], COMMAND_TIMEOUT) {
                         Ok(json) => match parse_json(json, &nodes_uri, SourceKind::Nodes) {
                             Ok(doc) => nodes::from_document(doc),
                             Err(e) => Collected::for_source(SourceKind::Nodes, &nodes_uri).with_error(e),
@@ -256,7 +260,7 @@ fn collect_one(text: &str, args: &SourceArgs, ctx: &CollectContext, progress: &P
     if args.node_certs {
         progress.step(format!("az vmss run-command invoke ({rg}/{name})"));
         match &node_rg {
-            Some(node_rg) => parts.extend(node_certs::collect(&target, node_rg, &args.az_path, &common, ctx)),
+            Some(node_rg) => parts.extend(node_certs::collect(&target, node_rg, &args.az, &common)),
             None => parts.push(step_error(
                 SourceKind::NodeRoot,
                 &target.uri("node-certs"),

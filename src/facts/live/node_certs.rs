@@ -18,9 +18,8 @@ use crate::facts::certificate::analyze;
 use crate::facts::collected::Collected;
 use crate::facts::input::error;
 use crate::facts::model::{CertificateOrigin, ErrorKind, NodeRootFact, SourceKind};
-use crate::facts::node_root::{bootstrap_evidence, check_against_node_ca, role_of_node_file, SECURE_BOOTSTRAP_LINUX};
+use crate::facts::node_root::{bootstrap_evidence, summarize_certificates, role_of_node_file, SECURE_BOOTSTRAP_LINUX};
 use crate::facts::pem::extract;
-use crate::facts::CollectContext;
 
 /// The script run on each node. Only certificate blocks are printed.
 pub const SCRIPT: &str = r####"for f in /etc/kubernetes/certs/*.crt /var/lib/kubelet/pki/kubelet-client-current.pem /var/lib/kubelet/pki/kubelet-server-current.pem; do [ -f "$f" ] && { echo "### file $f"; sed -n '/-----BEGIN CERTIFICATE-----/,/-----END CERTIFICATE-----/p' "$f"; }; done; for f in /var/lib/kubelet/bootstrap-kubeconfig /var/lib/kubelet/kubeconfig /etc/systemd/system/secure-tls-bootstrap.service /opt/azure/tlsbootstrap /opt/azure/containers/secure-tls-bootstrap.sh; do [ -e "$f" ] && echo "### exists $f"; done; [ -f /var/lib/kubelet/kubeconfig ] && grep -E '^ *(server|client-certificate):' /var/lib/kubelet/kubeconfig | sed 's/^ */### kubelet /'; true"####;
@@ -41,7 +40,6 @@ pub fn collect(
     node_rg: &str,
     az: &Path,
     common: &[String],
-    ctx: &CollectContext,
 ) -> Vec<Collected> {
     let list_uri = target.uri("vmss");
     let sets = match az_json(az, &["vmss", "list", "-g", node_rg, "-o", "json"], common) {
@@ -116,7 +114,7 @@ pub fn collect(
                 "json",
             ];
             match az_json(az, &args, common) {
-                Ok(result) => parts.push(from_run_command(&uri, &result, ctx)),
+                Ok(result) => parts.push(from_run_command(&uri, &result)),
                 Err(message) => parts.push(step_error(SourceKind::NodeRoot, &uri, message)),
             }
         }
@@ -136,7 +134,7 @@ fn stdout_of(result: &Value) -> Option<String> {
 }
 
 /// Turns one instance's run-command output into a node root fact.
-pub fn from_run_command(uri: &str, result: &Value, ctx: &CollectContext) -> Collected {
+pub fn from_run_command(uri: &str, result: &Value) -> Collected {
     let mut out = Collected::for_source(SourceKind::NodeRoot, uri);
     let Some(stdout) = stdout_of(result) else {
         return out.with_error(error(
@@ -192,11 +190,11 @@ pub fn from_run_command(uri: &str, result: &Value, ctx: &CollectContext) -> Coll
                 node_path: Some(node_path.clone()),
                 ..Default::default()
             };
-            match analyze(&found.der, ctx.now.0, origin, role) {
+            match analyze(found.der, origin, role) {
                 Ok(cert) => {
-                    out.certificates.push(cert);
+                    out.facts.certificates.push(cert);
                 }
-                Err(message) => out.errors.push(error(
+                Err(message) => out.facts.errors.push(error(
                     SourceKind::NodeRoot,
                     uri,
                     ErrorKind::MalformedCertificate,
@@ -207,7 +205,7 @@ pub fn from_run_command(uri: &str, result: &Value, ctx: &CollectContext) -> Coll
     }
     fact.files_found.sort();
     fact.files_found.dedup();
-    check_against_node_ca(&mut out, &mut fact);
-    out.node_roots.push(fact);
+    summarize_certificates(&out, &mut fact);
+    out.facts.node_roots.push(fact);
     out
 }

@@ -1,0 +1,476 @@
+//! Moving data between Rust and regorus without JSON text in between.
+//!
+//! - [`to_value`] is a serde `Serializer` that builds a regorus [`Value`] straight from any
+//!   `Serialize` type (the facts, parameter overrides), honouring every serde attribute the
+//!   facts model uses (`rename`, `skip_serializing_if`, `flatten`). Numbers come out as regorus'
+//!   own JSON reader would make them (non-negative integers unsigned, non-finite floats `null`),
+//!   and struct field names are shared, not allocated per object.
+//! - [`to_json`] turns a regorus [`Value`] into a `serde_json::Value` (for metadata, evidence and
+//!   anything else a rule returns), printing numbers the way regorus does and never failing: a
+//!   number JSON cannot hold becomes its decimal text.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt::Display;
+
+use regorus::{Rc, Value};
+use serde::ser::{self, Serialize};
+
+/// Builds the regorus value of `data`.
+pub fn to_value<T: Serialize + ?Sized>(data: &T) -> Value {
+    let mut keys = Keys::default();
+    to_value_with(data, &mut keys)
+}
+
+/// [`to_value`] sharing field-name strings across calls (one [`Keys`] per thread of work).
+pub fn to_value_with<T: Serialize + ?Sized>(data: &T, keys: &mut Keys) -> Value {
+    data.serialize(ValueSerializer { keys }).unwrap_or(Value::Null)
+}
+
+/// Interned object keys: every object of a kind shares its field-name strings. A `Keys` can also
+/// leave fields out, by name, wherever they occur.
+#[derive(Default)]
+pub struct Keys {
+    fields: HashMap<&'static str, Value>,
+    omit: &'static [&'static str],
+}
+
+impl Keys {
+    /// Keys that leave out every field or map entry named in `omit`.
+    pub fn omitting(omit: &'static [&'static str]) -> Self {
+        Keys {
+            fields: HashMap::new(),
+            omit,
+        }
+    }
+
+    fn omits(&self, name: &str) -> bool {
+        self.omit.contains(&name)
+    }
+
+    fn field(&mut self, name: &'static str) -> Value {
+        self.fields
+            .entry(name)
+            .or_insert_with(|| Value::String(Rc::from(name)))
+            .clone()
+    }
+}
+
+/// The only error a [`ValueSerializer`] can meet: a `Serialize` impl that reports its own.
+#[derive(Debug)]
+pub struct Error(String);
+
+impl Display for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl ser::Error for Error {
+    fn custom<T: Display>(msg: T) -> Self {
+        Error(msg.to_string())
+    }
+}
+
+struct ValueSerializer<'k> {
+    keys: &'k mut Keys,
+}
+
+fn string(text: &str) -> Value {
+    Value::String(Rc::from(text))
+}
+
+fn unsigned_or_signed(v: i64) -> Value {
+    // regorus reads `5` as unsigned and `-5` as signed; arithmetic differs between the two.
+    u64::try_from(v).map(Value::from).unwrap_or_else(|_| Value::from(v))
+}
+
+impl<'k> ser::Serializer for ValueSerializer<'k> {
+    type Ok = Value;
+    type Error = Error;
+    type SerializeSeq = SeqBuilder<'k>;
+    type SerializeTuple = SeqBuilder<'k>;
+    type SerializeTupleStruct = SeqBuilder<'k>;
+    type SerializeTupleVariant = SeqBuilder<'k>;
+    type SerializeMap = MapBuilder<'k>;
+    type SerializeStruct = MapBuilder<'k>;
+    type SerializeStructVariant = MapBuilder<'k>;
+
+    fn serialize_bool(self, v: bool) -> Result<Value, Error> {
+        Ok(Value::Bool(v))
+    }
+    fn serialize_i8(self, v: i8) -> Result<Value, Error> {
+        Ok(unsigned_or_signed(v.into()))
+    }
+    fn serialize_i16(self, v: i16) -> Result<Value, Error> {
+        Ok(unsigned_or_signed(v.into()))
+    }
+    fn serialize_i32(self, v: i32) -> Result<Value, Error> {
+        Ok(unsigned_or_signed(v.into()))
+    }
+    fn serialize_i64(self, v: i64) -> Result<Value, Error> {
+        Ok(unsigned_or_signed(v))
+    }
+    fn serialize_u8(self, v: u8) -> Result<Value, Error> {
+        Ok(Value::from(u64::from(v)))
+    }
+    fn serialize_u16(self, v: u16) -> Result<Value, Error> {
+        Ok(Value::from(u64::from(v)))
+    }
+    fn serialize_u32(self, v: u32) -> Result<Value, Error> {
+        Ok(Value::from(u64::from(v)))
+    }
+    fn serialize_u64(self, v: u64) -> Result<Value, Error> {
+        Ok(Value::from(v))
+    }
+    fn serialize_f32(self, v: f32) -> Result<Value, Error> {
+        Ok(Value::from(f64::from(v)))
+    }
+    fn serialize_f64(self, v: f64) -> Result<Value, Error> {
+        Ok(Value::from(v))
+    }
+    fn serialize_char(self, v: char) -> Result<Value, Error> {
+        Ok(string(v.encode_utf8(&mut [0; 4])))
+    }
+    fn serialize_str(self, v: &str) -> Result<Value, Error> {
+        Ok(string(v))
+    }
+    fn serialize_bytes(self, v: &[u8]) -> Result<Value, Error> {
+        Ok(Value::from(v.iter().map(|b| Value::from(u64::from(*b))).collect::<Vec<_>>()))
+    }
+    fn serialize_none(self) -> Result<Value, Error> {
+        Ok(Value::Null)
+    }
+    fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result<Value, Error> {
+        value.serialize(self)
+    }
+    fn serialize_unit(self) -> Result<Value, Error> {
+        Ok(Value::Null)
+    }
+    fn serialize_unit_struct(self, _name: &'static str) -> Result<Value, Error> {
+        Ok(Value::Null)
+    }
+    fn serialize_unit_variant(self, _name: &'static str, _index: u32, variant: &'static str) -> Result<Value, Error> {
+        Ok(self.keys.field(variant))
+    }
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(self, _name: &'static str, value: &T) -> Result<Value, Error> {
+        value.serialize(self)
+    }
+    fn serialize_newtype_variant<T: Serialize + ?Sized>(
+        self,
+        _name: &'static str,
+        _index: u32,
+        variant: &'static str,
+        value: &T,
+    ) -> Result<Value, Error> {
+        let key = self.keys.field(variant);
+        let inner = value.serialize(ValueSerializer { keys: self.keys })?;
+        Ok(Value::from(BTreeMap::from([(key, inner)])))
+    }
+    fn serialize_seq(self, len: Option<usize>) -> Result<SeqBuilder<'k>, Error> {
+        Ok(SeqBuilder {
+            keys: self.keys,
+            items: Vec::with_capacity(len.unwrap_or(0)),
+            variant: None,
+        })
+    }
+    fn serialize_tuple(self, len: usize) -> Result<SeqBuilder<'k>, Error> {
+        self.serialize_seq(Some(len))
+    }
+    fn serialize_tuple_struct(self, _name: &'static str, len: usize) -> Result<SeqBuilder<'k>, Error> {
+        self.serialize_seq(Some(len))
+    }
+    fn serialize_tuple_variant(
+        self,
+        _name: &'static str,
+        _index: u32,
+        variant: &'static str,
+        len: usize,
+    ) -> Result<SeqBuilder<'k>, Error> {
+        Ok(SeqBuilder {
+            keys: self.keys,
+            items: Vec::with_capacity(len),
+            variant: Some(variant),
+        })
+    }
+    fn serialize_map(self, _len: Option<usize>) -> Result<MapBuilder<'k>, Error> {
+        Ok(MapBuilder {
+            keys: self.keys,
+            entries: BTreeMap::new(),
+            pending_key: None,
+            variant: None,
+        })
+    }
+    fn serialize_struct(self, _name: &'static str, _len: usize) -> Result<MapBuilder<'k>, Error> {
+        self.serialize_map(None)
+    }
+    fn serialize_struct_variant(
+        self,
+        _name: &'static str,
+        _index: u32,
+        variant: &'static str,
+        _len: usize,
+    ) -> Result<MapBuilder<'k>, Error> {
+        Ok(MapBuilder {
+            keys: self.keys,
+            entries: BTreeMap::new(),
+            pending_key: None,
+            variant: Some(variant),
+        })
+    }
+}
+
+struct SeqBuilder<'k> {
+    keys: &'k mut Keys,
+    items: Vec<Value>,
+    variant: Option<&'static str>,
+}
+
+impl SeqBuilder<'_> {
+    fn push<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
+        let item = value.serialize(ValueSerializer { keys: self.keys })?;
+        self.items.push(item);
+        Ok(())
+    }
+
+    fn finish(self) -> Value {
+        let array = Value::from(self.items);
+        match self.variant {
+            Some(variant) => Value::from(BTreeMap::from([(self.keys.field(variant), array)])),
+            None => array,
+        }
+    }
+}
+
+impl ser::SerializeSeq for SeqBuilder<'_> {
+    type Ok = Value;
+    type Error = Error;
+    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
+        self.push(value)
+    }
+    fn end(self) -> Result<Value, Error> {
+        Ok(self.finish())
+    }
+}
+
+impl ser::SerializeTuple for SeqBuilder<'_> {
+    type Ok = Value;
+    type Error = Error;
+    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
+        self.push(value)
+    }
+    fn end(self) -> Result<Value, Error> {
+        Ok(self.finish())
+    }
+}
+
+impl ser::SerializeTupleStruct for SeqBuilder<'_> {
+    type Ok = Value;
+    type Error = Error;
+    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
+        self.push(value)
+    }
+    fn end(self) -> Result<Value, Error> {
+        Ok(self.finish())
+    }
+}
+
+impl ser::SerializeTupleVariant for SeqBuilder<'_> {
+    type Ok = Value;
+    type Error = Error;
+    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
+        self.push(value)
+    }
+    fn end(self) -> Result<Value, Error> {
+        Ok(self.finish())
+    }
+}
+
+struct MapBuilder<'k> {
+    keys: &'k mut Keys,
+    entries: BTreeMap<Value, Value>,
+    pending_key: Option<Value>,
+    variant: Option<&'static str>,
+}
+
+impl MapBuilder<'_> {
+    fn finish(self) -> Value {
+        let object = Value::from(self.entries);
+        match self.variant {
+            Some(variant) => Value::from(BTreeMap::from([(self.keys.field(variant), object)])),
+            None => object,
+        }
+    }
+}
+
+impl ser::SerializeMap for MapBuilder<'_> {
+    type Ok = Value;
+    type Error = Error;
+    fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<(), Error> {
+        self.pending_key = Some(key.serialize(ValueSerializer { keys: self.keys })?);
+        Ok(())
+    }
+    fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
+        let key = self
+            .pending_key
+            .take()
+            .ok_or_else(|| Error("a map value came without its key".into()))?;
+        if matches!(&key, Value::String(name) if self.keys.omits(name)) {
+            return Ok(());
+        }
+        let value = value.serialize(ValueSerializer { keys: self.keys })?;
+        self.entries.insert(key, value);
+        Ok(())
+    }
+    fn end(self) -> Result<Value, Error> {
+        Ok(self.finish())
+    }
+}
+
+impl ser::SerializeStruct for MapBuilder<'_> {
+    type Ok = Value;
+    type Error = Error;
+    fn serialize_field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Result<(), Error> {
+        if self.keys.omits(key) {
+            return Ok(());
+        }
+        let key = self.keys.field(key);
+        let value = value.serialize(ValueSerializer { keys: self.keys })?;
+        self.entries.insert(key, value);
+        Ok(())
+    }
+    fn end(self) -> Result<Value, Error> {
+        Ok(self.finish())
+    }
+}
+
+impl ser::SerializeStructVariant for MapBuilder<'_> {
+    type Ok = Value;
+    type Error = Error;
+    fn serialize_field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Result<(), Error> {
+        ser::SerializeStruct::serialize_field(self, key, value)
+    }
+    fn end(self) -> Result<Value, Error> {
+        Ok(self.finish())
+    }
+}
+
+/// The JSON form of a regorus value. Sets become arrays (in set order), `undefined` becomes
+/// `null`, object keys that are not strings become their JSON text, and numbers print as
+/// regorus prints them (`730`, not `730.0`); a number JSON cannot hold (an integer beyond 64
+/// bits) becomes its decimal text rather than an error.
+pub fn to_json(value: &Value) -> serde_json::Value {
+    use serde_json::Value as J;
+    match value {
+        Value::Null | Value::Undefined => J::Null,
+        Value::Bool(b) => J::Bool(*b),
+        Value::Number(n) => number_json(&n.format_decimal()),
+        Value::String(s) => J::String(s.to_string()),
+        Value::Array(items) => J::Array(items.iter().map(to_json).collect()),
+        Value::Set(items) => J::Array(items.iter().map(to_json).collect()),
+        Value::Object(map) => J::Object(
+            map.iter_sorted()
+                .map(|(k, v)| {
+                    let key = match k {
+                        Value::String(s) => s.to_string(),
+                        other => to_json(other).to_string(),
+                    };
+                    (key, to_json(v))
+                })
+                .collect(),
+        ),
+    }
+}
+
+/// A JSON number from regorus' decimal text, else a float, else the text itself.
+pub fn number_json(text: &str) -> serde_json::Value {
+    if let Ok(n) = text.parse::<serde_json::Number>() {
+        return serde_json::Value::Number(n);
+    }
+    text.parse::<f64>()
+        .ok()
+        .and_then(serde_json::Number::from_f64)
+        .map(serde_json::Value::Number)
+        .unwrap_or_else(|| serde_json::Value::String(text.to_string()))
+}
+
+/// A float as regorus prints it in JSON (`730.0` prints `730`; `93.2` stays `93.2`), so that
+/// evidence computed in Rust matches evidence a rule computes.
+pub fn float_json(value: f64) -> serde_json::Value {
+    if value.is_finite() {
+        number_json(&value.to_string())
+    } else {
+        serde_json::Value::Null
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Serialize;
+
+    #[derive(Serialize)]
+    #[serde(rename_all = "kebab-case")]
+    enum Kind {
+        KubeletClient,
+    }
+
+    #[derive(Serialize)]
+    struct Inner {
+        n: i64,
+        f: f64,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        absent: Option<u32>,
+        kind: Kind,
+    }
+
+    #[derive(Serialize)]
+    struct Outer {
+        name: String,
+        items: Vec<Inner>,
+        #[serde(flatten)]
+        more: BTreeMap<String, bool>,
+    }
+
+    #[test]
+    fn builds_the_same_value_as_regorus_json_reader() {
+        let data = Outer {
+            name: "x".into(),
+            items: vec![
+                Inner {
+                    n: 5,
+                    f: 730.0,
+                    absent: None,
+                    kind: Kind::KubeletClient,
+                },
+                Inner {
+                    n: -3,
+                    f: 0.9317,
+                    absent: None,
+                    kind: Kind::KubeletClient,
+                },
+            ],
+            more: BTreeMap::from([("flag".to_string(), true)]),
+        };
+        let direct = to_value(&data);
+        let via_text = Value::from_json_str(&serde_json::to_string(&data).expect("json")).expect("parses");
+        assert_eq!(direct, via_text);
+        assert_eq!(direct["items"][0]["n"], Value::from(5u64));
+        assert_eq!(direct["items"][1]["n"], Value::from(-3i64));
+        assert_eq!(direct["items"][0]["kind"], Value::from("kubelet-client"));
+        assert_eq!(direct["items"][0]["absent"], Value::Undefined);
+    }
+
+    #[test]
+    fn json_numbers_print_like_regorus() {
+        assert_eq!(float_json(730.0).to_string(), "730");
+        assert_eq!(float_json(93.2).to_string(), "93.2");
+        assert_eq!(float_json(-607.0).to_string(), "-607");
+        assert_eq!(float_json(f64::NAN), serde_json::Value::Null);
+        let big = Value::from_json_str("1e300").expect("parses");
+        assert!(to_json(&big).is_number() || to_json(&big).is_string());
+        let v = Value::from_json_str(r#"{"a": [1, 2.5, "s", null, true]}"#).expect("parses");
+        assert_eq!(to_json(&v), serde_json::json!({"a": [1, 2.5, "s", null, true]}));
+    }
+}
