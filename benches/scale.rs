@@ -1,19 +1,22 @@
-//! Scale benchmark: fact collection over a generated directory of certificates, and one policy
-//! pass over facts with 1,000, 10,000 and 100,000 certificates.
+//! Scale benchmark: fact collection over a directory of certificates, and policy evaluation over
+//! facts with 1,000, 10,000 and 100,000 certificates, in total and rule by rule.
 //!
-//!     cargo bench --bench scale                # 10,000 files; evaluation at 1k/10k/100k
-//!     cargo bench --bench scale -- 2000        # a smaller directory
+//!     cargo bench --bench scale                      # 10,000 generated files; 1k/10k/100k
+//!     cargo bench --bench scale -- 2000              # a smaller generated directory
+//!     cargo bench --bench scale -- --dir DIR         # an existing directory (gen_certs.py)
+//!     cargo bench --bench scale -- --rules           # also time each rule alone
 //!
 //! Wall-clock figures on a shared machine vary; the ratios between sizes are what shows whether
-//! costs stay linear. Each figure is the median of several runs.
+//! costs stay linear. Each figure is the median of several runs. The side-by-side comparison
+//! with the Python peer is `scripts/bench-peers`.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use aks_certscan::clock::Instant as EvalTime;
-use aks_certscan::facts::model::{ClusterFact, FactsDocument, SourceKind};
-use aks_certscan::facts::{collect, CollectContext, SourceSpec};
-use aks_certscan::policy::engine::PolicySet;
+use aks_certscan::facts::model::{CertificateRole, ClusterFact, FactsDocument};
+use aks_certscan::facts::{collect, CollectPlan, Source};
+use aks_certscan::policy::{Engine, Overrides, Skip};
 use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
 
 fn median(mut samples: Vec<Duration>) -> Duration {
@@ -43,18 +46,17 @@ fn generate(dir: &Path, count: usize) {
     }
 }
 
+fn now() -> EvalTime {
+    EvalTime::parse("2026-11-29T00:00:00Z").expect("now")
+}
+
 fn time_collect(dir: &Path, runs: usize) -> (Duration, FactsDocument) {
-    let ctx = CollectContext {
-        now: EvalTime::parse("2026-11-29T00:00:00Z").expect("now"),
-        max_file_size: 1 << 20,
-        probe: Default::default(),
-    };
-    let spec = [SourceSpec::new(SourceKind::Certs, dir)];
+    let plan = CollectPlan::new(vec![Source::Certs(dir.to_path_buf())], now());
     let mut samples = Vec::new();
     let mut doc = FactsDocument::default();
     for _ in 0..runs {
         let start = Instant::now();
-        doc = collect(&spec, &ctx);
+        doc = collect(&plan);
         samples.push(start.elapsed());
     }
     (median(samples), doc)
@@ -64,8 +66,8 @@ fn time_collect(dir: &Path, runs: usize) -> (Duration, FactsDocument) {
 /// should auto-rotate, so that the cluster-aware rules do real work.
 fn scaled(base: &FactsDocument, n: usize) -> FactsDocument {
     let mut doc = base.clone();
-    doc.errors.clear();
-    doc.clusters = vec![ClusterFact {
+    doc.facts.errors.clear();
+    doc.facts.clusters = vec![ClusterFact {
         key: "rg/prod".into(),
         name: "prod".into(),
         resource_group: Some("rg".into()),
@@ -75,14 +77,14 @@ fn scaled(base: &FactsDocument, n: usize) -> FactsDocument {
         provisioning_state: Some("Succeeded".into()),
         ..Default::default()
     }];
-    doc.certificates = (0..n)
+    doc.facts.certificates = (0..n)
         .map(|i| {
-            let mut c = base.certificates[i % base.certificates.len()].clone();
+            let mut c = base.facts.certificates[i % base.facts.certificates.len()].clone();
             c.id = format!("{}-{i}", c.id);
-            c.der_base64.clear();
+            c.der = Default::default();
             if i % 2 == 0 {
                 c.cluster_key = Some("rg/prod".into());
-                c.role = aks_certscan::facts::model::CertificateRole::KubeletClient;
+                c.role = CertificateRole::KubeletClient;
             }
             c
         })
@@ -90,63 +92,80 @@ fn scaled(base: &FactsDocument, n: usize) -> FactsDocument {
     doc
 }
 
-fn main() {
-    let count: usize = std::env::args().skip(1).find_map(|a| a.parse().ok()).unwrap_or(10_000);
-    let dir = tempfile::tempdir().expect("tempdir");
-    let start = Instant::now();
-    generate(dir.path(), count);
-    println!(
-        "generated {count} certificates in {:.1} s",
-        start.elapsed().as_secs_f64()
-    );
+fn time_evaluate(engine: &Engine, facts: &FactsDocument, skip: &Skip, runs: usize) -> (Duration, usize) {
+    let overrides = Overrides::new();
+    let mut samples = Vec::new();
+    let mut findings = 0;
+    for _ in 0..runs {
+        let start = Instant::now();
+        findings = engine.evaluate(facts, &overrides, skip).expect("evaluates").len();
+        samples.push(start.elapsed());
+    }
+    (median(samples), findings)
+}
 
-    let small = count / 10;
-    let small_dir = tempfile::tempdir().expect("tempdir");
-    generate(small_dir.path(), small);
-    let (t_small, _) = time_collect(small_dir.path(), 5);
-    let (t_full, doc) = time_collect(dir.path(), 5);
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let per_rule = args.iter().any(|a| a == "--rules");
+    let given_dir = args
+        .iter()
+        .position(|a| a == "--dir")
+        .and_then(|i| args.get(i + 1))
+        .map(PathBuf::from);
+    let count: usize = args.iter().find_map(|a| a.parse().ok()).unwrap_or(10_000);
+    let generated = tempfile::tempdir().expect("tempdir");
+    let dir = match given_dir {
+        Some(dir) => dir,
+        None => {
+            let start = Instant::now();
+            generate(generated.path(), count);
+            println!(
+                "generated {count} certificates in {:.1} s",
+                start.elapsed().as_secs_f64()
+            );
+            generated.path().to_path_buf()
+        }
+    };
+
+    let (t_collect, doc) = time_collect(&dir, 5);
+    let n = doc.facts.certificates.len();
     println!(
         "collect  {:>7} certificates: {:>8.1} ms  ({:.1} µs per certificate, {} threads)",
-        small,
-        t_small.as_secs_f64() * 1e3,
-        t_small.as_secs_f64() * 1e6 / small as f64,
+        n,
+        t_collect.as_secs_f64() * 1e3,
+        t_collect.as_secs_f64() * 1e6 / n.max(1) as f64,
         rayon::current_num_threads()
     );
-    println!(
-        "collect  {:>7} certificates: {:>8.1} ms  ({:.1} µs per certificate)",
-        count,
-        t_full.as_secs_f64() * 1e3,
-        t_full.as_secs_f64() * 1e6 / count as f64
-    );
-    assert_eq!(
-        doc.certificates.len(),
-        count,
-        "every generated certificate was collected"
-    );
+    assert!(n > 0, "the directory held certificates");
 
-    let policies = PolicySet::load(&[]).expect("bundled policies");
-    let params = serde_json::json!({});
-    let skip = Default::default();
-    for n in [1_000usize, 10_000, 100_000] {
-        let facts = serde_json::to_string(&scaled(&doc, n)).expect("json");
-        let runs = if n >= 100_000 { 3 } else { 5 };
-        let mut samples = Vec::new();
-        let mut findings = 0;
-        for _ in 0..runs {
-            let start = Instant::now();
-            findings = policies
-                .evaluate(&facts, &params, &skip, Duration::from_secs(600))
-                .expect("evaluates")
-                .len();
-            samples.push(start.elapsed());
-        }
-        let t = median(samples);
+    let engine = Engine::load(&[]).expect("bundled policies");
+    for size in [1_000usize, 10_000, 100_000] {
+        let facts = scaled(&doc, size);
+        let runs = if size >= 100_000 { 3 } else { 5 };
+        let (t, findings) = time_evaluate(&engine, &facts, &Skip::new(), runs);
         println!(
             "evaluate {:>7} certificates: {:>8.1} ms  ({:.1} µs per certificate, {} findings)",
-            n,
+            size,
             t.as_secs_f64() * 1e3,
-            t.as_secs_f64() * 1e6 / n as f64,
+            t.as_secs_f64() * 1e6 / size as f64,
             findings
         );
+        if per_rule && size == 100_000 {
+            for rule in engine.rules() {
+                let skip: Skip = engine
+                    .rules()
+                    .iter()
+                    .filter(|r| r.meta.id != rule.meta.id)
+                    .map(|r| r.meta.id.clone())
+                    .collect();
+                let (t, findings) = time_evaluate(&engine, &facts, &skip, 3);
+                println!(
+                    "  {} alone: {:>8.1} ms ({} findings)",
+                    rule.meta.id,
+                    t.as_secs_f64() * 1e3,
+                    findings
+                );
+            }
+        }
     }
 }

@@ -127,6 +127,9 @@ pub struct SourceArgs {
     /// depends on it.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
     pub threads: Option<u16>,
+    /// Print how long each phase took (collect, derive, evaluate, render) and the peak memory on stderr.
+    #[arg(long)]
+    pub timings: bool,
 }
 
 impl SourceArgs {
@@ -269,9 +272,6 @@ pub struct ScanArgs {
     /// Disable colour in text output (also honoured: the NO_COLOR variable).
     #[arg(long, help_heading = "Output")]
     pub no_color: bool,
-    /// Print how long each phase took (collect, derive, evaluate, render) on stderr.
-    #[arg(long, help_heading = "Output")]
-    pub timings: bool,
 }
 
 /// One report to write.
@@ -289,15 +289,17 @@ pub enum FactsOut {
     /// `--facts-out FILE`: the full document, with every certificate's DER, so that it can be
     /// merged with `--facts` later.
     Full(PathBuf),
-    /// Beside the SARIF file (`results.sarif` gives `results.facts.json`): the lean document
-    /// (no DER) that SARIF locations of findings from no file point at.
-    Lean(PathBuf),
-    /// SARIF goes to standard output: the lean document is written to
-    /// `aks-certscan.facts.json` if a finding or error came from no file.
-    LeanWhenNeeded,
+    /// SARIF output without `--facts-out`: when a finding or a collection error came from no file
+    /// (a live probe, standard input), SARIF points it at the lean document (no DER) written
+    /// here: beside the SARIF file (`results.sarif` gives `results.facts.json`), or
+    /// `aks-certscan.facts.json` when SARIF goes to standard output. Otherwise nothing is written.
+    WhenNeeded(PathBuf),
     /// No SARIF output and no `--facts-out`: none.
     None,
 }
+
+/// The facts document SARIF on standard output points at when it needs one.
+pub const DEFAULT_FACTS_FILE: &str = "aks-certscan.facts.json";
 
 /// Everything `scan` needs, checked and free of clap types.
 #[derive(Debug, Clone)]
@@ -337,6 +339,8 @@ pub struct FactsOptions {
     pub threads: Option<usize>,
     /// The file to write; `None` is standard output.
     pub output: Option<PathBuf>,
+    /// Print phase timings on stderr.
+    pub timings: bool,
 }
 
 impl FactsArgs {
@@ -346,6 +350,7 @@ impl FactsArgs {
             plan: self.sources.plan()?,
             threads: self.sources.threads.map(usize::from),
             output: self.output.clone(),
+            timings: self.sources.timings,
         })
     }
 }
@@ -386,9 +391,9 @@ impl ScanArgs {
                     .file_stem()
                     .map(|s| s.to_string_lossy().into_owned())
                     .unwrap_or_else(|| "aks-certscan".into());
-                FactsOut::Lean(path.with_file_name(format!("{stem}.facts.json")))
+                FactsOut::WhenNeeded(path.with_file_name(format!("{stem}.facts.json")))
             }
-            (None, Some(OutputSpec { path: None, .. })) => FactsOut::LeanWhenNeeded,
+            (None, Some(OutputSpec { path: None, .. })) => FactsOut::WhenNeeded(DEFAULT_FACTS_FILE.into()),
             (None, None) => FactsOut::None,
         };
         let color = !self.no_color
@@ -411,7 +416,7 @@ impl ScanArgs {
             baseline: self.baseline.clone(),
             facts_out,
             color,
-            timings: self.timings,
+            timings: self.sources.timings,
         })
     }
 }
@@ -471,7 +476,7 @@ mod tests {
     }
 
     #[test]
-    fn facts_go_beside_the_sarif_file_lean_unless_asked_for() {
+    fn facts_go_beside_the_sarif_file_when_needed_unless_asked_for() {
         let options = scan(&["--format", "sarif", "--output", "out/results.sarif", "--format", "text"]).expect("valid");
         assert_eq!(
             options.outputs[1],
@@ -480,10 +485,16 @@ mod tests {
                 path: None
             }
         );
-        assert_eq!(options.facts_out, FactsOut::Lean(PathBuf::from("out/results.facts.json")));
+        assert_eq!(
+            options.facts_out,
+            FactsOut::WhenNeeded(PathBuf::from("out/results.facts.json"))
+        );
         let asked = scan(&["--format", "sarif", "--facts-out", "all.json"]).expect("valid");
         assert_eq!(asked.facts_out, FactsOut::Full(PathBuf::from("all.json")));
-        assert_eq!(scan(&["--format", "sarif"]).expect("valid").facts_out, FactsOut::LeanWhenNeeded);
+        assert_eq!(
+            scan(&["--format", "sarif"]).expect("valid").facts_out,
+            FactsOut::WhenNeeded(PathBuf::from(DEFAULT_FACTS_FILE))
+        );
         assert_eq!(scan(&[]).expect("valid").facts_out, FactsOut::None);
     }
 

@@ -4,6 +4,7 @@
 //! `docs/policies.md`), and [`crate::report`] writes them. Nothing here runs Rego or reads
 //! sources.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
@@ -44,7 +45,7 @@ impl Level {
 }
 
 /// The managed cluster a finding is about.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct ClusterRef {
     /// Resource group.
     pub resource_group: Option<String>,
@@ -78,6 +79,9 @@ pub struct Location {
     pub line: Option<u32>,
 }
 
+/// The facts shown with a finding, by name, in name order.
+pub type Evidence = BTreeMap<Cow<'static, str>, serde_json::Value>;
+
 /// One finding.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Finding {
@@ -94,7 +98,7 @@ pub struct Finding {
     /// Where (possibly several places; possibly none, for facts that came from no file).
     pub locations: Vec<Location>,
     /// Evidence (subject, issuer, serial, not_after, days left, % of lifetime used, ...).
-    pub evidence: BTreeMap<String, serde_json::Value>,
+    pub evidence: Evidence,
     /// What to do, with the cluster's names filled in.
     pub remediation: String,
     /// Caution about the remediation.

@@ -21,6 +21,8 @@
 //! - [`report`]: one emitter per output format (text, JSON, SARIF, JUnit, GitHub).
 //! - [`cli`] and [`commands`]: argument parsing, and one module per subcommand.
 //! - [`clock`]: the evaluation time, an input so that output is reproducible.
+//! - [`pretty_json`]: large pretty JSON documents written in parallel; [`sanitize`]: untrusted
+//!   text made safe for a terminal.
 #![deny(missing_docs)]
 
 pub mod cli;
@@ -29,6 +31,7 @@ pub mod commands;
 pub mod facts;
 pub mod findings;
 pub mod policy;
+pub mod pretty_json;
 pub mod probe;
 pub mod report;
 pub mod sanitize;

@@ -9,13 +9,23 @@ metadata := {
 	"name": "certificate-max-age",
 	"title": "Certificate is older than the maximum age",
 	"severity": "note",
+	"scope": "certificate",
 	"description": concat("\n\n", [
-		"A non-CA certificate was issued more than `max_age_days` days ago (default 90: the common \"rotate every 90 days\" policy). AKS itself rotates at about 80% of a two-year lifetime, so this rule reports against your own policy, not against AKS's; set `max_age_days` to match it, or skip the rule.",
+		concat(" ", [
+			"A non-CA certificate was issued more than `max_age_days` days ago (default 90: the common",
+			"\"rotate every 90 days\" policy). AKS itself rotates at about 80% of a two-year lifetime, so",
+			"this rule reports against your own policy, not against AKS's; set `max_age_days` to match it,",
+			"or skip the rule.",
+		]),
 		"CA certificates are exempt. Expired certificates are left to CERT001.",
 	]),
-	"remediation": "Rotate according to your policy: `az aks rotate-certs -g {resource_group} -n {cluster}` for cluster certificates, `az aks get-credentials -g {resource_group} -n {cluster} --overwrite-existing` for a kubeconfig client certificate.",
-	"warning": "`az aks rotate-certs` recreates all nodes (up to 30 minutes of downtime) and invalidates every existing kubeconfig until it is fetched again.",
-	"help_uri": "https://learn.microsoft.com/azure/aks/certificate-rotation",
+	"remediation": concat(" ", [
+		"Rotate according to your policy: `az aks rotate-certs -g {resource_group} -n {cluster}` for",
+		sprintf("cluster certificates, %s for a kubeconfig client certificate.", [lib.get_credentials]),
+	]),
+	"warning": lib.rotate_certs_caution,
+	"help_uri": "https://github.com/aks-certscan/aks-certscan/blob/main/docs/rules.md#cert004",
+	"references": ["https://learn.microsoft.com/azure/aks/certificate-rotation"],
 	"tags": ["security", "aks", "certificates", "compliance"],
 	"precision": "high",
 	"params": {"max_age_days": 90},
@@ -23,15 +33,21 @@ metadata := {
 
 max_age_days := lib.param(metadata, "max_age_days")
 
+max_age_seconds := max_age_days * 86400
+
 findings contains finding if {
 	some cert in input.certificates
-	not cert.is_ca
+	cert.age_seconds > max_age_seconds
 	cert.remaining_seconds >= 0
-	cert.age_seconds > max_age_days * 86400
+	not cert.is_ca
 	finding := {
-		"message": sprintf("%s was issued %s, %d days ago (maximum age %d days)", [lib.describe(cert), lib.date(cert.not_before), lib.whole_days(cert.age_seconds), max_age_days]),
-		"resource": lib.cert_resource(cert),
-		"location": lib.cert_location(cert),
-		"evidence": lib.cert_evidence(cert),
+		"message": sprintf("%s was issued %s, %d days ago (maximum age %d days)", [
+			cert.display_name,
+			cert.not_before_date,
+			cert.age_whole_days,
+			max_age_days,
+		]),
+		"resource": {"kind": "certificate", "id": cert.id},
+		"location": {"path": cert.origin.path, "line": cert.origin.line},
 	}
 }

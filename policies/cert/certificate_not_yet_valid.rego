@@ -9,12 +9,22 @@ metadata := {
 	"name": "certificate-not-yet-valid",
 	"title": "Certificate is not valid yet",
 	"severity": "warning",
+	"scope": "certificate",
 	"description": concat("\n\n", [
-		"The evaluation time (`now`) is before the certificate's notBefore, so TLS peers reject it. Usually a clock problem on the issuing or the scanning machine, or a certificate installed too early.",
+		concat(" ", [
+			"The evaluation time (`now`) is before the certificate's notBefore, so TLS peers reject it.",
+			"Usually a clock problem on the issuing or the scanning machine, or a certificate installed",
+			"too early.",
+		]),
 		"Applies to every certificate; needs only `not_before_unix` and `now`.",
 	]),
-	"remediation": "Check the clocks (NTP) of the machine that issued the certificate and of the machine running the scan (`--now` sets the evaluation time). For AKS certificates, `az aks rotate-certs -g {resource_group} -n {cluster}` issues new ones.",
-	"help_uri": "https://learn.microsoft.com/azure/aks/certificate-rotation",
+	"remediation": concat(" ", [
+		"Check the clocks (NTP) of the machine that issued the certificate and of the machine running the",
+		"scan (`--now` sets the evaluation time). For AKS certificates,",
+		"`az aks rotate-certs -g {resource_group} -n {cluster}` issues new ones.",
+	]),
+	"help_uri": "https://github.com/aks-certscan/aks-certscan/blob/main/docs/rules.md#cert003",
+	"references": ["https://learn.microsoft.com/azure/aks/certificate-rotation"],
 	"tags": ["security", "aks", "certificates"],
 	"precision": "very-high",
 	"params": {},
@@ -24,9 +34,12 @@ findings contains finding if {
 	some cert in input.certificates
 	cert.age_seconds < 0
 	finding := {
-		"message": sprintf("%s is not valid until %s (%d days from now)", [lib.describe(cert), lib.date(cert.not_before), lib.whole_days(0 - cert.age_seconds)]),
-		"resource": lib.cert_resource(cert),
-		"location": lib.cert_location(cert),
-		"evidence": lib.cert_evidence(cert),
+		"message": sprintf("%s is not valid until %s (%d days from now)", [
+			cert.display_name,
+			cert.not_before_date,
+			0 - cert.age_whole_days,
+		]),
+		"resource": {"kind": "certificate", "id": cert.id},
+		"location": {"path": cert.origin.path, "line": cert.origin.line},
 	}
 }

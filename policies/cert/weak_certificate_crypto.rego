@@ -9,19 +9,53 @@ metadata := {
 	"name": "weak-certificate-crypto",
 	"title": "Certificate uses weak cryptography",
 	"severity": "warning",
+	"scope": "certificate",
 	"description": concat("\n\n", [
-		"The certificate has an RSA key shorter than `min_rsa_bits` (2048), an EC key shorter than 256 bits, or is signed with MD5 or SHA-1. MD5 signatures are an error. Such certificates can be forged or broken, and current TLS stacks refuse them.",
-		"The signature of a self-signed certificate is not judged (a trust anchor's own signature is never checked), only its key. Unknown key sizes are not a finding.",
+		concat(" ", [
+			"The certificate has an RSA key shorter than `min_rsa_bits` (2048), an EC key shorter than 256",
+			"bits, or is signed with MD2, MD4, MD5 or SHA-1. MD2, MD4 and MD5 signatures are an error. Such",
+			"certificates can be forged or broken, and current TLS stacks refuse them.",
+		]),
+		concat(" ", [
+			"The signature of a self-signed certificate is not judged (a trust anchor's own signature is",
+			"never checked), only its key. Unknown key sizes are not a finding. The signature's hash is",
+			"read from the facts' normalised `signature_digest`.",
+		]),
 	]),
-	"remediation": "Reissue the certificate with RSA-2048 or larger (or ECDSA P-256) and SHA-256. For AKS cluster certificates: `az aks rotate-certs -g {resource_group} -n {cluster}`.",
-	"warning": "`az aks rotate-certs` recreates all nodes (up to 30 minutes of downtime) and invalidates every existing kubeconfig until it is fetched again.",
-	"help_uri": "https://learn.microsoft.com/azure/aks/certificate-rotation",
+	"remediation": concat(" ", [
+		"Reissue the certificate with RSA-2048 or larger (or ECDSA P-256) and SHA-256. For AKS cluster",
+		"certificates: `az aks rotate-certs -g {resource_group} -n {cluster}`.",
+	]),
+	"warning": lib.rotate_certs_caution,
+	"help_uri": "https://github.com/aks-certscan/aks-certscan/blob/main/docs/rules.md#cert007",
+	"references": ["https://learn.microsoft.com/azure/aks/certificate-rotation"],
 	"tags": ["security", "aks", "certificates", "crypto"],
 	"precision": "very-high",
 	"params": {"min_rsa_bits": 2048},
 }
 
 min_rsa_bits := lib.param(metadata, "min_rsa_bits")
+
+# The smallest key size that is not weak, per key algorithm.
+min_key_bits := {"RSA": min_rsa_bits, "EC": 256}
+
+broken_digests := {"md2", "md4", "md5"}
+
+weak_digests := broken_digests | {"sha1"}
+
+# Certificates with a weak key or a weak signature: two plain loops, so that the cost per
+# certificate without a weakness is one comparison each.
+weak_key contains i if {
+	some i, cert in input.certificates
+	cert.key_size != null
+	cert.key_size < min_key_bits[cert.key_algorithm]
+}
+
+weak_signature contains i if {
+	some i, cert in input.certificates
+	weak_digests[cert.signature_digest]
+	not cert.self_signed
+}
 
 weakness("rsa", cert) := sprintf("an RSA key of %d bits (minimum %d)", [cert.key_size, min_rsa_bits]) if {
 	cert.key_algorithm == "RSA"
@@ -37,27 +71,27 @@ weakness("ec", cert) := sprintf("an EC key of %d bits", [cert.key_size]) if {
 
 weakness("signature", cert) := sprintf("a %s signature", [cert.signature_algorithm]) if {
 	not cert.self_signed
-	weak_signature(cert)
+	weak_digests[cert.signature_digest]
 }
-
-weak_signature(cert) if contains(lower(cert.signature_algorithm), "md5")
-
-weak_signature(cert) if contains(lower(cert.signature_algorithm), "sha1")
 
 level(cert) := "error" if {
 	not cert.self_signed
-	contains(lower(cert.signature_algorithm), "md5")
+	broken_digests[cert.signature_digest]
 } else := "warning"
 
 findings contains finding if {
-	some cert in input.certificates
+	some i in weak_key | weak_signature
+	cert := input.certificates[i]
 	reasons := [w | some kind in ["rsa", "ec", "signature"]; w := weakness(kind, cert)]
-	count(reasons) > 0
 	finding := {
-		"message": sprintf("%s uses weak cryptography: %s", [lib.describe(cert), concat(" and ", reasons)]),
+		"message": sprintf("%s uses weak cryptography: %s", [cert.display_name, concat(" and ", reasons)]),
 		"level": level(cert),
-		"resource": lib.cert_resource(cert),
-		"location": lib.cert_location(cert),
-		"evidence": object.union(lib.cert_evidence(cert), {"key_algorithm": cert.key_algorithm, "key_size": cert.key_size, "signature_algorithm": cert.signature_algorithm}),
+		"resource": {"kind": "certificate", "id": cert.id},
+		"location": {"path": cert.origin.path, "line": cert.origin.line},
+		"evidence": {
+			"key_algorithm": cert.key_algorithm,
+			"key_size": cert.key_size,
+			"signature_algorithm": cert.signature_algorithm,
+		},
 	}
 }

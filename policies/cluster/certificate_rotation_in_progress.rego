@@ -9,12 +9,23 @@ metadata := {
 	"name": "certificate-rotation-in-progress",
 	"title": "Certificate rotation is in progress",
 	"severity": "note",
+	"scope": "non-certificate",
 	"description": concat("\n\n", [
-		"The cluster's provisioningState is `RotatingClusterCertificates` (or another state that reconciles certificates). Nodes are being recreated (up to 30 minutes of disruption), and kubeconfigs fetched before the rotation will fail with `x509: certificate signed by unknown authority` once it completes.",
+		concat(" ", [
+			"The cluster's provisioningState is `RotatingClusterCertificates` (or another state that",
+			"reconciles certificates). Nodes are being recreated (up to 30 minutes of disruption), and",
+			"kubeconfigs fetched before the rotation will fail with",
+			"`x509: certificate signed by unknown authority` once it completes.",
+		]),
 		"Fires on a provisioningState that mentions certificates; a missing provisioningState is unknown and stays silent.",
 	]),
-	"remediation": "Wait for the rotation to finish (`az aks show -g {resource_group} -n {cluster} --query provisioningState`), then fetch new credentials everywhere: `az aks get-credentials -g {resource_group} -n {cluster} --overwrite-existing`. Do not stop the cluster until it has finished.",
-	"help_uri": "https://learn.microsoft.com/azure/aks/certificate-rotation",
+	"remediation": concat(" ", [
+		"Wait for the rotation to finish (`az aks show -g {resource_group} -n {cluster} --query provisioningState`),",
+		sprintf("then fetch new credentials everywhere: %s.", [lib.get_credentials]),
+		"Do not stop the cluster until it has finished.",
+	]),
+	"help_uri": "https://github.com/aks-certscan/aks-certscan/blob/main/docs/rules.md#clus003",
+	"references": ["https://learn.microsoft.com/azure/aks/certificate-rotation"],
 	"tags": ["security", "aks", "rotation"],
 	"precision": "very-high",
 	"params": {},
@@ -24,8 +35,12 @@ findings contains finding if {
 	some c in input.clusters
 	lib.rotating_certificates(c)
 	finding := {
-		"message": sprintf("cluster %s/%s is rotating its certificates (provisioningState %s): nodes are being recreated and existing kubeconfigs will stop working", [c.resource_group, c.name, c.provisioning_state]),
-		"resource": lib.cluster_resource(c),
+		"message": sprintf("cluster %s/%s is rotating its certificates (provisioningState %s): nodes are being recreated and existing kubeconfigs will stop working", [
+			c.resource_group,
+			c.name,
+			c.provisioning_state,
+		]),
+		"resource": lib.cluster_ref_of(c),
 		"location": c.location,
 		"evidence": {"provisioning_state": c.provisioning_state, "power_state": c.power_state},
 	}

@@ -9,13 +9,24 @@ metadata := {
 	"name": "cluster-provisioning-failed",
 	"title": "Cluster provisioning failed",
 	"severity": "error",
+	"scope": "non-certificate",
 	"description": concat("\n\n", [
-		"The cluster's provisioningState is `Failed`: its last operation did not complete. If that operation was a certificate rotation, components may be split between the old and the new CA, and the rotation must run again.",
+		concat(" ", [
+			"The cluster's provisioningState is `Failed`: its last operation did not complete. If that",
+			"operation was a certificate rotation, components may be split between the old and the new",
+			"CA, and the rotation must run again.",
+		]),
 		"Fires only on `Failed`; a missing provisioningState stays silent.",
 	]),
-	"remediation": "Look at the failed operation (`az aks show -g {resource_group} -n {cluster} --query provisioningState` and the Activity Log). If it was a rotation, run it again: `az aks rotate-certs -g {resource_group} -n {cluster}`; otherwise reconcile the cluster with `az aks update -g {resource_group} -n {cluster}`.",
-	"warning": "`az aks rotate-certs` recreates all nodes (up to 30 minutes of downtime) and invalidates every existing kubeconfig until it is fetched again.",
-	"help_uri": "https://learn.microsoft.com/troubleshoot/azure/azure-kubernetes/create-upgrade-delete/cluster-node-virtual-machine-failed-state",
+	"remediation": concat(" ", [
+		"Look at the failed operation (`az aks show -g {resource_group} -n {cluster} --query provisioningState`",
+		"and the Activity Log). If it was a rotation, run it again:",
+		"`az aks rotate-certs -g {resource_group} -n {cluster}`; otherwise reconcile the cluster with",
+		"`az aks update -g {resource_group} -n {cluster}`.",
+	]),
+	"warning": lib.rotate_certs_caution,
+	"help_uri": "https://github.com/aks-certscan/aks-certscan/blob/main/docs/rules.md#clus004",
+	"references": ["https://learn.microsoft.com/troubleshoot/azure/azure-kubernetes/create-upgrade-delete/cluster-node-virtual-machine-failed-state"],
 	"tags": ["security", "aks", "rotation", "availability"],
 	"precision": "very-high",
 	"params": {},
@@ -25,8 +36,11 @@ findings contains finding if {
 	some c in input.clusters
 	lib.provisioning_state(c) == "failed"
 	finding := {
-		"message": sprintf("cluster %s/%s is in provisioningState Failed: if a certificate rotation failed, run it again", [c.resource_group, c.name]),
-		"resource": lib.cluster_resource(c),
+		"message": sprintf("cluster %s/%s is in provisioningState Failed: if a certificate rotation failed, run it again", [
+			c.resource_group,
+			c.name,
+		]),
+		"resource": lib.cluster_ref_of(c),
 		"location": c.location,
 		"evidence": {"provisioning_state": c.provisioning_state, "power_state": c.power_state},
 	}

@@ -9,12 +9,27 @@ metadata := {
 	"name": "cluster-stopped",
 	"title": "Cluster or agent pool is stopped",
 	"severity": "warning",
+	"scope": "non-certificate",
 	"description": concat("\n\n", [
-		"Certificate rotation (automatic or `az aks rotate-certs`) is not supported on a stopped cluster, so certificates keep ageing. A cluster or pool stopped while a rotation ran keeps its nodes on the old certificates until the node pools are recreated; the finding is an error when the cluster is also in a certificate-rotation state.",
-		"Fires on `powerState.code == \"Stopped\"` of the cluster or of any agent pool. A document without `powerState` (older API versions) has an unknown power state and stays silent.",
+		concat(" ", [
+			"Certificate rotation (automatic or `az aks rotate-certs`) is not supported on a stopped cluster,",
+			"so certificates keep ageing. A cluster or pool stopped while a rotation ran keeps its nodes on",
+			"the old certificates until the node pools are recreated; the finding is an error when the",
+			"cluster is also in a certificate-rotation state.",
+		]),
+		concat(" ", [
+			"Fires on `powerState.code == \"Stopped\"` of the cluster or of any agent pool. A document",
+			"without `powerState` (older API versions) has an unknown power state and stays silent.",
+		]),
 	]),
-	"remediation": "Start the cluster before its certificates expire: `az aks start -g {resource_group} -n {cluster}` (a stopped pool: `az aks nodepool start -g {resource_group} --cluster-name {cluster} -n <pool>`). If it was stopped during a rotation, run `az aks rotate-certs -g {resource_group} -n {cluster}` again once it runs, or recreate the affected node pools.",
-	"help_uri": "https://learn.microsoft.com/azure/aks/start-stop-cluster",
+	"remediation": concat(" ", [
+		"Start the cluster before its certificates expire: `az aks start -g {resource_group} -n {cluster}`",
+		"(a stopped pool: `az aks nodepool start -g {resource_group} --cluster-name {cluster} -n <pool>`).",
+		"If it was stopped during a rotation, run `az aks rotate-certs -g {resource_group} -n {cluster}`",
+		"again once it runs, or recreate the affected node pools.",
+	]),
+	"help_uri": "https://github.com/aks-certscan/aks-certscan/blob/main/docs/rules.md#clus002",
+	"references": ["https://learn.microsoft.com/azure/aks/start-stop-cluster"],
 	"tags": ["security", "aks", "rotation", "availability"],
 	"precision": "very-high",
 	"params": {},
@@ -28,9 +43,13 @@ findings contains finding if {
 	some c in input.clusters
 	c.power_state == "Stopped"
 	finding := {
-		"message": sprintf("cluster %s/%s is stopped (provisioningState %v): its certificates cannot rotate while it is stopped", [c.resource_group, c.name, c.provisioning_state]),
+		"message": sprintf("cluster %s/%s is stopped (provisioningState %v): its certificates cannot rotate while it is stopped", [
+			c.resource_group,
+			c.name,
+			c.provisioning_state,
+		]),
 		"level": level(c),
-		"resource": lib.cluster_resource(c),
+		"resource": lib.cluster_ref_of(c),
 		"location": c.location,
 		"evidence": {"power_state": c.power_state, "provisioning_state": c.provisioning_state},
 	}
@@ -42,7 +61,11 @@ findings contains finding if {
 	some pool in c.agent_pools
 	pool.power_state == "Stopped"
 	finding := {
-		"message": sprintf("agent pool %s of cluster %s/%s is stopped: its nodes cannot rotate certificates and keep the old ones if a rotation runs", [pool.name, c.resource_group, c.name]),
+		"message": sprintf("agent pool %s of cluster %s/%s is stopped: its nodes cannot rotate certificates and keep the old ones if a rotation runs", [
+			pool.name,
+			c.resource_group,
+			c.name,
+		]),
 		"level": level(c),
 		"resource": {
 			"kind": "agent-pool",

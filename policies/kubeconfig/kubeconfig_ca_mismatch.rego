@@ -9,12 +9,22 @@ metadata := {
 	"name": "kubeconfig-ca-mismatch",
 	"title": "Kubeconfig CA does not match the API server",
 	"severity": "error",
+	"scope": "non-certificate",
 	"description": concat("\n\n", [
-		"The certificate authority in the kubeconfig does not verify the chain the API server presents (read by a live TLS probe, `--endpoint` or `--probe-kubeconfig-servers`). kubectl fails with `x509: certificate signed by unknown authority`: the cluster's certificates were rotated after this kubeconfig was fetched.",
-		"Needs endpoint facts; without a probe the rule stays silent. Inconclusive checks (unsupported algorithm, no CA in the kubeconfig) stay silent.",
+		concat(" ", [
+			"The certificate authority in the kubeconfig does not verify the chain the API server presents",
+			"(read by a live TLS probe, `--endpoint` or `--probe-kubeconfig-servers`). kubectl fails with",
+			"`x509: certificate signed by unknown authority`: the cluster's certificates were rotated after",
+			"this kubeconfig was fetched.",
+		]),
+		concat(" ", [
+			"Needs endpoint facts; without a probe the rule stays silent. Inconclusive checks (unsupported",
+			"algorithm, no CA in the kubeconfig) stay silent.",
+		]),
 	]),
-	"remediation": "Fetch the credentials again: `az aks get-credentials -g {resource_group} -n {cluster} --overwrite-existing`.",
-	"help_uri": "https://learn.microsoft.com/azure/aks/certificate-rotation",
+	"remediation": sprintf("Fetch the credentials again: %s.", [lib.get_credentials]),
+	"help_uri": "https://github.com/aks-certscan/aks-certscan/blob/main/docs/rules.md#kcfg002",
+	"references": ["https://learn.microsoft.com/azure/aks/certificate-rotation"],
 	"tags": ["security", "aks", "kubeconfig", "tls"],
 	"precision": "very-high",
 	"params": {},
@@ -25,7 +35,11 @@ findings contains finding if {
 	some check in endpoint.ca_checks
 	check.verification.result == "not-signed-by-ca"
 	finding := {
-		"message": sprintf("kubeconfig %s cluster %s does not trust the chain %s presents: kubectl fails with `x509: certificate signed by unknown authority`", [check.kubeconfig, check.cluster, endpoint.endpoint]),
+		"message": sprintf("kubeconfig %s cluster %s does not trust the chain %s presents: kubectl fails with `x509: certificate signed by unknown authority`", [
+			check.kubeconfig,
+			check.cluster,
+			endpoint.endpoint,
+		]),
 		"resource": {
 			"kind": "kubeconfig-cluster",
 			"id": sprintf("%s#%s", [endpoint.endpoint, check.cluster]),
@@ -33,6 +47,10 @@ findings contains finding if {
 			"cluster": lib.cluster_of(endpoint),
 		},
 		"location": {"path": check.kubeconfig, "line": check.line},
-		"evidence": {"endpoint": endpoint.endpoint, "presented_chain": endpoint.chain, "kubeconfig_ca": check.verification.ca_id},
+		"evidence": {
+			"endpoint": endpoint.endpoint,
+			"presented_chain": endpoint.chain,
+			"kubeconfig_ca": check.verification.ca_id,
+		},
 	}
 }

@@ -9,12 +9,22 @@ metadata := {
 	"name": "kubeconfig-stale-credentials",
 	"title": "Kubeconfig credentials are stale",
 	"severity": "error",
+	"scope": "non-certificate",
 	"description": concat("\n\n", [
-		"The client certificate of a kubeconfig user does not verify against its cluster's CA: the CA of a cluster a context pairs it with in the same file, or the cluster's current CA (the newest CA seen for the same API server in any source). After `az aks rotate-certs`, every kubeconfig fetched before it fails with `x509: certificate signed by unknown authority` or `Unauthorized`.",
-		"Signatures are checked in Rust, not by name (every AKS CA is `CN=ca`). Users without a client certificate (kubelogin, tokens) and inconclusive checks (unsupported algorithm, no CA) stay silent.",
+		concat(" ", [
+			"The client certificate of a kubeconfig user does not verify against its cluster's CA: the CA of",
+			"a cluster a context pairs it with in the same file, or the cluster's current CA (the newest CA",
+			"seen for the same API server in any source). After `az aks rotate-certs`, every kubeconfig",
+			"fetched before it fails with `x509: certificate signed by unknown authority` or `Unauthorized`.",
+		]),
+		concat(" ", [
+			"Signatures are checked in Rust, not by name (every AKS CA is `CN=ca`). Users without a client",
+			"certificate (kubelogin, tokens) and inconclusive checks (unsupported algorithm, no CA) stay silent.",
+		]),
 	]),
-	"remediation": "Fetch the credentials again: `az aks get-credentials -g {resource_group} -n {cluster} --overwrite-existing` (add `--admin` for a clusterAdmin user).",
-	"help_uri": "https://learn.microsoft.com/azure/aks/certificate-rotation",
+	"remediation": sprintf("Fetch the credentials again: %s (add `--admin` for a clusterAdmin user).", [lib.get_credentials]),
+	"help_uri": "https://github.com/aks-certscan/aks-certscan/blob/main/docs/rules.md#kcfg001",
+	"references": ["https://learn.microsoft.com/azure/aks/certificate-rotation"],
 	"tags": ["security", "aks", "kubeconfig", "rotation"],
 	"precision": "very-high",
 	"params": {},
@@ -33,7 +43,10 @@ findings contains finding if {
 	some user in kc.users
 	check := failed_check(user)
 	finding := {
-		"message": sprintf("kubeconfig user %s has a client certificate not signed by the cluster's CA (checked against %s): kubectl will fail until credentials are fetched again", [user.name, check.ca_source]),
+		"message": sprintf("kubeconfig user %s has a client certificate not signed by the cluster's CA (checked against %s): kubectl will fail until credentials are fetched again", [
+			user.name,
+			check.ca_source,
+		]),
 		"resource": {
 			"kind": "kubeconfig-user",
 			"id": sprintf("%s#%s", [user.client_certificate_id, user.name]),
@@ -41,6 +54,10 @@ findings contains finding if {
 			"cluster": lib.cluster_of(user),
 		},
 		"location": {"path": kc.path, "line": user.line},
-		"evidence": {"client_certificate": user.client_certificate_id, "checked_against_ca": check.ca_id, "ca_source": check.ca_source},
+		"evidence": {
+			"client_certificate": user.client_certificate_id,
+			"checked_against_ca": check.ca_id,
+			"ca_source": check.ca_source,
+		},
 	}
 }

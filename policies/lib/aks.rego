@@ -1,7 +1,8 @@
-# Shared helpers for the aks-certscan rules: lookups, parameters, descriptions.
+# Shared helpers for the aks-certscan rules: lookups, parameters, constants, descriptions.
 #
 # Everything here reads the facts document (`input`), whose relations are precomputed in Rust
-# (cluster_key, ca_verification, current_ca_check), so rules look things up and never join.
+# (cluster_key, ca_verification, current_ca_check, display_name), so rules look things up and
+# never join. Rules return small findings; Rust attaches names, clusters and standard evidence.
 package aks_certscan.lib
 
 import rego.v1
@@ -11,6 +12,26 @@ import rego.v1
 param(meta, key) := value if {
 	value := data.aks_certscan.params[meta.id][key]
 } else := meta.params[key]
+
+# 2022-03-01T00:00:00Z as Unix seconds: AKS auto-rotates non-CA certificates of RBAC clusters
+# created or upgraded after this instant. Every comparison uses this one constant.
+auto_rotation_start_unix := 1646092800
+
+# The same instant as messages print it (a Rust test checks that the two agree).
+auto_rotation_start_date := "2022-03-01"
+
+# The caution every remediation that runs `az aks rotate-certs` carries.
+rotate_certs_caution := concat(" ", [
+	"`az aks rotate-certs` recreates all nodes (up to 30 minutes of downtime) and makes every existing",
+	"kubeconfig fail with `x509: certificate signed by unknown authority` until it is fetched again",
+	"(`az aks get-credentials --overwrite-existing`).",
+])
+
+# The remediation that fetches a cluster's credentials again.
+get_credentials := "`az aks get-credentials -g {resource_group} -n {cluster} --overwrite-existing`"
+
+# The same for the cluster-admin credentials.
+get_admin_credentials := "`az aks get-credentials -g {resource_group} -n {cluster} --admin --overwrite-existing`"
 
 # Managed clusters by key (`rg/name`, lowercase).
 clusters := {c.key: c | some c in input.clusters}
@@ -27,10 +48,6 @@ cluster_ref(key) := {"resource_group": c.resource_group, "name": c.name} if {
 cluster_of(fact) := cluster_ref(fact.cluster_key) if {
 	fact.cluster_key != null
 } else := null
-
-# 2022-03-01T00:00:00Z: AKS auto-rotates non-CA certificates of RBAC clusters created or
-# upgraded after this date.
-auto_rotation_start_unix := 1646092800
 
 # Evidence that the cluster was created or upgraded after March 2022: its creation time, a node
 # image built after that date, or a Kubernetes minor version first released on AKS after it
@@ -72,6 +89,43 @@ should_be_auto_rotated(cert) if {
 
 on_unbootstrapped_node(cert) if node_root_of(cert).tls_bootstrap.bootstrapped == false
 
+# The smallest resource of a certificate finding: Rust adds its name (the certificate's
+# `display_name`), its cluster and the standard certificate evidence.
+cert_ref(cert) := {"kind": "certificate", "id": cert.id}
+
+# Where a certificate finding points.
+cert_location(cert) := {"path": cert.origin.path, "line": cert.origin.line}
+
+# The smallest resource of a cluster finding: Rust adds its name and cluster reference.
+cluster_ref_of(c) := {"kind": "cluster", "id": cluster_id(c)}
+
+# The date part of an RFC 3339 time.
+date(rfc3339) := substring(rfc3339, 0, 10)
+
+# Whole days for messages: floor for the future, ceiling for the past (so "-0.4 days" is 0).
+whole_days(seconds) := floor(seconds / 86400) if seconds >= 0
+
+else := 0 - floor((0 - seconds) / 86400)
+
+percent(fraction) := round(fraction * 1000) / 10 if fraction != null
+
+else := null
+
+cluster_id(c) := c.id if c.id != null
+
+else := c.key
+
+# The provisioning state in lower case, "" when unknown.
+provisioning_state(c) := lower(c.provisioning_state) if is_string(c.provisioning_state)
+
+else := ""
+
+# The cluster is in a state that rotates or reconciles certificates
+# (`RotatingClusterCertificates`, ...).
+rotating_certificates(c) if contains(provisioning_state(c), "certificate")
+
+# --- The full finding shape, kept for rules written against it (docs/policies.md) ---
+
 role_words := {
 	"cluster-ca": "cluster CA",
 	"apiserver": "API server certificate",
@@ -82,15 +136,23 @@ role_words := {
 	"unknown": "certificate",
 }
 
-# How a message names a certificate.
-describe(cert) := sprintf("client certificate of %s", [cert.origin.kubeconfig_user]) if {
+# How a message names a certificate: its precomputed `display_name`, or the same words built from
+# its origin (for certificates made by hand in tests).
+describe(cert) := cert.display_name if {
+	is_string(cert.display_name)
+	cert.display_name != ""
+} else := sprintf("client certificate of %s", [cert.origin.kubeconfig_user]) if {
 	cert.origin.kubeconfig_user != null
 	cert.role == "kubeconfig-client"
 } else := sprintf("cluster CA of kubeconfig cluster %s", [cert.origin.kubeconfig_cluster]) if {
 	cert.origin.kubeconfig_cluster != null
 } else := sprintf("%s %s on node %s", [role_words[cert.role], cert.origin.node_path, cert.origin.node_root]) if {
 	cert.origin.node_root != null
-} else := sprintf("certificate %d presented by %s (%s)", [cert.origin.index, cert.origin.endpoint, subject_name(cert)]) if {
+} else := sprintf("certificate %d presented by %s (%s)", [
+	cert.origin.index,
+	cert.origin.endpoint,
+	subject_name(cert),
+]) if {
 	cert.origin.endpoint != null
 } else := sprintf("certificate %s in %s", [subject_name(cert), cert.origin.path])
 
@@ -98,10 +160,7 @@ subject_name(cert) := cert.subject if cert.subject != ""
 
 else := "with an empty subject"
 
-# Where a certificate finding points.
-cert_location(cert) := {"path": cert.origin.path, "line": cert.origin.line}
-
-# The resource of a certificate finding: the certificate, by its SHA-256.
+# The full resource of a certificate finding (Rust fills these in for `cert_ref`).
 cert_resource(cert) := {
 	"kind": "certificate",
 	"id": cert.id,
@@ -109,7 +168,7 @@ cert_resource(cert) := {
 	"cluster": cluster_of(cert),
 }
 
-# Facts shown with every certificate finding.
+# The standard evidence of a certificate finding (Rust adds it for every certificate finding).
 cert_evidence(cert) := {
 	"subject": cert.subject,
 	"issuer": cert.issuer,
@@ -122,35 +181,10 @@ cert_evidence(cert) := {
 	"sha256": cert.id,
 }
 
-percent(fraction) := round(fraction * 1000) / 10 if fraction != null
-
-else := null
-
-# The date part of an RFC 3339 time.
-date(rfc3339) := substring(rfc3339, 0, 10)
-
-# Whole days for messages: floor for the future, ceiling for the past (so "-0.4 days" is 0).
-whole_days(seconds) := floor(seconds / 86400) if seconds >= 0
-
-else := 0 - floor((0 - seconds) / 86400)
-
-cluster_id(c) := c.id if c.id != null
-
-else := c.key
-
-# The resource of a cluster finding.
+# The full resource of a cluster finding.
 cluster_resource(c) := {
 	"kind": "cluster",
 	"id": cluster_id(c),
 	"name": sprintf("cluster %s/%s", [c.resource_group, c.name]),
 	"cluster": {"resource_group": c.resource_group, "name": c.name},
 }
-
-# The provisioning state in lower case, "" when unknown.
-provisioning_state(c) := lower(c.provisioning_state) if is_string(c.provisioning_state)
-
-else := ""
-
-# The cluster is in a state that rotates or reconciles certificates
-# (`RotatingClusterCertificates`, ...).
-rotating_certificates(c) if contains(provisioning_state(c), "certificate")

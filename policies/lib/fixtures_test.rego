@@ -6,8 +6,21 @@ import rego.v1
 
 base_cert := {
 	"id": "abc",
-	"origin": {"kind": "certs", "path": "certs/a.pem", "index": 0, "encoding": "pem", "line": 1, "kubeconfig_user": null, "kubeconfig_cluster": null, "node_root": null, "node_path": null, "endpoint": null},
+	"origin": {
+		"kind": "certs",
+		"path": "certs/a.pem",
+		"index": 0,
+		"encoding": "pem",
+		"line": 1,
+		"kubeconfig_user": null,
+		"kubeconfig_cluster": null,
+		"kubeconfig": null,
+		"node_root": null,
+		"node_path": null,
+		"endpoint": null,
+	},
 	"role": "unknown",
+	"display_name": "certificate CN=a in certs/a.pem",
 	"cluster_key": null,
 	"subject": "CN=a",
 	"subject_cn": "a",
@@ -26,22 +39,48 @@ base_cert := {
 	"remaining_seconds": 34214400,
 	"remaining_days": 396,
 	"lifetime_used": 0.4575,
+	"lifetime_used_percent": 45.8,
+	"age_whole_days": 334,
+	"remaining_whole_days": 396,
+	"not_before_date": "2026-01-01",
+	"not_after_date": "2028-01-01",
 	"is_ca": false,
 	"self_signed": false,
 	"key_algorithm": "RSA",
 	"key_size": 2048,
 	"key_curve": null,
 	"signature_algorithm": "sha256WithRSAEncryption",
+	"signature_digest": "sha256",
 	"sans": [],
 	"subject_key_id": null,
 	"authority_key_id": null,
 	"extended_key_usage": [],
 	"private_key_present": false,
 	"ca_verification": null,
-	"der_base64": "",
+	"node_ca_verification": null,
+	"kubeconfig_ca_verification": null,
+	"current_ca_verification": null,
 }
 
-cert(overrides) := object.union(base_cert, overrides)
+# A certificate fact with `overrides`; the fields Rust derives from the ones overridden (whole
+# days, dates, percentage) follow them unless they are overridden too.
+cert(overrides) := object.union(derived(object.union(base_cert, overrides)), overrides)
+
+derived(c) := object.union(c, {
+	"age_whole_days": whole_days(c.age_seconds),
+	"remaining_whole_days": whole_days(c.remaining_seconds),
+	"not_before_date": substring(c.not_before, 0, 10),
+	"not_after_date": substring(c.not_after, 0, 10),
+	"lifetime_used_percent": percent(c.lifetime_used),
+})
+
+whole_days(seconds) := floor(seconds / 86400) if seconds >= 0
+
+else := 0 - floor((0 - seconds) / 86400)
+
+percent(fraction) := round(fraction * 1000) / 10 if fraction != null
+
+else := null
 
 base_cluster := {
 	"location": {"path": "cluster.json", "line": 1},
@@ -66,7 +105,22 @@ base_cluster := {
 	"created_at": "2024-05-10T09:04:11Z",
 	"created_at_unix": 1715331851,
 	"partial": false,
-	"agent_pools": [{"name": "nodepool1", "count": 3, "mode": "System", "os_type": "Linux", "os_sku": "Ubuntu", "pool_type": "VirtualMachineScaleSets", "node_image_version": null, "node_image_date": null, "node_image_date_unix": null, "orchestrator_version": "1.30.5", "current_orchestrator_version": "1.30.5", "provisioning_state": "Succeeded", "power_state": "Running", "location": null}],
+	"agent_pools": [{
+		"name": "nodepool1",
+		"count": 3,
+		"mode": "System",
+		"os_type": "Linux",
+		"os_sku": "Ubuntu",
+		"pool_type": "VirtualMachineScaleSets",
+		"node_image_version": null,
+		"node_image_date": null,
+		"node_image_date_unix": null,
+		"orchestrator_version": "1.30.5",
+		"current_orchestrator_version": "1.30.5",
+		"provisioning_state": "Succeeded",
+		"power_state": "Running",
+		"location": null,
+	}],
 }
 
 cluster(overrides) := object.union(base_cluster, overrides)

@@ -9,27 +9,43 @@ metadata := {
 	"name": "node-predates-auto-rotation",
 	"title": "Node was created before certificate auto-rotation",
 	"severity": "warning",
+	"scope": "non-certificate",
 	"description": concat("\n\n", [
-		"AKS auto-rotates certificates only on clusters created or upgraded after March 2022. Upgrades recreate nodes, so a node whose creationTimestamp is before `cutoff_date` (default 2022-03-01) has not been upgraded since, and its certificates do not auto-rotate.",
-		"Reads `kubectl get nodes -o json` facts; only AKS nodes (AKS labels or an `azure://` provider id) are judged. A node without a creationTimestamp stays silent.",
+		concat(" ", [
+			"AKS auto-rotates certificates only on clusters created or upgraded after March 2022. Upgrades",
+			"recreate nodes, so a node whose creationTimestamp is before 2022-03-01 has not been upgraded",
+			"since, and its certificates do not auto-rotate.",
+		]),
+		concat(" ", [
+			"Reads `kubectl get nodes -o json` facts; only AKS nodes (AKS labels or an `azure://` provider",
+			"id) are judged. A node without a creationTimestamp stays silent.",
+		]),
 	]),
-	"remediation": "Upgrade the cluster, which recreates its nodes with auto-rotation: `az aks upgrade -g {resource_group} -n {cluster}` (or, for the node image only, `az aks upgrade -g {resource_group} -n {cluster} --node-image-only`).",
+	"remediation": concat(" ", [
+		"Upgrade the cluster, which recreates its nodes with auto-rotation:",
+		"`az aks upgrade -g {resource_group} -n {cluster}` (or, for the node image only,",
+		"`az aks upgrade -g {resource_group} -n {cluster} --node-image-only`).",
+	]),
 	"warning": "Upgrading recreates nodes one by one; workloads are drained and rescheduled.",
-	"help_uri": "https://learn.microsoft.com/azure/aks/certificate-rotation#certificate-auto-rotation",
+	"help_uri": "https://github.com/aks-certscan/aks-certscan/blob/main/docs/rules.md#node002",
+	"references": ["https://learn.microsoft.com/azure/aks/certificate-rotation#certificate-auto-rotation"],
 	"tags": ["security", "aks", "rotation", "nodes"],
 	"precision": "high",
-	"params": {"cutoff_date": "2022-03-01"},
+	"params": {},
 }
-
-cutoff := lib.param(metadata, "cutoff_date")
 
 findings contains finding if {
 	some node in input.nodes
 	node.is_aks
-	is_string(node.created_at)
-	node.created_at < cutoff
+	is_number(node.created_at_unix)
+	node.created_at_unix < lib.auto_rotation_start_unix
 	finding := {
-		"message": sprintf("node %s (pool %v) was created %s, before certificate auto-rotation (%s), and has not been upgraded since", [node.name, node.agent_pool, lib.date(node.created_at), cutoff]),
+		"message": sprintf("node %s (pool %v) was created %s, before certificate auto-rotation (%s), and has not been upgraded since", [
+			node.name,
+			node.agent_pool,
+			lib.date(node.created_at),
+			lib.auto_rotation_start_date,
+		]),
 		"resource": {
 			"kind": "node",
 			"id": node.name,
@@ -37,6 +53,11 @@ findings contains finding if {
 			"cluster": lib.cluster_of(node),
 		},
 		"location": node.location,
-		"evidence": {"created_at": node.created_at, "kubelet_version": node.kubelet_version, "node_image_version": node.node_image_version, "agent_pool": node.agent_pool},
+		"evidence": {
+			"created_at": node.created_at,
+			"kubelet_version": node.kubelet_version,
+			"node_image_version": node.node_image_version,
+			"agent_pool": node.agent_pool,
+		},
 	}
 }

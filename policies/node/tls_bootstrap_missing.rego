@@ -9,13 +9,27 @@ metadata := {
 	"name": "tls-bootstrap-missing",
 	"title": "Node shows no TLS bootstrapping",
 	"severity": "warning",
+	"scope": "non-certificate",
 	"description": concat("\n\n", [
-		"AKS auto-rotates kubelet certificates only on nodes that use TLS bootstrapping. This node has no bootstrap kubeconfig, no secure TLS bootstrap files, and its kubelet uses the static `/etc/kubernetes/certs/client.crt`, so its certificates will expire unless the node is replaced.",
-		"Fires on a node root whose kubelet kubeconfig was read and shows no bootstrapping evidence (`tls_bootstrap.bootstrapped == false`). A node root where the kubelet kubeconfig could not be read is unknown and stays silent.",
+		concat(" ", [
+			"AKS auto-rotates kubelet certificates only on nodes that use TLS bootstrapping. This node has no",
+			"bootstrap kubeconfig, no secure TLS bootstrap files, and its kubelet uses the static",
+			"`/etc/kubernetes/certs/client.crt`, so its certificates will expire unless the node is replaced.",
+		]),
+		concat(" ", [
+			"Fires on a node root whose kubelet kubeconfig was read and shows no bootstrapping evidence",
+			"(`tls_bootstrap.bootstrapped == false`). A node root where the kubelet kubeconfig could not be",
+			"read is unknown and stays silent.",
+		]),
 	]),
-	"remediation": "Upgrade the cluster or reimage the pool so that nodes are recreated with TLS bootstrapping: `az aks upgrade -g {resource_group} -n {cluster} --node-image-only` (or `az aks nodepool upgrade -g {resource_group} --cluster-name {cluster} -n <pool> --node-image-only`).",
+	"remediation": concat(" ", [
+		"Upgrade the cluster or reimage the pool so that nodes are recreated with TLS bootstrapping:",
+		"`az aks upgrade -g {resource_group} -n {cluster} --node-image-only` (or",
+		"`az aks nodepool upgrade -g {resource_group} --cluster-name {cluster} -n <pool> --node-image-only`).",
+	]),
 	"warning": "Upgrading recreates nodes one by one; workloads are drained and rescheduled.",
-	"help_uri": "https://learn.microsoft.com/azure/aks/certificate-rotation#certificate-auto-rotation",
+	"help_uri": "https://github.com/aks-certscan/aks-certscan/blob/main/docs/rules.md#node001",
+	"references": ["https://learn.microsoft.com/azure/aks/certificate-rotation#certificate-auto-rotation"],
 	"tags": ["security", "aks", "rotation", "nodes"],
 	"precision": "high",
 	"params": {},
@@ -25,7 +39,10 @@ findings contains finding if {
 	some root in input.node_roots
 	root.tls_bootstrap.bootstrapped == false
 	finding := {
-		"message": sprintf("node %s has no TLS bootstrapping: no bootstrap kubeconfig, no secure bootstrap, kubelet uses %v; its kubelet certificate cannot auto-rotate", [root.path, root.tls_bootstrap.kubelet_client_certificate]),
+		"message": sprintf("node %s has no TLS bootstrapping: no bootstrap kubeconfig, no secure bootstrap, kubelet uses %v; its kubelet certificate cannot auto-rotate", [
+			root.path,
+			root.tls_bootstrap.kubelet_client_certificate,
+		]),
 		"resource": {
 			"kind": "node-root",
 			"id": node_identity(root),

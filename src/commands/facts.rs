@@ -2,18 +2,27 @@
 
 use anyhow::Result;
 
-use super::{nothing_collected, use_threads, warn_errors, write_facts, ExitStatus};
+use super::{nothing_collected, use_threads, warn_errors, write_facts, ExitStatus, Phases};
 use crate::cli::FactsOptions;
 
 /// Runs `facts`.
 pub fn run(options: &FactsOptions) -> Result<ExitStatus> {
     use_threads(options.threads)?;
-    let doc = crate::facts::collect(&options.plan);
+    let mut phases = Phases::default();
+    let (mut doc, timings) = crate::facts::collect_timed(&options.plan);
+    phases.add("collect", timings.collect);
+    phases.add("derive", timings.derive);
     warn_errors(&doc.facts.errors);
-    write_facts(options.output.as_deref(), &doc)?;
-    Ok(if nothing_collected(&doc) {
+    phases.time("write", || write_facts(options.output.as_deref(), &mut doc))?;
+    if options.timings {
+        phases.print();
+    }
+    let status = if nothing_collected(&doc) {
         ExitStatus::Error
     } else {
         ExitStatus::Success
-    })
+    };
+    // The process ends right after: see `scan::run`.
+    std::mem::forget(doc);
+    Ok(status)
 }

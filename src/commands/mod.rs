@@ -8,6 +8,7 @@ pub mod scan;
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::Path;
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 
@@ -43,6 +44,54 @@ impl ExitStatus {
             ExitStatus::Findings => 1,
             ExitStatus::Error => 2,
         }
+    }
+}
+
+/// Wall-clock time of each phase, for `--timings`, with the peak memory after it.
+#[derive(Default)]
+pub struct Phases(Vec<(&'static str, Duration, Option<u64>)>);
+
+/// The process's peak resident memory so far, in MiB (Linux `VmHWM`), when it can be read.
+fn peak_rss_mib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024)
+}
+
+impl Phases {
+    /// Runs `work`, adding its time to phase `name`.
+    pub fn time<T>(&mut self, name: &'static str, work: impl FnOnce() -> T) -> T {
+        let start = Instant::now();
+        let out = work();
+        self.add(name, start.elapsed());
+        out
+    }
+
+    /// Adds `spent` to phase `name` and notes the peak memory so far.
+    pub fn add(&mut self, name: &'static str, spent: Duration) {
+        let peak = peak_rss_mib();
+        match self.0.iter_mut().find(|(n, _, _)| *n == name) {
+            Some((_, total, at)) => {
+                *total += spent;
+                *at = peak;
+            }
+            None => self.0.push((name, spent, peak)),
+        }
+    }
+
+    /// Prints `timings: collect 0.123 s, peak 42 MiB; ...` on stderr.
+    pub fn print(&self) {
+        let parts: Vec<String> = self
+            .0
+            .iter()
+            .map(|(name, d, peak)| {
+                let peak = peak.map(|m| format!(", peak {m} MiB")).unwrap_or_default();
+                format!("{name} {:.3} s{peak}", d.as_secs_f64())
+            })
+            .collect();
+        let total: Duration = self.0.iter().map(|(_, d, _)| *d).sum();
+        eprintln!("timings: {}; total {:.3} s", parts.join("; "), total.as_secs_f64());
     }
 }
 
@@ -99,10 +148,22 @@ pub fn write_to(path: Option<&Path>, write: impl FnOnce(&mut dyn Write) -> std::
     }
 }
 
-/// Writes the facts document as pretty JSON with a final newline.
-pub fn write_facts(path: Option<&Path>, doc: &FactsDocument) -> Result<()> {
+/// Writes the facts document as pretty JSON with a final newline; the certificates, most of it,
+/// are serialized in parallel (the bytes are those of `serde_json::to_writer_pretty`).
+pub fn write_facts(path: Option<&Path>, doc: &mut FactsDocument) -> Result<()> {
+    let certificates = std::mem::take(&mut doc.facts.certificates);
+    let skeleton = serde_json::to_vec_pretty(&*doc);
+    doc.facts.certificates = certificates;
+    let skeleton = skeleton?;
     write_to(path, |out| {
-        serde_json::to_writer_pretty(&mut *out, doc)?;
+        crate::pretty_json::write_spliced(
+            out,
+            &skeleton,
+            "certificates",
+            1,
+            &doc.facts.certificates,
+            crate::pretty_json::itself,
+        )?;
         writeln!(out)
     })
 }

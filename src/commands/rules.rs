@@ -31,13 +31,14 @@ pub fn markdown(rules: &[LoadedRule]) -> String {
         let m = &r.meta;
         let _ = write!(
             out,
-            "\n## {}\n\n**{}** (`{}`), default level `{}`, precision `{}`, SARIF security-severity {}.\n\n",
+            "\n## {}\n\n**{}** (`{}`), default level `{}`, precision `{}`, SARIF security-severity {}, scope `{}`.\n\n",
             m.id,
             m.title,
             m.name,
             m.severity.as_str(),
             m.precision,
-            m.security_severity()
+            m.security_severity(),
+            m.scope.as_str()
         );
         let _ = write!(out, "{}\n\n**Remediation.** {}\n\n", m.description, m.remediation);
         if let Some(w) = &m.warning {
@@ -55,12 +56,15 @@ pub fn markdown(rules: &[LoadedRule]) -> String {
         } else {
             format!("{} (user policy)", r.file)
         };
+        if !m.references.is_empty() {
+            let links: Vec<String> = m.references.iter().map(|r| format!("<{r}>")).collect();
+            let _ = write!(out, "**References:** {}\n\n", links.join(", "));
+        }
         let _ = writeln!(
             out,
-            "Tags: {}. Source: `{}`. More: <{}>",
+            "Tags: {}. Source: `{}`.",
             m.tags.iter().map(|t| format!("`{t}`")).collect::<Vec<_>>().join(", "),
             source,
-            m.help_uri
         );
     }
     out

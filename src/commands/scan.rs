@@ -1,20 +1,16 @@
 //! `aks-certscan scan`: collect, evaluate, report, and decide the exit code.
 
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 
-use super::{nothing_collected, use_threads, warn_errors, write_facts, write_to, ExitStatus, UsageError};
-use crate::cli::{FactsOut, ScanOptions};
+use super::{nothing_collected, use_threads, warn_errors, write_facts, write_to, ExitStatus, Phases, UsageError};
+use crate::cli::{FactsOut, ScanOptions, DEFAULT_FACTS_FILE};
 use crate::facts::model::FactsDocument;
 use crate::findings::{Finding, Level};
 use crate::policy::{params, Engine};
 use crate::report::baseline::{without_baseline, Baseline, BaselineState};
 use crate::report::{emitter, is_file, Report, Reported};
-
-/// The facts document written when SARIF goes to standard output and needs it.
-const DEFAULT_FACTS_FILE: &str = "aks-certscan.facts.json";
 
 /// Counts the findings that fail the run: at or above `fail_on`, and only new ones when a
 /// baseline was given.
@@ -28,41 +24,8 @@ pub fn failing(findings: &[Reported], fail_on: Option<Level>) -> usize {
 
 /// Whether SARIF needs the facts document as the location of something that came from no file.
 fn needs_facts_location(facts: &FactsDocument, findings: &[Finding]) -> bool {
-    findings
-        .iter()
-        .any(|f| !f.locations.iter().any(|l| is_file(&l.path)))
+    findings.iter().any(|f| !f.locations.iter().any(|l| is_file(&l.path)))
         || facts.facts.errors.iter().any(|e| !is_file(&e.path))
-}
-
-/// Wall-clock time of each phase, for `--timings`.
-#[derive(Default)]
-struct Phases(Vec<(&'static str, Duration)>);
-
-impl Phases {
-    /// Runs `work`, adding its time to phase `name`.
-    fn time<T>(&mut self, name: &'static str, work: impl FnOnce() -> T) -> T {
-        let start = Instant::now();
-        let out = work();
-        self.add(name, start.elapsed());
-        out
-    }
-
-    fn add(&mut self, name: &'static str, spent: Duration) {
-        match self.0.iter_mut().find(|(n, _)| *n == name) {
-            Some((_, total)) => *total += spent,
-            None => self.0.push((name, spent)),
-        }
-    }
-
-    fn print(&self) {
-        let parts: Vec<String> = self
-            .0
-            .iter()
-            .map(|(name, d)| format!("{name} {:.3} s", d.as_secs_f64()))
-            .collect();
-        let total: Duration = self.0.iter().map(|(_, d)| *d).sum();
-        eprintln!("timings: {} (total {:.3} s)", parts.join(", "), total.as_secs_f64());
-    }
 }
 
 /// Runs `scan`.
@@ -89,7 +52,7 @@ pub fn run(options: &ScanOptions) -> Result<ExitStatus> {
         eprintln!("error: nothing could be collected from the sources given (see the warnings above)");
     }
     if let FactsOut::Full(path) = &options.facts_out {
-        phases.time("render", || write_facts(Some(path), &facts))?;
+        phases.time("render", || write_facts(Some(path), &mut facts))?;
     }
     // Every signature check is made: policies never read DER, and the lean document has none.
     facts.drop_der();
@@ -99,22 +62,19 @@ pub fn run(options: &ScanOptions) -> Result<ExitStatus> {
     let facts_path = phases.time("render", || -> Result<Option<PathBuf>> {
         Ok(match &options.facts_out {
             FactsOut::Full(path) => Some(path.clone()),
-            FactsOut::Lean(path) => {
-                write_facts(Some(path), &facts)?;
+            FactsOut::WhenNeeded(path) if needs_facts_location(&facts, &findings) => {
+                write_facts(Some(path), &mut facts)?;
+                eprintln!(
+                    "note: wrote the facts document to `{}`: SARIF locations of findings from no file point at it",
+                    crate::sanitize::terminal(&path.display().to_string())
+                );
                 Some(path.clone())
             }
-            FactsOut::LeanWhenNeeded if needs_facts_location(&facts, &findings) => {
-                let path = PathBuf::from(DEFAULT_FACTS_FILE);
-                eprintln!(
-                    "note: wrote the facts document to `{}`: SARIF locations of live findings point at it",
-                    path.display()
-                );
-                write_facts(Some(&path), &facts)?;
-                Some(path)
-            }
-            FactsOut::LeanWhenNeeded | FactsOut::None => None,
+            FactsOut::WhenNeeded(path) => Some(path.clone()),
+            FactsOut::None => None,
         })
     })?;
+    // SARIF names the facts document even when none had to be written.
     let facts_uri = facts_path
         .as_deref()
         .map(crate::facts::input::display_path)
@@ -136,8 +96,10 @@ pub fn run(options: &ScanOptions) -> Result<ExitStatus> {
     phases.time("render", || -> Result<()> {
         for output in &options.outputs {
             let color = options.color && output.path.is_none();
-            write_to(output.path.as_deref(), |out| emitter(output.format, color).emit(&report, out))
-                .with_context(|| format!("writing {} output", output.format.name()))?;
+            write_to(output.path.as_deref(), |out| {
+                emitter(output.format, color).emit(&report, out)
+            })
+            .with_context(|| format!("writing {} output", output.format.name()))?;
         }
         Ok(())
     })?;
@@ -149,11 +111,16 @@ pub fn run(options: &ScanOptions) -> Result<ExitStatus> {
     if options.timings {
         phases.print();
     }
-    Ok(if nothing_collected(&facts) {
+    let status = if nothing_collected(&facts) {
         ExitStatus::Error
     } else if failing(&reported, options.fail_on) > 0 {
         ExitStatus::Findings
     } else {
         ExitStatus::Success
-    })
+    };
+    // The process ends right after: freeing 100,000 certificates and findings one by one would
+    // only delay the exit code (the operating system takes the memory back at once).
+    std::mem::forget(facts);
+    std::mem::forget(reported);
+    Ok(status)
 }

@@ -13,7 +13,7 @@ use x509_parser::public_key::PublicKey;
 use x509_parser::signature_algorithm::SignatureAlgorithm;
 
 use super::model::{CaVerification, CertificateFact, CertificateOrigin, CertificateRole, Der, VerificationResult};
-use crate::clock::{days, format_unix};
+use crate::clock::{days, format_unix, DAY};
 
 /// SHA-256 of `der`, lowercase hex: the certificate id.
 pub fn sha256_hex(der: &[u8]) -> String {
@@ -52,6 +52,11 @@ pub fn analyze(der: Vec<u8>, origin: CertificateOrigin, role: CertificateRole) -
         remaining_seconds: 0,
         remaining_days: 0.0,
         lifetime_used: None,
+        lifetime_used_percent: None,
+        age_whole_days: 0,
+        remaining_whole_days: 0,
+        not_before_date: String::new(),
+        not_after_date: String::new(),
         is_ca: cert.basic_constraints().ok().flatten().is_some_and(|bc| bc.value.ca),
         self_signed: false,
         key_algorithm,
@@ -117,6 +122,16 @@ pub fn fill_validity(cert: &mut CertificateFact, now: i64) {
         let fraction = cert.age_seconds as f64 / cert.lifetime_seconds as f64;
         (fraction * 10_000.0).round() / 10_000.0
     });
+    cert.lifetime_used_percent = cert.lifetime_used.map(|f| (f * 1000.0).round() / 10.0);
+    cert.age_whole_days = cert.age_seconds / DAY;
+    cert.remaining_whole_days = cert.remaining_seconds / DAY;
+    cert.not_before_date = date_part(&cert.not_before);
+    cert.not_after_date = date_part(&cert.not_after);
+}
+
+/// The first ten characters of an RFC 3339 time: its date.
+fn date_part(rfc3339: &str) -> String {
+    rfc3339.chars().take(10).collect()
 }
 
 /// The signature's hash algorithm, normalised (`sha256`, `sha1`, `md5`, ...; `none` for EdDSA),
@@ -129,13 +144,21 @@ fn signature_digest(cert: &X509Certificate<'_>, name: &str) -> Option<String> {
 }
 
 fn digest_in_name(name: &str) -> Option<String> {
-    let lower = name.to_ascii_lowercase().replace(['-', '_'], "");
-    if lower.contains("ed25519") || lower.contains("ed448") {
+    // Letters and digits only, lower case: `ecdsa-with-SHA256` reads `ecdsawithsha256`.
+    let mut squeezed = [0u8; 64];
+    let mut len = 0;
+    for b in name.bytes().filter(u8::is_ascii_alphanumeric).take(squeezed.len()) {
+        squeezed[len] = b.to_ascii_lowercase();
+        len += 1;
+    }
+    let squeezed = &squeezed[..len];
+    let has = |needle: &str| squeezed.windows(needle.len()).any(|w| w == needle.as_bytes());
+    if has("ed25519") || has("ed448") {
         return Some("none".into());
     }
     ["md2", "md4", "md5", "sha224", "sha256", "sha384", "sha512", "sha1"]
         .into_iter()
-        .find(|d| lower.contains(d))
+        .find(|d| has(d))
         .map(str::to_string)
 }
 
@@ -249,29 +272,41 @@ fn oid_name(oid: &x509_parser::der_parser::oid::Oid<'_>) -> String {
 
 /// Formats a name as RFC 4514: last RDN first, `,` between RDNs, `+` inside one.
 fn rfc4514(name: &X509Name<'_>) -> String {
-    let rdns: Vec<String> = name
-        .iter()
-        .map(|rdn| {
-            rdn.iter()
-                .map(|atv| {
-                    let key = oid2abbrev(atv.attr_type(), oid_registry())
-                        .map(str::to_string)
-                        .unwrap_or_else(|_| atv.attr_type().to_id_string());
-                    let value = match atv.as_str() {
-                        Ok(s) => escape_rfc4514(s),
-                        Err(_) => format!("#{}", HEXLOWER.encode(atv.attr_value().data)),
-                    };
-                    format!("{key}={value}")
-                })
-                .collect::<Vec<_>>()
-                .join("+")
-        })
-        .collect();
-    rdns.into_iter().rev().collect::<Vec<_>>().join(",")
+    let rdns: Vec<_> = name.iter().collect();
+    let mut out = String::with_capacity(name.as_raw().len());
+    for (i, rdn) in rdns.iter().rev().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        for (j, atv) in rdn.iter().enumerate() {
+            if j > 0 {
+                out.push('+');
+            }
+            match oid2abbrev(atv.attr_type(), oid_registry()) {
+                Ok(abbrev) => out.push_str(abbrev),
+                Err(_) => out.push_str(&atv.attr_type().to_id_string()),
+            }
+            out.push('=');
+            match atv.as_str() {
+                Ok(value) => escape_rfc4514_into(value, &mut out),
+                Err(_) => {
+                    out.push('#');
+                    out.push_str(&HEXLOWER.encode(atv.attr_value().data));
+                }
+            }
+        }
+    }
+    out
 }
 
+#[cfg(test)]
 fn escape_rfc4514(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
+    let mut out = String::new();
+    escape_rfc4514_into(value, &mut out);
+    out
+}
+
+fn escape_rfc4514_into(value: &str, out: &mut String) {
     let last = value.chars().count().saturating_sub(1);
     for (i, c) in value.chars().enumerate() {
         let special = matches!(c, '"' | '+' | ',' | ';' | '<' | '>' | '\\')
@@ -286,7 +321,6 @@ fn escape_rfc4514(value: &str) -> String {
             out.push(c);
         }
     }
-    out
 }
 
 fn common_name(name: &X509Name<'_>) -> Option<String> {

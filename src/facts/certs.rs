@@ -20,6 +20,9 @@ use super::CollectContext;
 
 const CERTIFICATE_EXTENSIONS: &[&str] = &["crt", "cer", "pem", "der", "cert"];
 
+/// Files read by one parallel task.
+const FILES_PER_TASK: usize = 64;
+
 /// Collects one `--certs` path.
 pub fn collect(root: &Path, ctx: &CollectContext) -> Collected {
     let shown_root = display_path(root);
@@ -56,20 +59,26 @@ pub fn collect(root: &Path, ctx: &CollectContext) -> Collected {
             }
         }
     }
-    let parts: Vec<Collected> = files
-        .par_iter()
-        .map(|file| {
-            collect_file(
-                file,
-                &relative_shown(root, &shown_root, file),
-                false,
-                CertificateRole::Unknown,
-                ctx,
-            )
+    // Files are read in parallel, a batch per task, and the batches joined in file order.
+    let batches: Vec<Collected> = files
+        .par_chunks(FILES_PER_TASK)
+        .map(|batch| {
+            let mut part = Collected::default();
+            for file in batch {
+                part.absorb(collect_file(
+                    file,
+                    &relative_shown(root, &shown_root, file),
+                    false,
+                    CertificateRole::Unknown,
+                    ctx,
+                ));
+            }
+            part
         })
         .collect();
-    for part in parts {
-        out.absorb(part);
+    out.facts.reserve_for(batches.iter().map(|b| &b.facts));
+    for batch in batches {
+        out.absorb(batch);
     }
     out
 }
@@ -142,7 +151,9 @@ pub fn collect_file_with(
             } else {
                 "holds no certificate: no PEM CERTIFICATE block, not DER, no base64-encoded PEM".to_string()
             };
-            out.facts.errors.push(error(kind, shown, ErrorKind::NotACertificate, message));
+            out.facts
+                .errors
+                .push(error(kind, shown, ErrorKind::NotACertificate, message));
         } else {
             out.source.files_skipped = 1;
             out.source.files_read = 0;

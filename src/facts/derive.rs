@@ -274,8 +274,9 @@ fn check_signatures(doc: &mut FactsDocument) {
         };
 
         // Kubeconfig users: per context, and against the current CA.
-        let mut client_checks: HashMap<(&str, &str), (Option<CaVerification>, Option<CaVerification>)> =
-            HashMap::new();
+        // (kubeconfig, user) → (check against the file's CA, check against the current CA).
+        type ClientChecks = (Option<CaVerification>, Option<CaVerification>);
+        let mut client_checks: HashMap<(&str, &str), ClientChecks> = HashMap::new();
         for (k, kc) in facts.kubeconfigs.iter().enumerate() {
             for (u, user) in kc.users.iter().enumerate() {
                 let Some(client) = user.client_certificate_id.as_deref().and_then(|id| by_id.get(id)) else {
@@ -343,7 +344,10 @@ fn check_signatures(doc: &mut FactsDocument) {
         for kc in &facts.kubeconfigs {
             for (c, cluster) in kc.clusters.iter().enumerate() {
                 if let Some(target) = cluster.server.as_deref().and_then(|s| Target::parse(s).ok()) {
-                    kubeconfig_cas.entry((target.host, target.port)).or_default().push((kc, c));
+                    kubeconfig_cas
+                        .entry((target.host, target.port))
+                        .or_default()
+                        .push((kc, c));
                 }
             }
         }
@@ -374,9 +378,9 @@ fn check_signatures(doc: &mut FactsDocument) {
     for (i, which, verdict) in verdicts {
         let cert = &mut facts.certificates[i];
         match which {
-            Verdict::Node => cert.node_ca_verification = Some(verdict),
-            Verdict::Kubeconfig => cert.kubeconfig_ca_verification = Some(verdict),
-            Verdict::Current => cert.current_ca_verification = Some(verdict),
+            Verdict::Node => cert.node_ca_verification = Some(Box::new(verdict)),
+            Verdict::Kubeconfig => cert.kubeconfig_ca_verification = Some(Box::new(verdict)),
+            Verdict::Current => cert.current_ca_verification = Some(Box::new(verdict)),
         }
     }
     for cert in &mut facts.certificates {

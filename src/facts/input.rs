@@ -16,21 +16,28 @@ pub const DEFAULT_MAX_FILE_SIZE: u64 = 16 * 1024 * 1024;
 /// Shows a path as the user would recognise it: relative to the working directory when it lies
 /// below it, with `/` separators, and with no `./` prefix.
 pub fn display_path(path: &Path) -> String {
-    let shown = match std::env::current_dir() {
-        Ok(cwd) if path.is_absolute() => path.strip_prefix(&cwd).unwrap_or(path).to_path_buf(),
-        _ => path.to_path_buf(),
+    // The working directory is read once: this runs for every file of a large directory.
+    static CWD: std::sync::OnceLock<Option<std::path::PathBuf>> = std::sync::OnceLock::new();
+    let shown = match CWD.get_or_init(|| std::env::current_dir().ok()) {
+        Some(cwd) if path.is_absolute() => path.strip_prefix(cwd).unwrap_or(path),
+        _ => path,
     };
-    let mut parts: Vec<String> = Vec::new();
+    let mut joined = String::with_capacity(shown.as_os_str().len() + 1);
     let mut absolute = false;
     for component in shown.components() {
-        match component {
-            Component::CurDir => {}
-            Component::RootDir => absolute = true,
-            Component::Prefix(p) => parts.push(p.as_os_str().to_string_lossy().into_owned()),
-            other => parts.push(other.as_os_str().to_string_lossy().into_owned()),
+        let part = match component {
+            Component::CurDir => continue,
+            Component::RootDir => {
+                absolute = true;
+                continue;
+            }
+            other => other.as_os_str().to_string_lossy(),
+        };
+        if !joined.is_empty() {
+            joined.push('/');
         }
+        joined.push_str(&part);
     }
-    let joined = parts.join("/");
     match (absolute, joined.is_empty()) {
         (true, _) => format!("/{joined}"),
         (false, true) => ".".to_string(),

@@ -136,6 +136,8 @@ pub fn assemble(parts: Vec<Collected>) -> FactsDocument {
         ..Default::default()
     };
     let mut root_paths = HashSet::new();
+    doc.facts.reserve_for(parts.iter().map(|p| &p.facts));
+    doc.sources.reserve(parts.len());
     for mut part in parts {
         make_node_roots_unique(&mut part, &mut root_paths);
         doc.sources.push(part.source);

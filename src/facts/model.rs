@@ -44,10 +44,17 @@ macro_rules! fact_kinds {
         }
 
         impl Facts {
-            /// Appends every list of `other` to this one's.
+            /// Appends every list of `other` to this one's (taking a list whole when this one's
+            /// is empty, so that a single large source is never copied).
             pub fn absorb(&mut self, other: Facts) {
-                $(self.$field.extend(other.$field);)*
-                self.errors.extend(other.errors);
+                $(append(&mut self.$field, other.$field);)*
+                append(&mut self.errors, other.errors);
+            }
+
+            /// Makes room for every fact of `parts`, so that absorbing them grows each list once.
+            pub fn reserve_for<'a>(&mut self, parts: impl Iterator<Item = &'a Facts> + Clone) {
+                $(self.$field.reserve(parts.clone().map(|p| p.$field.len()).sum());)*
+                self.errors.reserve(parts.map(|p| p.errors.len()).sum());
             }
 
             /// True when no fact at all was recorded (errors are not facts).
@@ -66,6 +73,15 @@ macro_rules! fact_kinds {
             }
         }
     };
+}
+
+/// `into.extend(from)`, without copying `from` when `into` holds nothing yet.
+fn append<T>(into: &mut Vec<T>, from: Vec<T>) {
+    if into.is_empty() && from.len() >= into.capacity() {
+        *into = from;
+    } else {
+        into.extend(from);
+    }
 }
 
 fact_kinds! {
@@ -240,7 +256,7 @@ pub struct CertificateFact {
     /// End of validity, Unix seconds.
     pub not_after_unix: i64,
     /// `not_after - not_before` in seconds (negative for inverted validity). Derived, like every
-    /// field down to `lifetime_used`.
+    /// field down to `not_after_date`.
     pub lifetime_seconds: i64,
     /// Lifetime in days (two decimals).
     pub lifetime_days: f64,
@@ -255,6 +271,21 @@ pub struct CertificateFact {
     /// Fraction of the lifetime already used (`age / lifetime`, four decimals); `null` when the
     /// lifetime is not positive.
     pub lifetime_used: Option<f64>,
+    /// `lifetime_used` as a percentage with one decimal (`93.2`), as messages print it.
+    #[serde(default)]
+    pub lifetime_used_percent: Option<f64>,
+    /// Whole days of age, truncated toward zero (`age_seconds / 86400`), as messages print them.
+    #[serde(default)]
+    pub age_whole_days: i64,
+    /// Whole days left, truncated toward zero (negative once expired), as messages print them.
+    #[serde(default)]
+    pub remaining_whole_days: i64,
+    /// The date part of `not_before` (`2026-11-29`).
+    #[serde(default)]
+    pub not_before_date: String,
+    /// The date part of `not_after`.
+    #[serde(default)]
+    pub not_after_date: String,
     /// basicConstraints CA flag.
     pub is_ca: bool,
     /// Issuer equals subject and the signature verifies with the certificate's own key.
@@ -284,18 +315,18 @@ pub struct CertificateFact {
     /// The verdict rules read: the check against the cluster's current CA when there is one,
     /// else against the node's own `ca.crt` (node certificates) or the kubeconfig's CA (client
     /// certificates). Derived from the three named checks below, which are never overwritten.
-    pub ca_verification: Option<CaVerification>,
+    pub ca_verification: Option<Box<CaVerification>>,
     /// A node certificate checked against the `ca.crt` of the same node. Derived.
     #[serde(default)]
-    pub node_ca_verification: Option<CaVerification>,
+    pub node_ca_verification: Option<Box<CaVerification>>,
     /// A kubeconfig client certificate checked against the CA of the cluster its context
     /// (the current one, else the first) pairs it with, in the same file. Derived.
     #[serde(default)]
-    pub kubeconfig_ca_verification: Option<CaVerification>,
+    pub kubeconfig_ca_verification: Option<Box<CaVerification>>,
     /// A client or node certificate checked against the current CA of its API server (the
     /// newest CA seen for that server in any source). Derived.
     #[serde(default)]
-    pub current_ca_verification: Option<CaVerification>,
+    pub current_ca_verification: Option<Box<CaVerification>>,
     /// The certificate itself (DER), written as base64 in `der_base64`: public data, kept so that
     /// a saved document merged with `--facts` can still be checked against other sources' CAs.
     /// Absent from the lean document `scan` writes beside SARIF.

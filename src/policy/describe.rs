@@ -13,20 +13,34 @@
 //!
 //! Whatever a finding states itself is kept, so rules written against the full finding shape
 //! (with `resource.name`, `resource.cluster` and all evidence) keep working unchanged. Findings
-//! of one rule about the same resource are merged: one finding, every location.
+//! of one rule about the same resource are merged: one finding, every location. Which of them
+//! gives the message is decided by Rego's own value order (the first in the rule's `findings`
+//! set), so the outcome never depends on how the certificates were split into chunks.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::borrow::Cow;
+use std::cmp::Ordering;
+use std::collections::{BTreeSet, HashMap};
+use std::sync::OnceLock;
 
+use rayon::prelude::*;
 use regorus::Value;
 
 use super::engine::LoadedRule;
 use super::value::{float_json, to_json};
 use super::PolicyError;
 use crate::facts::model::{CertificateFact, ClusterFact, FactsDocument};
-use crate::findings::{fill_remediation, fingerprint, ClusterRef, Finding, Level, Location, Resource};
+use crate::findings::{fill_remediation, fingerprint, ClusterRef, Evidence, Finding, Level, Location, Resource};
 
 /// The finding keys a rule may set.
-const FINDING_KEYS: &[&str] = &["message", "resource", "location", "level", "evidence", "remediation"];
+const FINDING_KEYS: &[&str] = &[
+    "message",
+    "resource",
+    "location",
+    "level",
+    "evidence",
+    "remediation",
+    "warning",
+];
 const RESOURCE_KEYS: &[&str] = &["kind", "id", "name", "cluster"];
 
 /// A finding as a rule returns it.
@@ -40,23 +54,35 @@ struct RawFinding {
     cluster: Option<Option<ClusterRef>>,
     location: Option<Location>,
     level: Option<Level>,
-    evidence: BTreeMap<String, serde_json::Value>,
+    evidence: Evidence,
     remediation: Option<String>,
+    /// `Some("")`: this finding carries no caution.
+    warning: Option<String>,
 }
 
 /// Looks facts up by the ids findings name.
 pub struct Describer<'a> {
-    certificates: HashMap<&'a str, Vec<&'a CertificateFact>>,
+    /// The first occurrence of each certificate id.
+    certificates: HashMap<&'a str, &'a CertificateFact>,
+    /// Every occurrence of the ids that occur more than once.
+    repeated: HashMap<&'a str, Vec<&'a CertificateFact>>,
     clusters: HashMap<&'a str, &'a ClusterFact>,
 }
 
 impl<'a> Describer<'a> {
     /// Indexes `facts`.
     pub fn new(facts: &'a FactsDocument) -> Self {
-        let mut certificates: HashMap<&str, Vec<&CertificateFact>> =
-            HashMap::with_capacity(facts.facts.certificates.len());
+        let mut certificates: HashMap<&str, &CertificateFact> = HashMap::with_capacity(facts.facts.certificates.len());
+        let mut repeated: HashMap<&str, Vec<&CertificateFact>> = HashMap::new();
         for cert in &facts.facts.certificates {
-            certificates.entry(cert.id.as_str()).or_default().push(cert);
+            if let Some(first) = certificates.insert(cert.id.as_str(), cert) {
+                // Keep the first occurrence in the main index; list them all here.
+                certificates.insert(cert.id.as_str(), first);
+                repeated
+                    .entry(cert.id.as_str())
+                    .or_insert_with(|| vec![first])
+                    .push(cert);
+            }
         }
         let mut clusters = HashMap::new();
         for c in &facts.facts.clusters {
@@ -65,40 +91,70 @@ impl<'a> Describer<'a> {
                 clusters.entry(id.as_str()).or_insert(c);
             }
         }
-        Describer { certificates, clusters }
+        Describer {
+            certificates,
+            repeated,
+            clusters,
+        }
     }
 
-    /// The findings of `rule` from its `findings` values (in set order): parsed, described,
-    /// merged per resource.
+    /// The findings of `rule` from the values its `findings` sets held (in any order, possibly
+    /// repeated across chunks): parsed, merged per resource, described.
     pub fn findings(&self, rule: &LoadedRule, values: &[Value]) -> Result<Vec<Finding>, PolicyError> {
-        let mut merged: BTreeMap<(String, String), (Finding, BTreeSet<Location>)> = BTreeMap::new();
-        for value in values {
-            let raw = parse(value).map_err(|message| PolicyError::BadFinding {
-                rule: rule.meta.id.clone(),
-                file: rule.file.clone(),
-                message,
-            })?;
+        let bad = |message| PolicyError::BadFinding {
+            rule: rule.meta.id.clone(),
+            file: rule.file.clone(),
+            message,
+        };
+        let parsed: Vec<Option<RawFinding>> = values
+            .par_iter()
+            .map(|v| parse(v).map(Some).map_err(bad))
+            .collect::<Result<_, _>>()?;
+        // One entry per resource: the finding that comes first in Rego's order gives the message,
+        // every one gives its location, the most severe gives the level.
+        // Resource ids can come from file names: keyed with the standard (randomly keyed) hasher.
+        let mut merged: HashMap<(&str, &str), Merged> = HashMap::with_capacity(parsed.len());
+        for (i, raw) in parsed.iter().enumerate() {
+            let Some(raw) = raw else { continue };
             let level = raw.level.unwrap_or(rule.meta.severity);
-            let key = (raw.kind.clone(), raw.id.clone());
-            match merged.get_mut(&key) {
-                Some((existing, locations)) => {
-                    locations.extend(raw.location);
-                    // Keep the most severe level (a rule may raise it per occurrence).
-                    existing.level = existing.level.max(level);
-                }
+            match merged.get_mut(&(raw.kind.as_str(), raw.id.as_str())) {
                 None => {
-                    let (finding, location) = self.describe(rule, raw, level)?;
-                    merged.insert(key, (finding, location.into_iter().collect()));
+                    merged.insert(
+                        (raw.kind.as_str(), raw.id.as_str()),
+                        Merged {
+                            first: i,
+                            level,
+                            locations: raw.location.iter().cloned().collect(),
+                        },
+                    );
+                }
+                Some(entry) => {
+                    entry.locations.extend(raw.location.iter().cloned());
+                    // Keep the most severe level (a rule may raise it per occurrence).
+                    entry.level = entry.level.max(level);
+                    if values[i].cmp(&values[entry.first]) == Ordering::Less {
+                        entry.first = i;
+                    }
                 }
             }
         }
-        Ok(merged
-            .into_values()
-            .map(|(mut finding, locations)| {
-                finding.locations = locations.into_iter().collect();
-                finding
+        // The finding that describes each resource, at its position.
+        let mut describing: Vec<Option<Merged>> = Vec::new();
+        describing.resize_with(parsed.len(), || None);
+        for entry in merged.into_values() {
+            let at = entry.first;
+            describing[at] = Some(entry);
+        }
+        parsed
+            .into_par_iter()
+            .zip(describing)
+            .filter_map(|(raw, entry)| Some((raw?, entry?)))
+            .map_init(Remediations::default, |remediations, (raw, entry)| {
+                let mut finding = self.describe(rule, raw, entry.level, remediations)?;
+                finding.locations = entry.locations.into_iter().collect();
+                Ok(finding)
             })
-            .collect())
+            .collect()
     }
 
     fn describe(
@@ -106,10 +162,11 @@ impl<'a> Describer<'a> {
         rule: &LoadedRule,
         raw: RawFinding,
         level: Level,
-    ) -> Result<(Finding, Option<Location>), PolicyError> {
+        remediations: &mut Remediations,
+    ) -> Result<Finding, PolicyError> {
         let mut name = raw.name;
         let mut cluster = raw.cluster;
-        let mut evidence = BTreeMap::new();
+        let mut evidence = Evidence::new();
         match raw.kind.as_str() {
             "certificate" => {
                 if let Some(cert) = self.certificate(&raw.id, raw.location.as_ref()) {
@@ -140,14 +197,20 @@ impl<'a> Describer<'a> {
         };
         evidence.extend(raw.evidence);
         let cluster = cluster.flatten();
-        let template = raw.remediation.as_deref().unwrap_or(&rule.meta.remediation);
-        let finding = Finding {
+        let remediation = match &raw.remediation {
+            Some(own) => remediations.fill(own, cluster.as_ref()),
+            None => remediations.fill(&rule.meta.remediation, cluster.as_ref()),
+        };
+        Ok(Finding {
             rule_id: rule.meta.id.clone(),
             rule_name: rule.meta.name.clone(),
             level,
             message: raw.message,
-            remediation: fill_remediation(template, cluster.as_ref()),
-            warning: rule.meta.warning.clone(),
+            remediation,
+            warning: match raw.warning {
+                Some(own) => Some(own).filter(|w| !w.is_empty()),
+                None => rule.meta.warning.clone(),
+            },
             fingerprint: fingerprint(&rule.meta.id, &raw.kind, &raw.id),
             resource: Resource {
                 kind: raw.kind,
@@ -157,21 +220,20 @@ impl<'a> Describer<'a> {
             },
             locations: Vec::new(),
             evidence,
-        };
-        Ok((finding, raw.location))
+        })
     }
 
     /// The occurrence of certificate `id` at `location`, else its first occurrence.
     fn certificate(&self, id: &str, location: Option<&Location>) -> Option<&'a CertificateFact> {
-        let occurrences = self.certificates.get(id)?;
-        location
-            .and_then(|l| {
-                occurrences
-                    .iter()
-                    .find(|c| c.origin.path == l.path && c.origin.line == l.line)
-            })
-            .or(occurrences.first())
-            .copied()
+        let first = self.certificates.get(id).copied()?;
+        let at_location = location.and_then(|l| {
+            self.repeated
+                .get(id)?
+                .iter()
+                .find(|c| c.origin.path == l.path && c.origin.line == l.line)
+                .copied()
+        });
+        Some(at_location.unwrap_or(first))
     }
 
     /// The cluster a key refers to, with its original spelling, or one rebuilt from the key.
@@ -199,32 +261,89 @@ fn cluster_ref_of(c: &ClusterFact) -> ClusterRef {
     }
 }
 
+/// One merged finding: which raw finding describes it, and what the others add.
+struct Merged {
+    first: usize,
+    level: Level,
+    locations: BTreeSet<Location>,
+}
+
+/// Filled remediation templates: most findings of a rule share the template and name the same
+/// few clusters, so the last few fillings are kept.
+#[derive(Default)]
+struct Remediations {
+    recent: Vec<(String, Option<ClusterRef>, String)>,
+}
+
+impl Remediations {
+    fn fill(&mut self, template: &str, cluster: Option<&ClusterRef>) -> String {
+        if let Some((_, _, done)) = self
+            .recent
+            .iter()
+            .find(|(t, c, _)| t == template && c.as_ref() == cluster)
+        {
+            return done.clone();
+        }
+        let done = fill_remediation(template, cluster);
+        if self.recent.len() >= 16 {
+            self.recent.remove(0);
+        }
+        self.recent.push((template.to_string(), cluster.cloned(), done.clone()));
+        done
+    }
+}
+
 /// The evidence shown with every certificate finding.
-pub fn certificate_evidence(cert: &CertificateFact) -> BTreeMap<String, serde_json::Value> {
+pub fn certificate_evidence(cert: &CertificateFact) -> Evidence {
     let text = |s: &str| serde_json::Value::String(s.to_string());
-    BTreeMap::from([
-        ("subject".to_string(), text(&cert.subject)),
-        ("issuer".to_string(), text(&cert.issuer)),
-        ("serial".to_string(), text(&cert.serial)),
-        ("not_before".to_string(), text(&cert.not_before)),
-        ("not_after".to_string(), text(&cert.not_after)),
-        ("remaining_days".to_string(), float_json(cert.remaining_days)),
-        ("lifetime_days".to_string(), float_json(cert.lifetime_days)),
+    Evidence::from([
+        (Cow::Borrowed("subject"), text(&cert.subject)),
+        (Cow::Borrowed("issuer"), text(&cert.issuer)),
+        (Cow::Borrowed("serial"), text(&cert.serial)),
+        (Cow::Borrowed("not_before"), text(&cert.not_before)),
+        (Cow::Borrowed("not_after"), text(&cert.not_after)),
+        (Cow::Borrowed("remaining_days"), float_json(cert.remaining_days)),
+        (Cow::Borrowed("lifetime_days"), float_json(cert.lifetime_days)),
         (
-            "lifetime_used_percent".to_string(),
-            cert.lifetime_used
-                .map(|f| float_json((f * 1000.0).round() / 10.0))
+            Cow::Borrowed("lifetime_used_percent"),
+            cert.lifetime_used_percent
+                .map(float_json)
                 .unwrap_or(serde_json::Value::Null),
         ),
-        ("sha256".to_string(), text(&cert.id)),
+        (Cow::Borrowed("sha256"), text(&cert.id)),
     ])
 }
 
-fn field<'v>(object: &'v regorus::value::Object, key: &str) -> Option<&'v Value> {
-    object.get(&Value::from(key)).filter(|v| !matches!(v, Value::Undefined))
+/// The keys findings are read by, made once.
+fn key(name: &'static str) -> &'static Value {
+    static KEYS: OnceLock<HashMap<&'static str, Value>> = OnceLock::new();
+    const NAMES: &[&str] = &[
+        "message",
+        "resource",
+        "location",
+        "level",
+        "evidence",
+        "remediation",
+        "warning",
+        "kind",
+        "id",
+        "name",
+        "cluster",
+        "resource_group",
+        "path",
+        "line",
+    ];
+    static UNKNOWN: OnceLock<Value> = OnceLock::new();
+    KEYS.get_or_init(|| NAMES.iter().map(|n| (*n, Value::from(*n))).collect())
+        .get(name)
+        .unwrap_or_else(|| UNKNOWN.get_or_init(|| Value::from("")))
 }
 
-fn string_field(object: &regorus::value::Object, key: &str, what: &str) -> Result<Option<String>, String> {
+fn field<'v>(object: &'v regorus::value::Object, name: &'static str) -> Option<&'v Value> {
+    object.get(key(name)).filter(|v| !matches!(v, Value::Undefined))
+}
+
+fn string_field(object: &regorus::value::Object, key: &'static str, what: &str) -> Result<Option<String>, String> {
     match field(object, key) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => Ok(Some(s.to_string())),
@@ -248,18 +367,21 @@ fn check_keys(object: &regorus::value::Object, allowed: &[&str], what: &str) -> 
 
 /// Reads one finding value.
 fn parse(value: &Value) -> Result<RawFinding, String> {
-    const SHAPE: &str = "a finding needs `message` and `resource` {kind, id}, and may have `location` {path, line}, `level`, `evidence` and `remediation`";
+    const SHAPE: &str = "a finding needs `message` and `resource` {kind, id}, and may have `location` {path, line}, `level`, `evidence`, `remediation` and `warning`";
     let object = value
         .as_object()
         .map_err(|_| format!("{SHAPE}; got {}", to_json(value)))?;
     check_keys(object, FINDING_KEYS, "a finding")?;
-    let message = string_field(object, "message", "message")?.ok_or_else(|| format!("{SHAPE}; `message` is missing"))?;
+    let message =
+        string_field(object, "message", "message")?.ok_or_else(|| format!("{SHAPE}; `message` is missing"))?;
     let resource = field(object, "resource")
         .and_then(|r| r.as_object().ok())
         .ok_or_else(|| format!("{SHAPE}; `resource` is missing or not an object"))?;
     check_keys(resource, RESOURCE_KEYS, "`resource`")?;
-    let kind = string_field(resource, "kind", "resource.kind")?.ok_or_else(|| format!("{SHAPE}; `resource.kind` is missing"))?;
-    let id = string_field(resource, "id", "resource.id")?.ok_or_else(|| format!("{SHAPE}; `resource.id` is missing"))?;
+    let kind = string_field(resource, "kind", "resource.kind")?
+        .ok_or_else(|| format!("{SHAPE}; `resource.kind` is missing"))?;
+    let id =
+        string_field(resource, "id", "resource.id")?.ok_or_else(|| format!("{SHAPE}; `resource.id` is missing"))?;
     let name = string_field(resource, "name", "resource.name")?;
     let cluster = match field(resource, "cluster") {
         None => None,
@@ -268,7 +390,12 @@ fn parse(value: &Value) -> Result<RawFinding, String> {
             resource_group: string_field(c, "resource_group", "resource.cluster.resource_group")?,
             name: string_field(c, "name", "resource.cluster.name")?,
         })),
-        Some(other) => return Err(format!("`resource.cluster` must be an object or null, got {}", to_json(other))),
+        Some(other) => {
+            return Err(format!(
+                "`resource.cluster` must be an object or null, got {}",
+                to_json(other)
+            ))
+        }
     };
     let location = match field(object, "location") {
         None | Some(Value::Null) => None,
@@ -281,21 +408,29 @@ fn parse(value: &Value) -> Result<RawFinding, String> {
             };
             (!path.is_empty()).then_some(Location { path, line })
         }
-        Some(other) => return Err(format!("`location` must be an object {{path, line}}, got {}", to_json(other))),
+        Some(other) => {
+            return Err(format!(
+                "`location` must be an object {{path, line}}, got {}",
+                to_json(other)
+            ))
+        }
     };
     let level = match string_field(object, "level", "level")? {
         None => None,
-        Some(text) => Some(Level::parse(&text).ok_or_else(|| format!("`level` must be error, warning or note, got `{text}`"))?),
+        Some(text) => {
+            Some(Level::parse(&text).ok_or_else(|| format!("`level` must be error, warning or note, got `{text}`"))?)
+        }
     };
     let evidence = match field(object, "evidence") {
-        None | Some(Value::Null) => BTreeMap::new(),
+        None | Some(Value::Null) => Evidence::new(),
         Some(e @ Value::Object(_)) => match to_json(e) {
-            serde_json::Value::Object(map) => map.into_iter().collect(),
-            _ => BTreeMap::new(),
+            serde_json::Value::Object(map) => map.into_iter().map(|(k, v)| (Cow::Owned(k), v)).collect(),
+            _ => Evidence::new(),
         },
         Some(other) => return Err(format!("`evidence` must be an object, got {}", to_json(other))),
     };
     let remediation = string_field(object, "remediation", "remediation")?;
+    let warning = string_field(object, "warning", "warning")?;
     Ok(RawFinding {
         message,
         kind,
@@ -306,5 +441,6 @@ fn parse(value: &Value) -> Result<RawFinding, String> {
         level,
         evidence,
         remediation,
+        warning,
     })
 }

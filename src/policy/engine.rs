@@ -29,7 +29,7 @@ use super::describe::Describer;
 use super::metadata::{RuleMeta, Scope};
 use super::params::Overrides;
 use super::value::{to_json, to_value};
-use super::view::PolicyView;
+use super::view::{CertificateFields, PolicyView};
 use super::PolicyError;
 use crate::facts::model::FactsDocument;
 use crate::findings::Finding;
@@ -67,6 +67,8 @@ pub struct LoadedRule {
 pub struct Engine {
     regorus: regorus::Engine,
     rules: Vec<LoadedRule>,
+    /// Policies from `--policy` directories are loaded: rules see every fact field.
+    user_policies: bool,
     timeout: Duration,
     chunk_size: usize,
 }
@@ -177,6 +179,7 @@ impl Engine {
         Ok(Engine {
             regorus: engine,
             rules,
+            user_policies: files.iter().any(|f| !f.bundled),
             timeout: DEFAULT_TIMEOUT,
             chunk_size: CERTIFICATE_CHUNK,
         })
@@ -218,11 +221,17 @@ impl Engine {
             return Ok(Vec::new());
         }
         let base = self.prepared(overrides, &rules)?;
-        let view = PolicyView::new(facts);
+        let fields = if self.user_policies {
+            CertificateFields::All
+        } else {
+            CertificateFields::Bundled
+        };
+        let view = PolicyView::new(facts, fields);
         let tasks = self.tasks(&rules, view.certificate_count());
+        // One engine clone per worker, reused from task to task (a clone is not free).
         let outputs: Vec<Vec<(usize, Vec<Value>)>> = tasks
             .par_iter()
-            .map(|task| run_task(&base, &view, task, &rules))
+            .map_init(|| base.clone(), |engine, task| run_task(engine, &view, task, &rules))
             .collect::<Result<_, _>>()?;
         let mut per_rule: Vec<Vec<Value>> = vec![Vec::new(); rules.len()];
         for (rule, values) in outputs.into_iter().flatten() {
@@ -230,14 +239,9 @@ impl Engine {
         }
         let describer = Describer::new(facts);
         let found: Vec<Vec<Finding>> = rules
-            .par_iter()
+            .iter()
             .zip(per_rule)
-            .map(|(rule, mut values)| {
-                // The union of the chunks' sets, in the order one set over the whole document has.
-                values.par_sort_unstable();
-                values.dedup();
-                describer.findings(rule, &values)
-            })
+            .map(|(rule, values)| describer.findings(rule, &values))
             .collect::<Result<_, _>>()?;
         let mut findings: Vec<Finding> = found.into_iter().flatten().collect();
         findings.par_sort_by(|a, b| {
@@ -305,7 +309,7 @@ impl Engine {
 /// Evaluates the rules of one task on a clone of the prepared engine; returns each rule's
 /// findings as regorus values.
 fn run_task(
-    base: &regorus::Engine,
+    engine: &mut regorus::Engine,
     view: &PolicyView<'_>,
     task: &Task,
     rules: &[&LoadedRule],
@@ -315,7 +319,6 @@ fn run_task(
         Input::NoCertificates => view.without_certificates(),
         Input::Document => view.document(),
     };
-    let mut engine = base.clone();
     engine.set_input(input);
     let mut out = Vec::with_capacity(task.rules.len());
     for &i in &task.rules {

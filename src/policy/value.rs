@@ -11,6 +11,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Display;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use regorus::{Rc, Value};
 use serde::ser::{self, Serialize};
@@ -26,32 +27,108 @@ pub fn to_value_with<T: Serialize + ?Sized>(data: &T, keys: &mut Keys) -> Value 
     data.serialize(ValueSerializer { keys }).unwrap_or(Value::Null)
 }
 
-/// Interned object keys: every object of a kind shares its field-name strings. A `Keys` can also
-/// leave fields out, by name, wherever they occur.
+/// A hasher for keys that are already well spread (addresses, short strings, hex ids): one
+/// multiply per word, where SipHash would cost more than the work it indexes. Not for keys an
+/// attacker chooses to collide in bulk.
 #[derive(Default)]
-pub struct Keys {
-    fields: HashMap<&'static str, Value>,
-    omit: &'static [&'static str],
-}
+pub struct QuickHasher(u64);
 
-impl Keys {
-    /// Keys that leave out every field or map entry named in `omit`.
-    pub fn omitting(omit: &'static [&'static str]) -> Self {
-        Keys {
-            fields: HashMap::new(),
-            omit,
+impl Hasher for QuickHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.write_u64(u64::from_le_bytes(word));
         }
     }
 
-    fn omits(&self, name: &str) -> bool {
-        self.omit.contains(&name)
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.write_u64(n as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+/// [`QuickHasher`] for `HashMap`s.
+pub type Quick = BuildHasherDefault<QuickHasher>;
+
+/// Strings this short that repeat across objects (`EC`, `sha256`, `pem`, `CN=ca`, dates) are
+/// shared rather than allocated each time.
+const SHARED_STRING_MAX: usize = 24;
+
+/// Which fields and map entries a conversion keeps, by name, at any depth.
+#[derive(Debug, Clone, Copy, Default)]
+pub enum Fields {
+    /// Every one.
+    #[default]
+    All,
+    /// Every one but these.
+    Omit(&'static [&'static str]),
+    /// Only these (struct fields; map entries are kept).
+    Keep(&'static [&'static str]),
+}
+
+/// Interned object keys: every object of a kind shares its field-name strings (looked up by the
+/// address of the `&'static str` serde hands over), and short string values are shared too. A
+/// `Keys` also decides which fields are kept ([`Fields`]).
+#[derive(Default)]
+pub struct Keys {
+    fields: HashMap<usize, Value, Quick>,
+    // Keyed by data, so with the standard (randomly keyed) hasher.
+    strings: HashMap<Box<str>, Value>,
+    empty_array: Option<Value>,
+    filter: Fields,
+}
+
+impl Keys {
+    /// Keys that keep only the fields `filter` allows.
+    pub fn with(filter: Fields) -> Self {
+        Keys {
+            filter,
+            ..Keys::default()
+        }
+    }
+
+    fn omits_entry(&self, name: &str) -> bool {
+        matches!(self.filter, Fields::Omit(list) if list.contains(&name))
+    }
+
+    fn omits_field(&self, name: &str) -> bool {
+        match self.filter {
+            Fields::All => false,
+            Fields::Omit(list) => list.contains(&name),
+            Fields::Keep(list) => !list.contains(&name),
+        }
     }
 
     fn field(&mut self, name: &'static str) -> Value {
+        // Two equal names at different addresses get two entries with equal values: harmless.
         self.fields
-            .entry(name)
+            .entry(name.as_ptr() as usize ^ (name.len() << 48))
             .or_insert_with(|| Value::String(Rc::from(name)))
             .clone()
+    }
+
+    fn string(&mut self, text: &str) -> Value {
+        if text.len() > SHARED_STRING_MAX {
+            return string(text);
+        }
+        if let Some(v) = self.strings.get(text) {
+            return v.clone();
+        }
+        let v = string(text);
+        self.strings.insert(text.into(), v.clone());
+        v
+    }
+
+    fn empty_array(&mut self) -> Value {
+        self.empty_array.get_or_insert_with(|| Value::from(Vec::new())).clone()
     }
 }
 
@@ -134,10 +211,12 @@ impl<'k> ser::Serializer for ValueSerializer<'k> {
         Ok(string(v.encode_utf8(&mut [0; 4])))
     }
     fn serialize_str(self, v: &str) -> Result<Value, Error> {
-        Ok(string(v))
+        Ok(self.keys.string(v))
     }
     fn serialize_bytes(self, v: &[u8]) -> Result<Value, Error> {
-        Ok(Value::from(v.iter().map(|b| Value::from(u64::from(*b))).collect::<Vec<_>>()))
+        Ok(Value::from(
+            v.iter().map(|b| Value::from(u64::from(*b))).collect::<Vec<_>>(),
+        ))
     }
     fn serialize_none(self) -> Result<Value, Error> {
         Ok(Value::Null)
@@ -194,16 +273,16 @@ impl<'k> ser::Serializer for ValueSerializer<'k> {
             variant: Some(variant),
         })
     }
-    fn serialize_map(self, _len: Option<usize>) -> Result<MapBuilder<'k>, Error> {
+    fn serialize_map(self, len: Option<usize>) -> Result<MapBuilder<'k>, Error> {
         Ok(MapBuilder {
             keys: self.keys,
-            entries: BTreeMap::new(),
+            entries: Vec::with_capacity(len.unwrap_or(8)),
             pending_key: None,
             variant: None,
         })
     }
-    fn serialize_struct(self, _name: &'static str, _len: usize) -> Result<MapBuilder<'k>, Error> {
-        self.serialize_map(None)
+    fn serialize_struct(self, _name: &'static str, len: usize) -> Result<MapBuilder<'k>, Error> {
+        self.serialize_map(Some(len))
     }
     fn serialize_struct_variant(
         self,
@@ -214,7 +293,7 @@ impl<'k> ser::Serializer for ValueSerializer<'k> {
     ) -> Result<MapBuilder<'k>, Error> {
         Ok(MapBuilder {
             keys: self.keys,
-            entries: BTreeMap::new(),
+            entries: Vec::new(),
             pending_key: None,
             variant: Some(variant),
         })
@@ -235,7 +314,11 @@ impl SeqBuilder<'_> {
     }
 
     fn finish(self) -> Value {
-        let array = Value::from(self.items);
+        let array = if self.items.is_empty() {
+            self.keys.empty_array()
+        } else {
+            Value::from(self.items)
+        };
         match self.variant {
             Some(variant) => Value::from(BTreeMap::from([(self.keys.field(variant), array)])),
             None => array,
@@ -289,14 +372,17 @@ impl ser::SerializeTupleVariant for SeqBuilder<'_> {
 
 struct MapBuilder<'k> {
     keys: &'k mut Keys,
-    entries: BTreeMap<Value, Value>,
+    /// Entries in the order serde gives them; sorted once at the end, which is cheaper than a
+    /// search per insertion.
+    entries: Vec<(Value, Value)>,
     pending_key: Option<Value>,
     variant: Option<&'static str>,
 }
 
 impl MapBuilder<'_> {
     fn finish(self) -> Value {
-        let object = Value::from(self.entries);
+        // `from_iter` sorts once and builds the tree in bulk; a repeated key keeps its last value.
+        let object = Value::from(BTreeMap::from_iter(self.entries));
         match self.variant {
             Some(variant) => Value::from(BTreeMap::from([(self.keys.field(variant), object)])),
             None => object,
@@ -316,11 +402,11 @@ impl ser::SerializeMap for MapBuilder<'_> {
             .pending_key
             .take()
             .ok_or_else(|| Error("a map value came without its key".into()))?;
-        if matches!(&key, Value::String(name) if self.keys.omits(name)) {
+        if matches!(&key, Value::String(name) if self.keys.omits_entry(name)) {
             return Ok(());
         }
         let value = value.serialize(ValueSerializer { keys: self.keys })?;
-        self.entries.insert(key, value);
+        self.entries.push((key, value));
         Ok(())
     }
     fn end(self) -> Result<Value, Error> {
@@ -332,12 +418,12 @@ impl ser::SerializeStruct for MapBuilder<'_> {
     type Ok = Value;
     type Error = Error;
     fn serialize_field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Result<(), Error> {
-        if self.keys.omits(key) {
+        if self.keys.omits_field(key) {
             return Ok(());
         }
         let key = self.keys.field(key);
         let value = value.serialize(ValueSerializer { keys: self.keys })?;
-        self.entries.insert(key, value);
+        self.entries.push((key, value));
         Ok(())
     }
     fn end(self) -> Result<Value, Error> {

@@ -5,33 +5,81 @@
 //! 100,000 certificates never holds them all as regorus values at once unless a rule of scope
 //! `document` asks for the whole list. Every other fact (clusters, kubeconfigs, nodes, node
 //! roots, endpoints, errors) is converted once and shared by every input.
+//!
+//! Building a certificate's value costs more than evaluating most rules over it, so when only the
+//! bundled rules run, certificates carry just the fields those rules read
+//! ([`BUNDLED_CERTIFICATE_FIELDS`]; tests check that the bundled rules read no other, and that
+//! their findings are the same over the whole document). Any `--policy` directory gets the whole
+//! document, every field documented in `docs/facts.md`.
 
 use std::ops::Range;
 use std::sync::OnceLock;
 
 use regorus::Value;
 
-use super::value::{to_value_with, Keys};
+use super::value::{to_value_with, Fields, Keys};
 use crate::facts::model::FactsDocument;
 
-/// Fields the policy view never holds.
-const NOT_FOR_POLICIES: &[&str] = &["der_base64"];
+/// The certificate fields (and the fields of `origin` and `ca_verification`) the bundled rules
+/// read.
+pub const BUNDLED_CERTIFICATE_FIELDS: &[&str] = &[
+    "id",
+    "origin",
+    "path",
+    "line",
+    "node_root",
+    "kubeconfig_user",
+    "role",
+    "display_name",
+    "cluster_key",
+    "lifetime_seconds",
+    "age_seconds",
+    "remaining_seconds",
+    "lifetime_used",
+    "lifetime_used_percent",
+    "age_whole_days",
+    "remaining_whole_days",
+    "not_before_date",
+    "not_after_date",
+    "is_ca",
+    "self_signed",
+    "key_algorithm",
+    "key_size",
+    "signature_algorithm",
+    "signature_digest",
+    "ca_verification",
+    "result",
+    "ca_id",
+    "ca_source",
+];
+
+/// Which certificate fields the evaluated rules can see.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CertificateFields {
+    /// Every documented field (user policies are loaded).
+    All,
+    /// [`BUNDLED_CERTIFICATE_FIELDS`] (only the bundled rules run).
+    Bundled,
+}
 
 /// The policy view of one facts document.
 pub struct PolicyView<'a> {
     facts: &'a FactsDocument,
+    fields: Fields,
     without_certificates: Value,
     document: OnceLock<Value>,
 }
 
 impl<'a> PolicyView<'a> {
     /// Converts every fact but the certificates.
-    pub fn new(facts: &'a FactsDocument) -> Self {
-        static TOP_LEVEL_OMITTED: &[&str] = &["der_base64", "certificates"];
-        let mut keys = Keys::omitting(TOP_LEVEL_OMITTED);
-        let base = to_value_with(facts, &mut keys);
+    pub fn new(facts: &'a FactsDocument, certificate_fields: CertificateFields) -> Self {
+        let base = to_value_with(facts, &mut Keys::with(Fields::Omit(&["der_base64", "certificates"])));
         PolicyView {
             facts,
+            fields: match certificate_fields {
+                CertificateFields::All => Fields::Omit(&["der_base64"]),
+                CertificateFields::Bundled => Fields::Keep(BUNDLED_CERTIFICATE_FIELDS),
+            },
             without_certificates: with_certificates(base, Vec::new()),
             document: OnceLock::new(),
         }
@@ -49,7 +97,7 @@ impl<'a> PolicyView<'a> {
 
     /// The input with the certificates of `range` only.
     pub fn with_chunk(&self, range: Range<usize>) -> Value {
-        let mut keys = Keys::omitting(NOT_FOR_POLICIES);
+        let mut keys = Keys::with(self.fields);
         let certs = self.facts.facts.certificates[range]
             .iter()
             .map(|c| to_value_with(c, &mut keys))

@@ -45,17 +45,18 @@ impl Emitter for Json {
             tool: &report.facts.scanner,
             now: &report.facts.now,
             summary: Summary::of(report.findings()),
-            findings: report
-                .findings
-                .iter()
-                .map(|r| Entry {
-                    finding: &r.finding,
-                    baseline_state: r.baseline,
-                })
-                .collect(),
+            findings: Vec::new(),
             errors: &report.facts.facts.errors,
         };
-        serde_json::to_writer_pretty(&mut *out, &doc)?;
+        // The findings are serialized in parallel into the skeleton.
+        let skeleton = serde_json::to_vec_pretty(&doc)?;
+        crate::pretty_json::write_spliced(out, &skeleton, "findings", 1, report.findings, |r, buf| {
+            let entry = Entry {
+                finding: &r.finding,
+                baseline_state: r.baseline,
+            };
+            serde_json::to_writer_pretty(buf, &entry)
+        })?;
         writeln!(out)
     }
 }

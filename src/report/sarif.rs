@@ -153,7 +153,7 @@ struct SarifResult<'a> {
 #[derive(Serialize)]
 struct ResultProperties<'a> {
     resource: &'a crate::findings::Resource,
-    evidence: &'a BTreeMap<String, serde_json::Value>,
+    evidence: &'a crate::findings::Evidence,
     remediation: &'a str,
 }
 
@@ -276,7 +276,7 @@ fn rule(r: &LoadedRule) -> Rule {
         help: Help {
             text: format!("{}\n\nRemediation: {}{caution}", m.description, m.remediation),
             markdown: format!(
-                "# {} ({})\n\n{}\n\n## Remediation\n\n{}{}{}\n\n[Documentation]({})",
+                "# {} ({})\n\n{}\n\n## Remediation\n\n{}{}{}\n\n[Documentation]({}){}",
                 m.title,
                 m.id,
                 m.description,
@@ -286,7 +286,11 @@ fn rule(r: &LoadedRule) -> Rule {
                     .map(|w| format!("\n\n> **Caution:** {w}"))
                     .unwrap_or_default(),
                 params,
-                m.help_uri
+                m.help_uri,
+                m.references
+                    .iter()
+                    .map(|r| format!(" · [{r}]({r})"))
+                    .collect::<String>()
             ),
         },
         help_uri: m.help_uri.clone(),
@@ -381,7 +385,8 @@ fn result<'a>(report: &Report<'a>, reported: &'a super::Reported) -> SarifResult
 impl Emitter for Sarif {
     fn emit(&self, report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
         let facts = report.facts;
-        let notifications = facts.facts
+        let notifications = facts
+            .facts
             .errors
             .iter()
             .map(|e| Notification {
@@ -438,11 +443,15 @@ impl Emitter for Sarif {
                     tool_execution_notifications: notifications,
                     properties: BTreeMap::from([("evaluationTime", facts.now.clone())]),
                 }],
-                results: report.findings.iter().map(|r| result(report, r)).collect(),
+                results: Vec::new(),
                 properties,
             }],
         };
-        serde_json::to_writer_pretty(&mut *out, &log)?;
+        // The results, most of the log, are serialized in parallel into the skeleton.
+        let skeleton = serde_json::to_vec_pretty(&log)?;
+        crate::pretty_json::write_spliced(out, &skeleton, "results", 3, report.findings, |r, buf| {
+            serde_json::to_writer_pretty(buf, &result(report, r))
+        })?;
         writeln!(out)
     }
 }

@@ -25,7 +25,7 @@ fn finding(rule: &str, name: &str, message: &str, location: Option<Location>, le
             }),
         },
         locations: location.into_iter().collect(),
-        evidence: BTreeMap::from([("subject".to_string(), serde_json::json!("CN=x"))]),
+        evidence: BTreeMap::from([("subject".into(), serde_json::json!("CN=x"))]),
         remediation: "az aks rotate-certs -g rg -n prod".into(),
         warning: None,
         fingerprint: "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef".into(),

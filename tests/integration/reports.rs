@@ -101,8 +101,11 @@ fn sarif_of_every_scenario_passes_the_validator() {
         Some(2),
         "nothing collected, but the SARIF is still written"
     );
-    // Standard input names no file: the error points at the facts document beside the SARIF.
-    assert!(dir.path().join("bad.facts.json").exists());
+    // Standard input names no file: the error points at the facts document beside the SARIF,
+    // which is lean (no certificate DER).
+    let beside = std::fs::read_to_string(dir.path().join("bad.facts.json")).expect("facts beside");
+    let facts: serde_json::Value = serde_json::from_str(&beside).expect("json");
+    assert_eq!(facts["schema_version"], 1);
     validate_sarif(&bad);
 }
 
@@ -175,7 +178,7 @@ fn fingerprints_do_not_depend_on_time_or_the_machine_layout() {
 }
 
 #[test]
-fn several_outputs_in_one_run_and_facts_beside_the_sarif() {
+fn several_outputs_in_one_run_and_no_facts_beside_the_sarif_unless_needed() {
     let dir = tempdir();
     let sarif = dir.path().join("results.sarif");
     let junit = dir.path().join("results.xml");
@@ -201,10 +204,8 @@ fn several_outputs_in_one_run_and_facts_beside_the_sarif() {
     assert_eq!(out.status.code(), Some(1));
     assert!(stdout(&out).contains("error[KCFG001]"));
     assert!(sarif.exists() && junit.exists());
-    let facts: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(dir.path().join("results.facts.json")).expect("facts beside"))
-            .expect("json");
-    assert_eq!(facts["schema_version"], 1);
+    // Every finding of this scenario is in a file: SARIF needs no facts document beside it.
+    assert!(!dir.path().join("results.facts.json").exists());
 }
 
 #[test]
@@ -316,4 +317,52 @@ fn text_output_escapes_hostile_strings() {
         "no raw escape sequence reaches the terminal"
     );
     assert!(stdout(&out).contains("evil\\u{1b}[31m.json"));
+}
+
+#[test]
+fn the_facts_beside_sarif_are_lean_and_facts_out_is_full() {
+    let dir = tempdir();
+    let sarif = dir.path().join("r.sarif");
+    let full = dir.path().join("full.json");
+    // A stopped cluster (CLUS002) read from standard input: a finding from no file.
+    let cluster = std::fs::read(root().join("testdata/scenarios/stopped/cluster.json")).expect("cluster");
+    let scan = |extra: &[&str]| {
+        let mut args = vec![
+            "scan",
+            "--now",
+            NOW,
+            "--fail-on",
+            "never",
+            "--format",
+            "sarif",
+            "--output",
+            sarif.to_str().expect("utf8"),
+            "--kubeconfig",
+            "testdata/scenarios/rotated/kubeconfig",
+            "--cluster",
+            "-",
+        ];
+        args.extend(extra);
+        bin().args(&args).write_stdin(cluster.clone()).output().expect("runs")
+    };
+    // Its finding points at the facts beside the SARIF.
+    let out = scan(&[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let beside = std::fs::read_to_string(dir.path().join("r.facts.json")).expect("facts beside");
+    let facts: serde_json::Value = serde_json::from_str(&beside).expect("json");
+    assert!(!facts["certificates"].as_array().expect("list").is_empty());
+    assert!(
+        !beside.contains("der_base64"),
+        "the document beside SARIF carries no DER"
+    );
+    validate_sarif(&sarif);
+    // --facts-out asks for the full document, which can be merged later.
+    let out = scan(&["--facts-out", full.to_str().expect("utf8")]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let facts: serde_json::Value = serde_json::from_slice(&std::fs::read(&full).expect("full")).expect("json");
+    let certs = facts["certificates"].as_array().expect("list");
+    assert!(!certs.is_empty());
+    assert!(certs
+        .iter()
+        .all(|c| c["der_base64"].as_str().is_some_and(|d| !d.is_empty())));
 }

@@ -12,7 +12,8 @@ fn each_scenario_fires_exactly_its_rules() {
     let expected: &[(&str, &[&str])] = &[
         ("fleet", &["CLUS001", "CLUS003", "CLUS004"]),
         ("healthy", &[]),
-        ("legacy-ca", &["CERT002", "CERT004", "CERT006"]),
+        // CERT005: the clusterAdmin client certificate is past the point where AKS renews it.
+        ("legacy-ca", &["CERT002", "CERT004", "CERT005", "CERT006"]),
         ("old-nodes", &["CERT004", "NODE001", "NODE002"]),
         ("rotated", &["KCFG001", "NODE003"]),
         ("stalled-rotation", &["CERT002", "CERT004", "CERT005"]),
@@ -68,7 +69,7 @@ fn corpus_files_fire_the_certificate_rules() {
 fn skip_removes_a_rule_and_unknown_ids_are_errors() {
     assert_eq!(
         scenario_rule_ids("legacy-ca", &["--skip", "CERT004"]),
-        ids(&["CERT002", "CERT006"])
+        ids(&["CERT002", "CERT005", "CERT006"])
     );
     let out = run(&[
         "scan",
@@ -91,7 +92,7 @@ fn skip_removes_a_rule_and_unknown_ids_are_errors() {
 fn params_change_thresholds() {
     assert_eq!(
         scenario_rule_ids("legacy-ca", &["--param", "CERT004.max_age_days=1000"]),
-        ids(&["CERT002", "CERT006"])
+        ids(&["CERT002", "CERT005", "CERT006"])
     );
     assert_eq!(
         scenario_rule_ids(
@@ -103,7 +104,7 @@ fn params_change_thresholds() {
                 "expiry_warning_days=7"
             ]
         ),
-        ids(&["CERT004", "CERT006"])
+        ids(&["CERT004", "CERT005", "CERT006"])
     );
 }
 
@@ -114,7 +115,7 @@ fn data_file_sets_params_and_param_wins() {
     std::fs::write(&data, "params:\n  CERT004:\n    max_age_days: 1000\n").expect("write");
     assert_eq!(
         scenario_rule_ids("legacy-ca", &["--data", data.to_str().expect("utf8")]),
-        ids(&["CERT002", "CERT006"])
+        ids(&["CERT002", "CERT005", "CERT006"])
     );
     assert_eq!(
         scenario_rule_ids(
@@ -126,7 +127,7 @@ fn data_file_sets_params_and_param_wins() {
                 "CERT004.max_age_days=30"
             ]
         ),
-        ids(&["CERT002", "CERT004", "CERT006"])
+        ids(&["CERT002", "CERT004", "CERT005", "CERT006"])
     );
 }
 

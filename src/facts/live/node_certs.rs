@@ -18,7 +18,7 @@ use crate::facts::certificate::analyze;
 use crate::facts::collected::Collected;
 use crate::facts::input::error;
 use crate::facts::model::{CertificateOrigin, ErrorKind, NodeRootFact, SourceKind};
-use crate::facts::node_root::{bootstrap_evidence, summarize_certificates, role_of_node_file, SECURE_BOOTSTRAP_LINUX};
+use crate::facts::node_root::{bootstrap_evidence, role_of_node_file, summarize_certificates, SECURE_BOOTSTRAP_LINUX};
 use crate::facts::pem::extract;
 
 /// The script run on each node. Only certificate blocks are printed.
@@ -35,12 +35,7 @@ fn az_json(az: &Path, args: &[&str], common: &[String]) -> Result<Value, String>
 }
 
 /// Reads the certificates of every instance of every Linux scale set in `node_rg`.
-pub fn collect(
-    target: &AksTarget,
-    node_rg: &str,
-    az: &Path,
-    common: &[String],
-) -> Vec<Collected> {
+pub fn collect(target: &AksTarget, node_rg: &str, az: &Path, common: &[String]) -> Vec<Collected> {
     let list_uri = target.uri("vmss");
     let sets = match az_json(az, &["vmss", "list", "-g", node_rg, "-o", "json"], common) {
         Ok(Value::Array(sets)) => sets,
