@@ -6,6 +6,7 @@
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -82,13 +83,14 @@ pub struct Location {
 /// The facts shown with a finding, by name, in name order.
 pub type Evidence = BTreeMap<Cow<'static, str>, serde_json::Value>;
 
-/// One finding.
+/// One finding. Text that every finding of a rule shares (its id and name, the remediation
+/// filled for one cluster, the caution) is shared, not copied: a scan can have 100,000 findings.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Finding {
     /// Rule id.
-    pub rule_id: String,
+    pub rule_id: Arc<str>,
     /// Rule name.
-    pub rule_name: String,
+    pub rule_name: Arc<str>,
     /// Level.
     pub level: Level,
     /// Message.
@@ -100,9 +102,9 @@ pub struct Finding {
     /// Evidence (subject, issuer, serial, not_after, days left, % of lifetime used, ...).
     pub evidence: Evidence,
     /// What to do, with the cluster's names filled in.
-    pub remediation: String,
+    pub remediation: Arc<str>,
     /// Caution about the remediation.
-    pub warning: Option<String>,
+    pub warning: Option<Arc<str>>,
     /// `sha256(rule id + resource kind + resource id)`: stable across runs and machines.
     pub fingerprint: String,
 }

@@ -3,9 +3,8 @@
 //!
 //! A facts document or a SARIF log is mostly one long array (certificates, results). The
 //! document is serialized once with that array empty (the skeleton), and the array's items are
-//! serialized in parallel chunks, indented for the depth at which the array sits, and spliced in
-//! where the skeleton has `"key": []`. JSON strings never hold a raw newline, so every newline in
-//! an item's pretty form starts a line that needs the extra indentation.
+//! serialized in parallel chunks, each with a pretty formatter that starts at the depth where
+//! the array sits, and spliced in where the skeleton has `"key": []`.
 
 use std::io::{self, Write};
 
@@ -20,16 +19,90 @@ const PIECE: usize = 1024;
 
 /// Pieces serialized before they are written out: bounds the memory held by a long array to a
 /// few megabytes, whatever its length.
-const PIECES_IN_FLIGHT: usize = 8;
+const PIECES_IN_FLIGHT: usize = 4;
 
-/// Serializes one item, pretty, into a buffer (`|item, buf| serde_json::to_writer_pretty(buf, item)`).
-pub trait ItemWriter<T>: Fn(&T, &mut Vec<u8>) -> serde_json::Result<()> + Sync {}
+/// Serializes one item into a buffer with the given serializer (`|item, ser| item.serialize(ser)`).
+pub trait ItemWriter<T>: Fn(&T, &mut Serializer<'_>) -> serde_json::Result<()> + Sync {}
 
-impl<T, F: Fn(&T, &mut Vec<u8>) -> serde_json::Result<()> + Sync> ItemWriter<T> for F {}
+impl<T, F: Fn(&T, &mut Serializer<'_>) -> serde_json::Result<()> + Sync> ItemWriter<T> for F {}
 
-/// Writes `item` pretty into `buf`: the [`ItemWriter`] of items that are themselves `Serialize`.
-pub fn itself<T: Serialize>(item: &T, buf: &mut Vec<u8>) -> serde_json::Result<()> {
-    serde_json::to_writer_pretty(buf, item)
+/// A JSON serializer writing pretty output that starts at some depth.
+pub type Serializer<'a> = serde_json::Serializer<&'a mut Vec<u8>, Indented>;
+
+/// The [`ItemWriter`] of items that are themselves `Serialize`.
+pub fn itself<T: Serialize>(item: &T, ser: &mut Serializer<'_>) -> serde_json::Result<()> {
+    item.serialize(ser)
+}
+
+/// serde_json's pretty format (two spaces per level), starting `depth` levels in.
+#[derive(Debug, Clone)]
+pub struct Indented {
+    depth: usize,
+    has_value: bool,
+}
+
+impl Indented {
+    fn at(depth: usize) -> Self {
+        Indented {
+            depth,
+            has_value: false,
+        }
+    }
+
+    fn newline<W: ?Sized + Write>(&self, writer: &mut W, first: bool) -> io::Result<()> {
+        writer.write_all(if first { b"\n" } else { b",\n" })?;
+        for _ in 0..self.depth {
+            writer.write_all(INDENT)?;
+        }
+        Ok(())
+    }
+
+    fn close<W: ?Sized + Write>(&mut self, writer: &mut W, bracket: &[u8]) -> io::Result<()> {
+        self.depth -= 1;
+        if self.has_value {
+            writer.write_all(b"\n")?;
+            for _ in 0..self.depth {
+                writer.write_all(INDENT)?;
+            }
+        }
+        writer.write_all(bracket)
+    }
+}
+
+impl serde_json::ser::Formatter for Indented {
+    fn begin_array<W: ?Sized + Write>(&mut self, writer: &mut W) -> io::Result<()> {
+        self.depth += 1;
+        self.has_value = false;
+        writer.write_all(b"[")
+    }
+    fn end_array<W: ?Sized + Write>(&mut self, writer: &mut W) -> io::Result<()> {
+        self.close(writer, b"]")
+    }
+    fn begin_array_value<W: ?Sized + Write>(&mut self, writer: &mut W, first: bool) -> io::Result<()> {
+        self.newline(writer, first)
+    }
+    fn end_array_value<W: ?Sized + Write>(&mut self, _writer: &mut W) -> io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
+    fn begin_object<W: ?Sized + Write>(&mut self, writer: &mut W) -> io::Result<()> {
+        self.depth += 1;
+        self.has_value = false;
+        writer.write_all(b"{")
+    }
+    fn end_object<W: ?Sized + Write>(&mut self, writer: &mut W) -> io::Result<()> {
+        self.close(writer, b"}")
+    }
+    fn begin_object_key<W: ?Sized + Write>(&mut self, writer: &mut W, first: bool) -> io::Result<()> {
+        self.newline(writer, first)
+    }
+    fn begin_object_value<W: ?Sized + Write>(&mut self, writer: &mut W) -> io::Result<()> {
+        writer.write_all(b": ")
+    }
+    fn end_object_value<W: ?Sized + Write>(&mut self, _writer: &mut W) -> io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
 }
 
 /// Writes `skeleton` (a pretty document whose array under `key` at `depth` is empty) with that
@@ -68,34 +141,45 @@ pub fn write_array<T: Sync>(
     }
     let item_indent = INDENT.repeat(depth + 1);
     out.write_all(b"[")?;
-    for (batch, group) in items.chunks(PIECE * PIECES_IN_FLIGHT).enumerate() {
-        let pieces: Vec<Vec<u8>> = group
+    let serialize = |batch: usize, group: &[T]| -> io::Result<Vec<Vec<u8>>> {
+        group
             .par_chunks(PIECE)
             .enumerate()
             .map(|(n, chunk)| -> io::Result<Vec<u8>> {
                 let mut buf = Vec::with_capacity(chunk.len() * 1024);
-                let mut one = Vec::with_capacity(2048);
                 for (i, value) in chunk.iter().enumerate() {
                     let first = batch == 0 && n == 0 && i == 0;
                     buf.extend_from_slice(if first { b"\n" } else { b",\n" });
                     buf.extend_from_slice(&item_indent);
-                    one.clear();
-                    item(value, &mut one).map_err(io::Error::other)?;
-                    let mut lines = one.split(|&b| b == b'\n');
-                    if let Some(first) = lines.next() {
-                        buf.extend_from_slice(first);
-                    }
-                    for line in lines {
-                        buf.push(b'\n');
-                        buf.extend_from_slice(&item_indent);
-                        buf.extend_from_slice(line);
-                    }
+                    let mut ser = serde_json::Serializer::with_formatter(&mut buf, Indented::at(depth + 1));
+                    item(value, &mut ser).map_err(io::Error::other)?;
                 }
                 Ok(buf)
             })
-            .collect::<io::Result<_>>()?;
-        for piece in &pieces {
-            out.write_all(piece)?;
+            .collect()
+    };
+    // Each batch is written while the next one is serialized.
+    let mut groups = items.chunks(PIECE * PIECES_IN_FLIGHT).enumerate();
+    let mut pending = match groups.next() {
+        Some((batch, group)) => serialize(batch, group)?,
+        None => Vec::new(),
+    };
+    loop {
+        let next = groups.next();
+        let mut serialized = None;
+        let mut written = Ok(());
+        rayon::in_place_scope(|scope| {
+            if let Some((batch, group)) = next {
+                let serialized = &mut serialized;
+                let serialize = &serialize;
+                scope.spawn(move |_| *serialized = Some(serialize(batch, group)));
+            }
+            written = pending.iter().try_for_each(|piece| out.write_all(piece));
+        });
+        written?;
+        match serialized.transpose()? {
+            Some(pieces) => pending = pieces,
+            None => break,
         }
     }
     out.write_all(b"\n")?;

@@ -20,7 +20,14 @@ test_fires_as_error_inside_seven_days if {
 
 test_fires_on_the_lifetime_fraction if {
 	# 30-year CA with 2 years left: 6.7% of its lifetime, more than 30 days.
-	r := rule.findings with input as fx.facts([fx.cert({"lifetime_seconds": 946728000, "remaining_seconds": 63072000, "is_ca": true})])
+	ca := fx.cert({
+		"lifetime_seconds": 946728000,
+		"age_seconds": 883656000,
+		"remaining_seconds": 63072000,
+		"lifetime_used": 0.9334,
+		"is_ca": true,
+	})
+	r := rule.findings with input as fx.facts([ca])
 	count(r) == 1
 }
 
@@ -42,5 +49,18 @@ test_silent_once_expired if {
 
 test_inverted_validity_judged_by_days_only if {
 	r := rule.findings with input as fx.facts([fx.cert({"lifetime_seconds": -100, "remaining_seconds": 400 * 86400, "lifetime_used": null})])
+	count(r) == 0
+}
+
+test_silent_just_above_the_lifetime_fraction if {
+	# 30-year CA with 3.1 years left: 10.3% of its lifetime, more than 30 days.
+	ca := fx.cert({
+		"lifetime_seconds": 946728000,
+		"age_seconds": 848854800,
+		"remaining_seconds": 97873200,
+		"lifetime_used": 0.8966,
+		"is_ca": true,
+	})
+	r := rule.findings with input as fx.facts([ca])
 	count(r) == 0
 }

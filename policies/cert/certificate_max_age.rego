@@ -36,8 +36,11 @@ max_age_days := lib.param(metadata, "max_age_days")
 max_age_seconds := max_age_days * 86400
 
 findings contains finding if {
+	# Rule values are bound once, before the loop: a reference inside it is looked up per certificate.
+	limit := max_age_seconds
+	days := max_age_days
 	some cert in input.certificates
-	cert.age_seconds > max_age_seconds
+	cert.age_seconds > limit
 	cert.remaining_seconds >= 0
 	not cert.is_ca
 	finding := {
@@ -45,7 +48,7 @@ findings contains finding if {
 			cert.display_name,
 			cert.not_before_date,
 			cert.age_whole_days,
-			max_age_days,
+			days,
 		]),
 		"resource": {"kind": "certificate", "id": cert.id},
 		"location": {"path": cert.origin.path, "line": cert.origin.line},

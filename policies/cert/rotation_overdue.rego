@@ -72,8 +72,10 @@ stale_client_message := concat(" ", [
 # Past the rotation point plus the grace period and not expired yet: checked inline, so that a
 # certificate that is not overdue costs no function call.
 findings contains finding if {
+	# Rule values are bound once, before the loop: a reference inside it is looked up per certificate.
+	candidate := candidate_used
 	some cert in input.certificates
-	cert.lifetime_used >= candidate_used
+	cert.lifetime_used >= candidate
 	cert.remaining_seconds >= 0
 	cert.age_seconds > (fraction * cert.lifetime_seconds) + grace_seconds
 	cert.lifetime_seconds > 0

@@ -46,14 +46,17 @@ weak_digests := broken_digests | {"sha1"}
 # Certificates with a weak key or a weak signature: two plain loops, so that the cost per
 # certificate without a weakness is one comparison each.
 weak_key contains i if {
+	# Rule values are bound once, before the loop: a reference inside it is looked up per certificate.
+	min_bits := min_key_bits
 	some i, cert in input.certificates
 	cert.key_size != null
-	cert.key_size < min_key_bits[cert.key_algorithm]
+	cert.key_size < min_bits[cert.key_algorithm]
 }
 
 weak_signature contains i if {
+	weak := weak_digests
 	some i, cert in input.certificates
-	weak_digests[cert.signature_digest]
+	weak[cert.signature_digest]
 	not cert.self_signed
 }
 

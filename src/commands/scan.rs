@@ -57,7 +57,9 @@ pub fn run(options: &ScanOptions) -> Result<ExitStatus> {
     // Every signature check is made: policies never read DER, and the lean document has none.
     facts.drop_der();
 
-    let findings = phases.time("evaluate", || engine.evaluate(&facts, &overrides, &skip))?;
+    let (findings, evaluation) = engine.evaluate_timed(&facts, &overrides, &skip)?;
+    phases.add("evaluate rules", evaluation.rules);
+    phases.add("describe findings", evaluation.describe);
 
     let facts_path = phases.time("render", || -> Result<Option<PathBuf>> {
         Ok(match &options.facts_out {

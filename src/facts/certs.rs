@@ -6,10 +6,10 @@
 //! skipped and counted unless its name says it should be one (`.crt`, `.cer`, `.pem`, `.der`),
 //! in which case it is an error; a file named on the command line must hold one.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
+use super::walk::{self, WalkError};
 use rayon::prelude::*;
-use walkdir::WalkDir;
 
 use super::certificate::analyze;
 use super::collected::Collected;
@@ -35,30 +35,19 @@ pub fn collect(root: &Path, ctx: &CollectContext) -> Collected {
         out.absorb(collect_file(root, &shown_root, true, CertificateRole::Unknown, ctx));
         return out;
     }
-    let mut files: Vec<PathBuf> = Vec::new();
-    for entry in WalkDir::new(root).follow_links(true).sort_by_file_name() {
-        match entry {
-            Ok(e) if e.file_type().is_file() => files.push(e.into_path()),
-            Ok(_) => {}
-            Err(e) => {
-                let path = e
-                    .path()
-                    .map(|p| relative_shown(root, &shown_root, p))
-                    .unwrap_or_else(|| shown_root.clone());
-                let (kind, message) = if e.loop_ancestor().is_some() {
-                    (
-                        ErrorKind::SymlinkLoop,
-                        "symbolic link loop: the link points back at a directory above it; skipped".to_string(),
-                    )
-                } else if let Some(io) = e.io_error() {
-                    (io_kind(io), io_message(io))
-                } else {
-                    (ErrorKind::Io, e.to_string())
-                };
-                out.facts.errors.push(error(SourceKind::Certs, &path, kind, message));
-            }
-        }
+    let walk = walk::walk(root);
+    for (path, problem) in &walk.errors {
+        let (kind, message) = match problem {
+            WalkError::Loop => (
+                ErrorKind::SymlinkLoop,
+                "symbolic link loop: the link points back at a directory above it; skipped".to_string(),
+            ),
+            WalkError::Io(io) => (io_kind(io), io_message(io)),
+        };
+        let shown = relative_shown(root, &shown_root, path);
+        out.facts.errors.push(error(SourceKind::Certs, &shown, kind, message));
     }
+    let files = walk.files;
     // Files are read in parallel, a batch per task, and the batches joined in file order.
     let batches: Vec<Collected> = files
         .par_chunks(FILES_PER_TASK)

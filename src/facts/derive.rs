@@ -44,9 +44,10 @@ pub fn derive(doc: &mut FactsDocument, now: Instant) {
         .for_each(|cert| fill_validity(cert, now.0));
     link_clusters(doc);
     check_signatures(doc);
-    for cert in &mut doc.facts.certificates {
-        cert.display_name = display_name(cert);
-    }
+    doc.facts
+        .certificates
+        .par_iter_mut()
+        .for_each(|cert| cert.display_name = display_name(cert));
 }
 
 /// The host of a server URL (`https://h:443/path` gives `h`; `[::1]:6443` gives `::1`).

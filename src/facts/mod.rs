@@ -32,6 +32,7 @@ pub mod node_root;
 pub mod nodes;
 pub mod pem;
 pub mod plan;
+pub mod walk;
 
 use std::collections::HashSet;
 

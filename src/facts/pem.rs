@@ -67,7 +67,11 @@ const BASE64_PEM_MARKER: &str = "LS0tLS1CRUdJTi"; // base64 of "-----BEGIN"
 /// Finds every certificate in `bytes`.
 pub fn extract(bytes: &[u8]) -> Extraction {
     let mut out = Extraction::default();
-    let text = String::from_utf8_lossy(bytes);
+    // Valid UTF-8 (every PEM file) is checked by the fast path and borrowed as is.
+    let text = match std::str::from_utf8(bytes) {
+        Ok(text) => std::borrow::Cow::Borrowed(text),
+        Err(_) => String::from_utf8_lossy(bytes),
+    };
     if text.contains("-----BEGIN") {
         scan_pem(&text, Encoding::Pem, &mut out);
     } else if bytes.first() == Some(&0x30) {

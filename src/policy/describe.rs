@@ -18,9 +18,8 @@
 //! set), so the outcome never depends on how the certificates were split into chunks.
 
 use std::borrow::Cow;
-use std::cmp::Ordering;
 use std::collections::{BTreeSet, HashMap};
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use rayon::prelude::*;
 use regorus::Value;
@@ -111,37 +110,33 @@ impl<'a> Describer<'a> {
             .map(|v| parse(v).map(Some).map_err(bad))
             .collect::<Result<_, _>>()?;
         // One entry per resource: the finding that comes first in Rego's order gives the message,
-        // every one gives its location, the most severe gives the level.
-        // Resource ids can come from file names: keyed with the standard (randomly keyed) hasher.
-        let mut merged: HashMap<(&str, &str), Merged> = HashMap::with_capacity(parsed.len());
-        for (i, raw) in parsed.iter().enumerate() {
-            let Some(raw) = raw else { continue };
+        // every one gives its location, the most severe gives the level. Sorting by resource (then
+        // by Rego's order, compared only between findings about the same resource) puts each
+        // resource's findings side by side, its describing one first.
+        let key = |i: usize| parsed[i].as_ref().map(|r| (r.kind.as_str(), r.id.as_str()));
+        let mut order: Vec<usize> = (0..parsed.len()).collect();
+        order.par_sort_unstable_by(|&a, &b| key(a).cmp(&key(b)).then_with(|| values[a].cmp(&values[b])));
+        let mut merged: Vec<Merged> = Vec::with_capacity(order.len());
+        for (n, &i) in order.iter().enumerate() {
+            let Some(raw) = &parsed[i] else { continue };
             let level = raw.level.unwrap_or(rule.meta.severity);
-            match merged.get_mut(&(raw.kind.as_str(), raw.id.as_str())) {
-                None => {
-                    merged.insert(
-                        (raw.kind.as_str(), raw.id.as_str()),
-                        Merged {
-                            first: i,
-                            level,
-                            locations: raw.location.iter().cloned().collect(),
-                        },
-                    );
-                }
-                Some(entry) => {
+            let same_resource = n > 0 && key(order[n - 1]) == key(i);
+            match merged.last_mut() {
+                Some(entry) if same_resource => {
                     entry.locations.extend(raw.location.iter().cloned());
-                    // Keep the most severe level (a rule may raise it per occurrence).
                     entry.level = entry.level.max(level);
-                    if values[i].cmp(&values[entry.first]) == Ordering::Less {
-                        entry.first = i;
-                    }
                 }
+                _ => merged.push(Merged {
+                    first: i,
+                    level,
+                    locations: raw.location.iter().cloned().collect(),
+                }),
             }
         }
         // The finding that describes each resource, at its position.
         let mut describing: Vec<Option<Merged>> = Vec::new();
         describing.resize_with(parsed.len(), || None);
-        for entry in merged.into_values() {
+        for entry in merged {
             let at = entry.first;
             describing[at] = Some(entry);
         }
@@ -201,15 +196,16 @@ impl<'a> Describer<'a> {
             Some(own) => remediations.fill(own, cluster.as_ref()),
             None => remediations.fill(&rule.meta.remediation, cluster.as_ref()),
         };
+        let shared = remediations.shared(rule);
         Ok(Finding {
-            rule_id: rule.meta.id.clone(),
-            rule_name: rule.meta.name.clone(),
+            rule_id: shared.id.clone(),
+            rule_name: shared.name.clone(),
             level,
             message: raw.message,
             remediation,
             warning: match raw.warning {
-                Some(own) => Some(own).filter(|w| !w.is_empty()),
-                None => rule.meta.warning.clone(),
+                Some(own) => Some(own).filter(|w| !w.is_empty()).map(Arc::from),
+                None => shared.warning.clone(),
             },
             fingerprint: fingerprint(&rule.meta.id, &raw.kind, &raw.id),
             resource: Resource {
@@ -268,15 +264,23 @@ struct Merged {
     locations: BTreeSet<Location>,
 }
 
-/// Filled remediation templates: most findings of a rule share the template and name the same
-/// few clusters, so the last few fillings are kept.
+/// Filled remediation templates, and the rule's shared text: most findings of a rule share the
+/// template and name the same few clusters, so the last few fillings are kept and shared.
 #[derive(Default)]
 struct Remediations {
-    recent: Vec<(String, Option<ClusterRef>, String)>,
+    recent: Vec<(String, Option<ClusterRef>, Arc<str>)>,
+    shared: Option<Shared>,
+}
+
+/// Text every finding of a rule carries.
+struct Shared {
+    id: Arc<str>,
+    name: Arc<str>,
+    warning: Option<Arc<str>>,
 }
 
 impl Remediations {
-    fn fill(&mut self, template: &str, cluster: Option<&ClusterRef>) -> String {
+    fn fill(&mut self, template: &str, cluster: Option<&ClusterRef>) -> Arc<str> {
         if let Some((_, _, done)) = self
             .recent
             .iter()
@@ -284,12 +288,20 @@ impl Remediations {
         {
             return done.clone();
         }
-        let done = fill_remediation(template, cluster);
+        let done: Arc<str> = fill_remediation(template, cluster).into();
         if self.recent.len() >= 16 {
             self.recent.remove(0);
         }
         self.recent.push((template.to_string(), cluster.cloned(), done.clone()));
         done
+    }
+
+    fn shared(&mut self, rule: &LoadedRule) -> &Shared {
+        self.shared.get_or_insert_with(|| Shared {
+            id: rule.meta.id.as_str().into(),
+            name: rule.meta.name.as_str().into(),
+            warning: rule.meta.warning.as_deref().map(Arc::from),
+        })
     }
 }
 

@@ -50,12 +50,12 @@ impl Emitter for Json {
         };
         // The findings are serialized in parallel into the skeleton.
         let skeleton = serde_json::to_vec_pretty(&doc)?;
-        crate::pretty_json::write_spliced(out, &skeleton, "findings", 1, report.findings, |r, buf| {
+        crate::pretty_json::write_spliced(out, &skeleton, "findings", 1, report.findings, |r, ser| {
             let entry = Entry {
                 finding: &r.finding,
                 baseline_state: r.baseline,
             };
-            serde_json::to_writer_pretty(buf, &entry)
+            entry.serialize(ser)
         })?;
         writeln!(out)
     }

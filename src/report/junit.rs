@@ -60,7 +60,7 @@ impl Emitter for Junit {
         let total_cases: usize = report
             .rules
             .iter()
-            .map(|r| report.findings().filter(|f| f.rule_id == r.meta.id).count().max(1))
+            .map(|r| report.findings().filter(|f| *f.rule_id == *r.meta.id).count().max(1))
             .sum();
         writeln!(out, r#"<?xml version="1.0" encoding="UTF-8"?>"#)?;
         writeln!(
@@ -70,7 +70,7 @@ impl Emitter for Junit {
             xml_escape(&report.facts.now)
         )?;
         for rule in report.rules {
-            let findings: Vec<&Finding> = report.findings().filter(|f| f.rule_id == rule.meta.id).collect();
+            let findings: Vec<&Finding> = report.findings().filter(|f| *f.rule_id == *rule.meta.id).collect();
             let m = &rule.meta;
             writeln!(
                 out,

@@ -116,7 +116,7 @@ impl<'a> Report<'a> {
 
     /// The rule of a finding.
     pub fn rule_of(&self, finding: &Finding) -> Option<&LoadedRule> {
-        self.rules.iter().find(|r| r.meta.id == finding.rule_id)
+        self.rules.iter().find(|r| *r.meta.id == *finding.rule_id)
     }
 }
 

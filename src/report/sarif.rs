@@ -334,7 +334,7 @@ fn automation_id(report: &Report<'_>) -> String {
 
 fn result<'a>(report: &Report<'a>, reported: &'a super::Reported) -> SarifResult<'a> {
     let f = &reported.finding;
-    let rule_index = report.rules.iter().position(|r| r.meta.id == f.rule_id).unwrap_or(0);
+    let rule_index = report.rules.iter().position(|r| *r.meta.id == *f.rule_id).unwrap_or(0);
     let logical = LogicalLocation {
         name: f.resource.name.clone(),
         fully_qualified_name: match &f.resource.cluster {
@@ -449,8 +449,8 @@ impl Emitter for Sarif {
         };
         // The results, most of the log, are serialized in parallel into the skeleton.
         let skeleton = serde_json::to_vec_pretty(&log)?;
-        crate::pretty_json::write_spliced(out, &skeleton, "results", 3, report.findings, |r, buf| {
-            serde_json::to_writer_pretty(buf, &result(report, r))
+        crate::pretty_json::write_spliced(out, &skeleton, "results", 3, report.findings, |r, ser| {
+            result(report, r).serialize(ser)
         })?;
         writeln!(out)
     }
