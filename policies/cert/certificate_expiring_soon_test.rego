@@ -48,7 +48,8 @@ test_silent_once_expired if {
 }
 
 test_inverted_validity_judged_by_days_only if {
-	r := rule.findings with input as fx.facts([fx.cert({"lifetime_seconds": -100, "remaining_seconds": 400 * 86400, "lifetime_used": null})])
+	inverted := fx.cert({"lifetime_seconds": -100, "remaining_seconds": 400 * 86400, "lifetime_used": null})
+	r := rule.findings with input as fx.facts([inverted])
 	count(r) == 0
 }
 

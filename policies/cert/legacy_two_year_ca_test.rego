@@ -8,12 +8,14 @@ import rego.v1
 aks_two_years := (730 * 86400) + 600
 
 test_fires_on_a_two_year_cluster_ca if {
-	r := rule.findings with input as fx.facts([fx.cert({"is_ca": true, "role": "cluster-ca", "lifetime_seconds": aks_two_years})])
+	ca := fx.cert({"is_ca": true, "role": "cluster-ca", "lifetime_seconds": aks_two_years})
+	r := rule.findings with input as fx.facts([ca])
 	count(r) == 1
 }
 
 test_silent_on_a_thirty_year_ca if {
-	r := rule.findings with input as fx.facts([fx.cert({"is_ca": true, "role": "cluster-ca", "lifetime_seconds": (10957 * 86400) + 600})])
+	ca := fx.cert({"is_ca": true, "role": "cluster-ca", "lifetime_seconds": (10957 * 86400) + 600})
+	r := rule.findings with input as fx.facts([ca])
 	count(r) == 0
 }
 
@@ -23,6 +25,7 @@ test_silent_on_a_two_year_leaf if {
 }
 
 test_silent_on_a_ca_that_is_not_a_cluster_ca if {
-	r := rule.findings with input as fx.facts([fx.cert({"is_ca": true, "role": "unknown", "lifetime_seconds": aks_two_years})])
+	not_cluster_ca := fx.cert({"is_ca": true, "role": "unknown", "lifetime_seconds": aks_two_years})
+	r := rule.findings with input as fx.facts([not_cluster_ca])
 	count(r) == 0
 }

@@ -97,7 +97,8 @@ test_silent_on_a_node_without_bootstrapping if {
 }
 
 test_the_admin_user_is_told_to_fetch_admin_credentials if {
-	admin := object.union(old_client, {"origin": object.union(old_client.origin, {"kubeconfig_user": "clusterAdmin_rg_prod"})})
+	origin := object.union(old_client.origin, {"kubeconfig_user": "clusterAdmin_rg_prod"})
+	admin := object.union(old_client, {"origin": origin})
 	r := rule.findings with input as fx.with_clusters([admin], [fx.cluster({})])
 	some f in r
 	contains(f.remediation, "--admin --overwrite-existing")

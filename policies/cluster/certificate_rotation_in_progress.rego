@@ -17,7 +17,10 @@ metadata := {
 			"kubeconfigs fetched before the rotation will fail with",
 			"`x509: certificate signed by unknown authority` once it completes.",
 		]),
-		"Fires on a provisioningState that mentions certificates; a missing provisioningState is unknown and stays silent.",
+		concat(" ", [
+			"Fires on a provisioningState that mentions certificates; a missing provisioningState is",
+			"unknown and stays silent.",
+		]),
 	]),
 	"remediation": concat(" ", [
 		"Wait for the rotation to finish (`az aks show -g {resource_group} -n {cluster} --query provisioningState`),",
@@ -31,11 +34,16 @@ metadata := {
 	"params": {},
 }
 
+message := concat(" ", [
+	"cluster %s/%s is rotating its certificates (provisioningState %s):",
+	"nodes are being recreated and existing kubeconfigs will stop working",
+])
+
 findings contains finding if {
 	some c in input.clusters
 	lib.rotating_certificates(c)
 	finding := {
-		"message": sprintf("cluster %s/%s is rotating its certificates (provisioningState %s): nodes are being recreated and existing kubeconfigs will stop working", [
+		"message": sprintf(message, [
 			c.resource_group,
 			c.name,
 			c.provisioning_state,

@@ -5,7 +5,8 @@ import data.aks_certscan.test_fixtures as fx
 import rego.v1
 
 test_fires_while_rotating if {
-	r := rule.findings with input as fx.with_clusters([], [fx.cluster({"provisioning_state": "RotatingClusterCertificates"})])
+	rotating := fx.cluster({"provisioning_state": "RotatingClusterCertificates"})
+	r := rule.findings with input as fx.with_clusters([], [rotating])
 	count(r) == 1
 }
 

@@ -26,17 +26,22 @@ metadata := {
 	]),
 	"warning": lib.rotate_certs_caution,
 	"help_uri": "https://github.com/aks-certscan/aks-certscan/blob/main/docs/rules.md#clus004",
-	"references": ["https://learn.microsoft.com/troubleshoot/azure/azure-kubernetes/create-upgrade-delete/cluster-node-virtual-machine-failed-state"],
+	"references": [concat("/", [
+		"https://learn.microsoft.com/troubleshoot/azure/azure-kubernetes/create-upgrade-delete",
+		"cluster-node-virtual-machine-failed-state",
+	])],
 	"tags": ["security", "aks", "rotation", "availability"],
 	"precision": "very-high",
 	"params": {},
 }
 
+message := "cluster %s/%s is in provisioningState Failed: if a certificate rotation failed, run it again"
+
 findings contains finding if {
 	some c in input.clusters
 	lib.provisioning_state(c) == "failed"
 	finding := {
-		"message": sprintf("cluster %s/%s is in provisioningState Failed: if a certificate rotation failed, run it again", [
+		"message": sprintf(message, [
 			c.resource_group,
 			c.name,
 		]),

@@ -10,6 +10,7 @@ test_fires_when_failed if {
 }
 
 test_silent_when_succeeded_or_unknown if {
-	r := rule.findings with input as fx.with_clusters([], [fx.cluster({}), fx.cluster({"key": "rg/b", "provisioning_state": null})])
+	unknown := fx.cluster({"key": "rg/b", "provisioning_state": null})
+	r := rule.findings with input as fx.with_clusters([], [fx.cluster({}), unknown])
 	count(r) == 0
 }

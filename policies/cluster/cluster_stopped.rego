@@ -35,6 +35,13 @@ metadata := {
 	"params": {},
 }
 
+cluster_message := "cluster %s/%s is stopped (provisioningState %v): its certificates cannot rotate while it is stopped"
+
+pool_message := concat(" ", [
+	"agent pool %s of cluster %s/%s is stopped: its nodes cannot rotate certificates and keep the old",
+	"ones if a rotation runs",
+])
+
 level(c) := "error" if lib.rotating_certificates(c)
 
 else := "warning"
@@ -43,7 +50,7 @@ findings contains finding if {
 	some c in input.clusters
 	c.power_state == "Stopped"
 	finding := {
-		"message": sprintf("cluster %s/%s is stopped (provisioningState %v): its certificates cannot rotate while it is stopped", [
+		"message": sprintf(cluster_message, [
 			c.resource_group,
 			c.name,
 			c.provisioning_state,
@@ -61,7 +68,7 @@ findings contains finding if {
 	some pool in c.agent_pools
 	pool.power_state == "Stopped"
 	finding := {
-		"message": sprintf("agent pool %s of cluster %s/%s is stopped: its nodes cannot rotate certificates and keep the old ones if a rotation runs", [
+		"message": sprintf(pool_message, [
 			pool.name,
 			c.resource_group,
 			c.name,
@@ -74,7 +81,11 @@ findings contains finding if {
 			"cluster": {"resource_group": c.resource_group, "name": c.name},
 		},
 		"location": pool_location(c, pool),
-		"evidence": {"power_state": pool.power_state, "provisioning_state": pool.provisioning_state, "count": pool.count},
+		"evidence": {
+			"power_state": pool.power_state,
+			"provisioning_state": pool.provisioning_state,
+			"count": pool.count,
+		},
 	}
 }
 

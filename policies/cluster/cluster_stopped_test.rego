@@ -12,7 +12,8 @@ test_fires_on_a_stopped_cluster if {
 }
 
 test_is_an_error_when_stopped_during_rotation if {
-	r := rule.findings with input as fx.with_clusters([], [fx.cluster({"power_state": "Stopped", "provisioning_state": "RotatingClusterCertificates"})])
+	stopped := fx.cluster({"power_state": "Stopped", "provisioning_state": "RotatingClusterCertificates"})
+	r := rule.findings with input as fx.with_clusters([], [stopped])
 	some f in r
 	f.level == "error"
 }

@@ -22,7 +22,8 @@ metadata := {
 		]),
 	]),
 	"remediation": concat(" ", [
-		"Track certificate expiry and rotate by hand before it: `az aks rotate-certs -g {resource_group} -n {cluster}`.",
+		"Track certificate expiry and rotate by hand before it:",
+		"`az aks rotate-certs -g {resource_group} -n {cluster}`.",
 		"For auto-rotation, create a replacement cluster with RBAC enabled (the default) and migrate the workloads.",
 	]),
 	"warning": lib.rotate_certs_caution,

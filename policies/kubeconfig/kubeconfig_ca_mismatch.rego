@@ -30,12 +30,17 @@ metadata := {
 	"params": {},
 }
 
+message := concat(" ", [
+	"kubeconfig %s cluster %s does not trust the chain %s presents:",
+	"kubectl fails with `x509: certificate signed by unknown authority`",
+])
+
 findings contains finding if {
 	some endpoint in input.endpoints
 	some check in endpoint.ca_checks
 	check.verification.result == "not-signed-by-ca"
 	finding := {
-		"message": sprintf("kubeconfig %s cluster %s does not trust the chain %s presents: kubectl fails with `x509: certificate signed by unknown authority`", [
+		"message": sprintf(message, [
 			check.kubeconfig,
 			check.cluster,
 			endpoint.endpoint,

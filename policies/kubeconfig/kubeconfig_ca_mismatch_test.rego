@@ -10,7 +10,12 @@ endpoint(result) := {
 	"port": 443,
 	"chain": ["leaf"],
 	"cluster_key": null,
-	"ca_checks": [{"kubeconfig": "kubeconfig", "cluster": "prod", "line": 3, "verification": {"result": result, "ca_id": "ca", "ca_source": "kubeconfig"}}],
+	"ca_checks": [{
+		"kubeconfig": "kubeconfig",
+		"cluster": "prod",
+		"line": 3,
+		"verification": {"result": result, "ca_id": "ca", "ca_source": "kubeconfig"},
+	}],
 }
 
 test_fires_when_the_chain_does_not_verify if {

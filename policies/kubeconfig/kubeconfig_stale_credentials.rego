@@ -22,7 +22,10 @@ metadata := {
 			"certificate (kubelogin, tokens) and inconclusive checks (unsupported algorithm, no CA) stay silent.",
 		]),
 	]),
-	"remediation": sprintf("Fetch the credentials again: %s (add `--admin` for a clusterAdmin user).", [lib.get_credentials]),
+	"remediation": sprintf(
+		"Fetch the credentials again: %s (add `--admin` for a clusterAdmin user).",
+		[lib.get_credentials],
+	),
 	"help_uri": "https://github.com/aks-certscan/aks-certscan/blob/main/docs/rules.md#kcfg001",
 	"references": ["https://learn.microsoft.com/azure/aks/certificate-rotation"],
 	"tags": ["security", "aks", "kubeconfig", "rotation"],
@@ -38,12 +41,17 @@ failed_check(user) := check if {
 	c.verification.result == "not-signed-by-ca"
 }
 
+message := concat(" ", [
+	"kubeconfig user %s has a client certificate not signed by the cluster's CA (checked against %s):",
+	"kubectl will fail until credentials are fetched again",
+])
+
 findings contains finding if {
 	some kc in input.kubeconfigs
 	some user in kc.users
 	check := failed_check(user)
 	finding := {
-		"message": sprintf("kubeconfig user %s has a client certificate not signed by the cluster's CA (checked against %s): kubectl will fail until credentials are fetched again", [
+		"message": sprintf(message, [
 			user.name,
 			check.ca_source,
 		]),

@@ -6,7 +6,10 @@ import rego.v1
 
 on_node(result) := fx.cert({
 	"role": "kubelet-client",
-	"origin": object.union(fx.base_cert.origin, {"node_root": "node", "node_path": "/var/lib/kubelet/pki/kubelet-client-current.pem"}),
+	"origin": object.union(fx.base_cert.origin, {
+		"node_root": "node",
+		"node_path": "/var/lib/kubelet/pki/kubelet-client-current.pem",
+	}),
 	"ca_verification": {"result": result, "ca_id": "ca1", "ca_source": "kubeconfig k cluster c"},
 })
 
@@ -26,6 +29,7 @@ test_silent_when_the_check_is_inconclusive if {
 }
 
 test_silent_without_a_check if {
-	r := rule.findings with input as fx.facts([fx.cert({"role": "kubelet-client", "origin": object.union(fx.base_cert.origin, {"node_root": "node"})})])
+	unchecked := fx.cert({"role": "kubelet-client", "origin": object.union(fx.base_cert.origin, {"node_root": "node"})})
+	r := rule.findings with input as fx.facts([unchecked])
 	count(r) == 0
 }

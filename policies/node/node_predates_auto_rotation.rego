@@ -34,13 +34,18 @@ metadata := {
 	"params": {},
 }
 
+message := concat(" ", [
+	"node %s (pool %v) was created %s, before certificate auto-rotation (%s),",
+	"and has not been upgraded since",
+])
+
 findings contains finding if {
 	some node in input.nodes
 	node.is_aks
 	is_number(node.created_at_unix)
 	node.created_at_unix < lib.auto_rotation_start_unix
 	finding := {
-		"message": sprintf("node %s (pool %v) was created %s, before certificate auto-rotation (%s), and has not been upgraded since", [
+		"message": sprintf(message, [
 			node.name,
 			node.agent_pool,
 			lib.date(node.created_at),

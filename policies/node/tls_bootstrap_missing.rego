@@ -35,11 +35,16 @@ metadata := {
 	"params": {},
 }
 
+message := concat(" ", [
+	"node %s has no TLS bootstrapping: no bootstrap kubeconfig, no secure bootstrap, kubelet uses %v;",
+	"its kubelet certificate cannot auto-rotate",
+])
+
 findings contains finding if {
 	some root in input.node_roots
 	root.tls_bootstrap.bootstrapped == false
 	finding := {
-		"message": sprintf("node %s has no TLS bootstrapping: no bootstrap kubeconfig, no secure bootstrap, kubelet uses %v; its kubelet certificate cannot auto-rotate", [
+		"message": sprintf(message, [
 			root.path,
 			root.tls_bootstrap.kubelet_client_certificate,
 		]),

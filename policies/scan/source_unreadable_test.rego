@@ -6,7 +6,13 @@ import rego.v1
 
 test_one_finding_per_error if {
 	errors := [
-		{"source": "certs", "path": "certs/bad.pem", "line": 3, "kind": "malformed-certificate", "message": "truncated PEM block"},
+		{
+			"source": "certs",
+			"path": "certs/bad.pem",
+			"line": 3,
+			"kind": "malformed-certificate",
+			"message": "truncated PEM block",
+		},
 		{"source": "cluster", "path": "c.json", "line": null, "kind": "malformed-json", "message": "not valid JSON"},
 	]
 	r := rule.findings with input as object.union(fx.facts([]), {"errors": errors})

@@ -29,7 +29,8 @@ use super::describe::Describer;
 use super::metadata::{RuleMeta, Scope};
 use super::params::Overrides;
 use super::value::{to_json, to_value};
-use super::view::{CertificateFields, PolicyView};
+pub use super::view::CertificateFields;
+use super::view::PolicyView;
 use super::PolicyError;
 use crate::facts::model::FactsDocument;
 use crate::findings::{Finding, Level};
@@ -76,8 +77,8 @@ pub struct LoadedRule {
 pub struct Engine {
     regorus: regorus::Engine,
     rules: Vec<LoadedRule>,
-    /// Policies from `--policy` directories are loaded: rules see every fact field.
-    user_policies: bool,
+    /// Which certificate fields rules see: every one when `--policy` directories are loaded.
+    certificate_fields: CertificateFields,
     timeout: Duration,
     chunk_size: usize,
 }
@@ -188,7 +189,11 @@ impl Engine {
         Ok(Engine {
             regorus: engine,
             rules,
-            user_policies: files.iter().any(|f| !f.bundled),
+            certificate_fields: if files.iter().any(|f| !f.bundled) {
+                CertificateFields::All
+            } else {
+                CertificateFields::Bundled
+            },
             timeout: DEFAULT_TIMEOUT,
             chunk_size: CERTIFICATE_CHUNK,
         })
@@ -204,6 +209,13 @@ impl Engine {
     /// that results do not depend on it).
     pub fn with_chunk_size(mut self, chunk_size: usize) -> Self {
         self.chunk_size = chunk_size.max(1);
+        self
+    }
+
+    /// The same engine showing rules every certificate field, or only those the bundled rules
+    /// read (tests prove the findings are the same).
+    pub fn with_certificate_fields(mut self, fields: CertificateFields) -> Self {
+        self.certificate_fields = fields;
         self
     }
 
@@ -243,12 +255,7 @@ impl Engine {
             return Ok((Vec::new(), EvaluationTimings::default()));
         }
         let base = self.prepared(overrides, &rules)?;
-        let fields = if self.user_policies {
-            CertificateFields::All
-        } else {
-            CertificateFields::Bundled
-        };
-        let view = PolicyView::new(facts, fields);
+        let view = PolicyView::new(facts, self.certificate_fields);
         let tasks = self.tasks(&rules, view.certificate_count());
         // One engine clone per worker, reused from task to task (a clone is not free).
         let outputs: Vec<Vec<(usize, Vec<Value>)>> = tasks

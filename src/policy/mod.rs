@@ -26,8 +26,11 @@ pub mod testing;
 pub mod value;
 pub mod view;
 
-pub use engine::{Engine, LoadedRule, Skip};
+pub use engine::{CertificateFields, Engine, LoadedRule, Skip};
 pub use params::Overrides;
+
+#[cfg(test)]
+mod tests;
 
 /// What can go wrong with policies. Each variant names the file or rule concerned.
 #[derive(Debug, thiserror::Error)]

@@ -249,8 +249,121 @@ fn saved_facts_merge_into_one_evaluation() {
         .clone();
     // Times are recomputed at the evaluator's `now`...
     assert_eq!(kubelet["remaining_days"], 609.32);
-    // ...and the merged node is checked against the current CA from the other source.
+    // ...and the merged node is checked against the current CA from the other source, while its
+    // own verdict against the node's `ca.crt` is kept beside it.
     assert_eq!(kubelet["ca_verification"]["result"], "not-signed-by-ca");
+    assert_eq!(kubelet["current_ca_verification"]["result"], "not-signed-by-ca");
+    assert_eq!(kubelet["node_ca_verification"]["result"], "verified");
+}
+
+#[test]
+fn each_verdict_has_its_own_field_and_none_overwrites_another() {
+    let node = "testdata/scenarios/rotated/node-stopped-during-rotation";
+    let kubelet = |f: &serde_json::Value| {
+        f["certificates"]
+            .as_array()
+            .expect("certs")
+            .iter()
+            .find(|c| c["role"] == "kubelet-client")
+            .expect("kubelet")
+            .clone()
+    };
+    // Scanned alone, the node is consistent with itself.
+    let alone: serde_json::Value = serde_json::from_slice(&facts_at_now(&["--node-root", node]).stdout).expect("json");
+    let cert = kubelet(&alone);
+    assert_eq!(cert["node_ca_verification"]["result"], "verified");
+    assert_eq!(cert["current_ca_verification"], serde_json::Value::Null);
+    assert_eq!(cert["ca_verification"]["result"], "verified");
+    // With a fresh kubeconfig the current CA is newer: that verdict fails, the node's stays.
+    let with_kubeconfig: serde_json::Value = serde_json::from_slice(
+        &facts_at_now(&[
+            "--node-root",
+            node,
+            "--kubeconfig",
+            "testdata/scenarios/rotated/kubeconfig",
+        ])
+        .stdout,
+    )
+    .expect("json");
+    let cert = kubelet(&with_kubeconfig);
+    assert_eq!(cert["node_ca_verification"]["result"], "verified");
+    assert_eq!(cert["current_ca_verification"]["result"], "not-signed-by-ca");
+    assert_eq!(cert["ca_verification"]["result"], "not-signed-by-ca");
+    // A client certificate keeps its check against its own file's CA beside the current one.
+    let stale: serde_json::Value = serde_json::from_slice(
+        &facts_at_now(&[
+            "--kubeconfig",
+            "testdata/scenarios/rotated/kubeconfig",
+            "--kubeconfig",
+            "testdata/scenarios/rotated/kubeconfig-before-rotation",
+        ])
+        .stdout,
+    )
+    .expect("json");
+    let client = stale["certificates"]
+        .as_array()
+        .expect("certs")
+        .iter()
+        .find(|c| {
+            c["role"] == "kubeconfig-client"
+                && c["origin"]["path"]
+                    .as_str()
+                    .is_some_and(|p| p.ends_with("before-rotation"))
+        })
+        .expect("old client certificate");
+    assert_eq!(client["kubeconfig_ca_verification"]["result"], "verified");
+    assert_eq!(client["current_ca_verification"]["result"], "not-signed-by-ca");
+    assert_eq!(client["ca_verification"]["result"], "not-signed-by-ca");
+}
+
+#[test]
+fn merging_a_lean_document_says_once_that_it_cannot_be_checked() {
+    let dir = tempdir();
+    let full = dir.path().join("full.json");
+    let out = facts_at_now(&[
+        "--node-root",
+        "testdata/scenarios/rotated/node-stopped-during-rotation",
+        "--output",
+        full.to_str().expect("utf8"),
+    ]);
+    assert!(out.status.success());
+    // The document beside SARIF drops the DER: make one by hand from the full one.
+    let mut doc: serde_json::Value = serde_json::from_slice(&std::fs::read(&full).expect("read")).expect("json");
+    let count = doc["certificates"].as_array().expect("certs").len();
+    for cert in doc["certificates"].as_array_mut().expect("certs") {
+        cert.as_object_mut().expect("object").remove("der_base64");
+    }
+    let lean = dir.path().join("lean.json");
+    std::fs::write(&lean, serde_json::to_vec(&doc).expect("json")).expect("write");
+    let out = facts_at_now(&[
+        "--facts",
+        lean.to_str().expect("utf8"),
+        "--kubeconfig",
+        "testdata/scenarios/rotated/kubeconfig",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let merged: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let errors: Vec<&str> = merged["errors"]
+        .as_array()
+        .expect("errors")
+        .iter()
+        .filter_map(|e| e["message"].as_str())
+        .filter(|m| m.contains("no DER"))
+        .collect();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(
+        errors[0].starts_with(&format!("{count} certificate(s)")),
+        "{}",
+        errors[0]
+    );
+    // The verdicts recorded in the lean document are kept.
+    let kubelet = merged["certificates"]
+        .as_array()
+        .expect("certs")
+        .iter()
+        .find(|c| c["role"] == "kubelet-client")
+        .expect("kubelet");
+    assert_eq!(kubelet["node_ca_verification"]["result"], "verified");
 }
 
 #[test]

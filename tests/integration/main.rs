@@ -3,6 +3,7 @@
 mod bad_input;
 mod facts;
 mod live;
+mod pipeline;
 mod policies;
 mod probe;
 mod reports;

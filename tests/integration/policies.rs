@@ -116,3 +116,48 @@ fn docs_rules_md_is_generated_from_metadata() {
     let actual = std::fs::read_to_string(&path).expect("docs/rules.md");
     assert!(actual == expected, "docs/rules.md is stale: run `cargo run -- rules --format markdown > docs/rules.md` (or UPDATE_GOLDEN=1 cargo test)");
 }
+
+#[test]
+fn every_rule_has_its_own_help_uri_at_its_anchor_in_docs_rules_md() {
+    let out = run(&["rules", "--format", "json"]);
+    let rules: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let docs = std::fs::read_to_string(root().join("docs/rules.md")).expect("docs/rules.md");
+    let mut seen = std::collections::BTreeSet::new();
+    for rule in rules.as_array().expect("rules") {
+        let id = rule["id"].as_str().expect("id");
+        let uri = rule["help_uri"].as_str().expect("help_uri");
+        assert!(seen.insert(uri.to_string()), "{id} shares its help_uri {uri}");
+        let anchor = format!("docs/rules.md#{}", id.to_lowercase());
+        assert!(uri.ends_with(&anchor), "{id}: {uri} is not its anchor in docs/rules.md");
+        assert!(
+            docs.contains(&format!("\n## {id}\n")),
+            "docs/rules.md has no heading for {id}"
+        );
+        assert!(
+            rule["references"].as_array().is_some_and(|r| !r.is_empty()),
+            "{id} links the Microsoft documentation it relies on"
+        );
+    }
+}
+
+#[test]
+fn rego_lines_are_at_most_120_characters() {
+    let mut long = Vec::new();
+    for dir in ["policies", "testdata/policies"] {
+        for entry in walkdir::WalkDir::new(root().join(dir)) {
+            let path = entry.expect("entry").into_path();
+            if path.extension().is_none_or(|e| e != "rego") {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).expect("read");
+            for (n, line) in text.lines().enumerate() {
+                // A tab counts as four columns, as editors show it.
+                let width: usize = line.chars().map(|c| if c == '\t' { 4 } else { 1 }).sum();
+                if width > 120 {
+                    long.push(format!("{}:{}: {width}", path.display(), n + 1));
+                }
+            }
+        }
+    }
+    assert!(long.is_empty(), "lines over 120 characters:\n{}", long.join("\n"));
+}

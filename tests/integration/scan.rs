@@ -165,7 +165,7 @@ fn user_policies_join_the_catalogue_findings_and_sarif() {
     assert!(rules.as_array().expect("rules").iter().any(|r| r["id"] == "ORG001"));
     assert_eq!(
         scenario_rule_ids("healthy", &["--policy", "testdata/policies/custom"]),
-        ids(&["ORG001"])
+        ids(&["ORG001", "ORG002"])
     );
     assert_eq!(
         scenario_rule_ids(
@@ -174,7 +174,9 @@ fn user_policies_join_the_catalogue_findings_and_sarif() {
                 "--policy",
                 "testdata/policies/custom",
                 "--param",
-                "ORG001.max_ca_years=40"
+                "ORG001.max_ca_years=40",
+                "--param",
+                "ORG002.max_client_days=800"
             ]
         ),
         ids(&[])
@@ -235,4 +237,41 @@ fn a_rule_that_fails_during_evaluation_is_named() {
         "{err}"
     );
     assert!(err.contains("conflicting.rego:19"), "{err}");
+}
+
+#[test]
+fn a_client_certificate_past_renewal_is_a_stale_copy_with_its_own_fix() {
+    let args = scenario_args("legacy-ca");
+    let mut all = vec!["--fail-on", "never"];
+    all.extend(args.iter().map(String::as_str));
+    let out = scan_json(&all);
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let stale: Vec<&serde_json::Value> = doc["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["rule_id"] == "CERT005")
+        .collect();
+    assert_eq!(stale.len(), 1);
+    let f = stale[0];
+    assert!(f["message"]
+        .as_str()
+        .expect("message")
+        .starts_with("client certificate of clusterAdmin_rg-legacy_legacy has used 93.5% of its lifetime"));
+    assert!(f["message"].as_str().expect("message").contains("this copy is stale"));
+    assert_eq!(
+        f["remediation"],
+        "Fetch the credentials again: `az aks get-credentials -g rg-legacy -n legacy --admin --overwrite-existing`."
+    );
+    assert_eq!(
+        f["warning"],
+        serde_json::Value::Null,
+        "fetching credentials needs no caution"
+    );
+    // Its expiry itself stays CERT002's.
+    assert!(doc["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .any(|g| g["rule_id"] == "CERT002" && g["resource"]["id"] == f["resource"]["id"]));
 }

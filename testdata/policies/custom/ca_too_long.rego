@@ -1,4 +1,6 @@
-# An organisation's own rule, as a user would write it (see docs/policies.md).
+# An organisation's own rule, as a user would write it (see docs/policies.md): the full finding
+# shape, with the resource, its name and cluster, and the evidence spelled out in Rego. Without a
+# `scope`, it reads the whole facts document.
 package aks_certscan.rules.org_ca_lifetime
 
 import data.aks_certscan.lib
@@ -21,8 +23,13 @@ findings contains finding if {
 	cert.role == "cluster-ca"
 	cert.lifetime_days > lib.param(metadata, "max_ca_years") * 365.25
 	finding := {
-		"message": sprintf("%s lives %v days, more than %v years", [lib.describe(cert), cert.lifetime_days, lib.param(metadata, "max_ca_years")]),
+		"message": sprintf("%s lives %v days, more than %v years", [
+			lib.describe(cert),
+			cert.lifetime_days,
+			lib.param(metadata, "max_ca_years"),
+		]),
 		"resource": lib.cert_resource(cert),
 		"location": lib.cert_location(cert),
+		"evidence": lib.cert_evidence(cert),
 	}
 }
