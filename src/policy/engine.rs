@@ -41,11 +41,16 @@ pub const RULES_PACKAGE: &str = "data.aks_certscan.rules";
 /// Default evaluation time limit (of each rule on each chunk).
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(300);
 
-/// Certificates per chunk for rules of scope `certificate`: large enough that the per-chunk cost
-/// (an engine clone, the rule's own indexes) is small, small enough that chunks spread over
-/// every core and that a chunk's regorus values stay small. Fixed, so that nothing depends on
-/// the machine.
+/// The most certificates in a chunk for rules of scope `certificate`: a chunk's regorus values
+/// stay small.
 pub const CERTIFICATE_CHUNK: usize = 4096;
+
+/// The fewest certificates in a chunk: the per-chunk cost (setting the input, the rule's own
+/// indexes) stays small.
+const SMALLEST_CHUNK: usize = 256;
+
+/// Chunks per worker thread when certificates are few, so that every core has work to the end.
+const CHUNKS_PER_THREAD: usize = 4;
 
 /// Where [`Engine::evaluate_timed`] spent its time.
 #[derive(Debug, Clone, Copy, Default)]
@@ -80,7 +85,8 @@ pub struct Engine {
     /// Which certificate fields rules see: every one when `--policy` directories are loaded.
     certificate_fields: CertificateFields,
     timeout: Duration,
-    chunk_size: usize,
+    /// A fixed chunk size (tests), instead of one sized for the certificates and threads.
+    chunk_size: Option<usize>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -195,7 +201,7 @@ impl Engine {
                 CertificateFields::Bundled
             },
             timeout: DEFAULT_TIMEOUT,
-            chunk_size: CERTIFICATE_CHUNK,
+            chunk_size: None,
         })
     }
 
@@ -205,11 +211,22 @@ impl Engine {
         self
     }
 
-    /// The same engine with another chunk size for rules of scope `certificate` (tests prove
-    /// that results do not depend on it).
+    /// The same engine with a fixed chunk size for rules of scope `certificate` (tests prove
+    /// that results do not depend on it). By default chunks are sized so that every thread gets
+    /// several, between 256 and [`CERTIFICATE_CHUNK`] certificates each: the output is the same
+    /// whatever the size, so it may depend on the number of threads.
     pub fn with_chunk_size(mut self, chunk_size: usize) -> Self {
-        self.chunk_size = chunk_size.max(1);
+        self.chunk_size = Some(chunk_size.max(1));
         self
+    }
+
+    fn chunk_size_for(&self, certificates: usize) -> usize {
+        self.chunk_size.unwrap_or_else(|| {
+            let chunks = rayon::current_num_threads() * CHUNKS_PER_THREAD;
+            certificates
+                .div_ceil(chunks.max(1))
+                .clamp(SMALLEST_CHUNK, CERTIFICATE_CHUNK)
+        })
     }
 
     /// The same engine showing rules every certificate field, or only those the bundled rules
@@ -324,9 +341,10 @@ impl Engine {
             .filter(|&i| rules[i].meta.scope == Scope::Certificate)
             .collect();
         if !certificate_rules.is_empty() {
+            let size = self.chunk_size_for(certificates);
             let mut start = 0;
             while start < certificates {
-                let end = (start + self.chunk_size).min(certificates);
+                let end = (start + size).min(certificates);
                 tasks.push(Task {
                     input: Input::Chunk(start..end),
                     rules: certificate_rules.clone(),
