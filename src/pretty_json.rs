@@ -7,6 +7,8 @@
 //! the array sits, and spliced in where the skeleton has `"key": []`.
 
 use std::io::{self, Write};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
 
 use rayon::prelude::*;
 use serde::Serialize;
@@ -141,12 +143,19 @@ pub fn write_array<T: Sync>(
     }
     let item_indent = INDENT.repeat(depth + 1);
     out.write_all(b"[")?;
+    // Buffers are recycled from one batch to the one after next, sized from the bytes per item
+    // seen so far: fresh memory costs a page fault per page, and regrowing a buffer copies it.
+    let spare: Mutex<Vec<Vec<u8>>> = Mutex::new(Vec::new());
+    let bytes_per_item = AtomicUsize::new(1024);
     let serialize = |batch: usize, group: &[T]| -> io::Result<Vec<Vec<u8>>> {
         group
             .par_chunks(PIECE)
             .enumerate()
             .map(|(n, chunk)| -> io::Result<Vec<u8>> {
-                let mut buf = Vec::with_capacity(chunk.len() * 1024);
+                let wanted = chunk.len() * bytes_per_item.load(Ordering::Relaxed);
+                let recycled = spare.lock().ok().and_then(|mut s| s.pop());
+                let mut buf = recycled.unwrap_or_default();
+                buf.reserve(wanted + wanted / 8);
                 for (i, value) in chunk.iter().enumerate() {
                     let first = batch == 0 && n == 0 && i == 0;
                     buf.extend_from_slice(if first { b"\n" } else { b",\n" });
@@ -154,6 +163,7 @@ pub fn write_array<T: Sync>(
                     let mut ser = serde_json::Serializer::with_formatter(&mut buf, Indented::at(depth + 1));
                     item(value, &mut ser).map_err(io::Error::other)?;
                 }
+                bytes_per_item.fetch_max(buf.len().div_ceil(chunk.len()), Ordering::Relaxed);
                 Ok(buf)
             })
             .collect()
@@ -177,6 +187,12 @@ pub fn write_array<T: Sync>(
             written = pending.iter().try_for_each(|piece| out.write_all(piece));
         });
         written?;
+        if let Ok(mut spare) = spare.lock() {
+            spare.extend(pending.drain(..).map(|mut piece| {
+                piece.clear();
+                piece
+            }));
+        }
         match serialized.transpose()? {
             Some(pieces) => pending = pieces,
             None => break,
