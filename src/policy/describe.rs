@@ -326,29 +326,28 @@ pub fn certificate_evidence(cert: &CertificateFact) -> Evidence {
     ])
 }
 
+/// Keys read inside `location` and `resource.cluster`.
+const NESTED_KEYS: &[&str] = &["resource_group", "path", "line"];
+
 /// The keys findings are read by, made once.
 fn key(name: &'static str) -> &'static Value {
     static KEYS: OnceLock<HashMap<&'static str, Value>> = OnceLock::new();
-    const NAMES: &[&str] = &[
-        "message",
-        "resource",
-        "location",
-        "level",
-        "evidence",
-        "remediation",
-        "warning",
-        "kind",
-        "id",
-        "name",
-        "cluster",
-        "resource_group",
-        "path",
-        "line",
-    ];
     static UNKNOWN: OnceLock<Value> = OnceLock::new();
-    KEYS.get_or_init(|| NAMES.iter().map(|n| (*n, Value::from(*n))).collect())
-        .get(name)
-        .unwrap_or_else(|| UNKNOWN.get_or_init(|| Value::from("")))
+    let keys = KEYS.get_or_init(|| {
+        FINDING_KEYS
+            .iter()
+            .chain(RESOURCE_KEYS)
+            .chain(NESTED_KEYS)
+            .map(|n| (*n, Value::from(*n)))
+            .collect()
+    });
+    keys.get(name).unwrap_or_else(|| {
+        debug_assert!(
+            false,
+            "finding key `{name}` is not in FINDING_KEYS, RESOURCE_KEYS or NESTED_KEYS"
+        );
+        UNKNOWN.get_or_init(|| Value::from(""))
+    })
 }
 
 fn field<'v>(object: &'v regorus::value::Object, name: &'static str) -> Option<&'v Value> {
