@@ -22,7 +22,8 @@
 //! - [`cli`] and [`commands`]: argument parsing, and one module per subcommand.
 //! - [`clock`]: the evaluation time, an input so that output is reproducible.
 //! - [`pretty_json`]: large pretty JSON documents written in parallel; [`sanitize`]: untrusted
-//!   text made safe for a terminal.
+//!   text made safe for each reader; [`safe_io`]: the one way files are read (regular files under
+//!   a cap, never blocking) and written (temporary file and rename, never through a link).
 #![deny(missing_docs)]
 
 pub mod cli;
@@ -34,4 +35,5 @@ pub mod policy;
 pub mod pretty_json;
 pub mod probe;
 pub mod report;
+pub mod safe_io;
 pub mod sanitize;

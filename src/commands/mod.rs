@@ -5,7 +5,6 @@ pub mod policy_test;
 pub mod rules;
 pub mod scan;
 
-use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -106,11 +105,16 @@ pub fn use_threads(threads: Option<usize>) -> Result<()> {
     Ok(())
 }
 
-/// One line per error on stderr: `warning: --certs testdata/x.pem:3: message`.
+/// Collection errors printed one per line on stderr before the rest are only counted: a file
+/// with 70,000 broken blocks must not flood a terminal or a CI log (reports keep every error).
+const WARNINGS_SHOWN: usize = 20;
+
+/// One line per error on stderr (`warning: --certs testdata/x.pem:3: message`), the first
+/// [`WARNINGS_SHOWN`] of them, then how many more there are.
 pub fn warn_errors(errors: &[CollectionError]) {
     let stderr = std::io::stderr();
     let mut lock = stderr.lock();
-    for e in errors {
+    for e in errors.iter().take(WARNINGS_SHOWN) {
         let line = e.line.map(|l| format!(":{l}")).unwrap_or_default();
         let _ = writeln!(
             lock,
@@ -121,6 +125,13 @@ pub fn warn_errors(errors: &[CollectionError]) {
             crate::sanitize::terminal(&e.message)
         );
     }
+    if errors.len() > WARNINGS_SHOWN {
+        let _ = writeln!(
+            lock,
+            "warning: ... and {} more collection errors (every one is in the report and the facts document)",
+            errors.len() - WARNINGS_SHOWN
+        );
+    }
 }
 
 /// True when nothing at all could be collected and something went wrong: exit code 2.
@@ -129,21 +140,25 @@ pub fn nothing_collected(doc: &FactsDocument) -> bool {
 }
 
 /// Writes to `path` (or standard output when `None`) through a buffer, calling `write` once.
+///
+/// A file is written beside its target and renamed into place, never through a symbolic link
+/// ([`crate::safe_io::write_atomically`]). When standard output is closed early (`scan | head`),
+/// the rest is dropped quietly and the command goes on: its exit code still reflects the findings.
 pub fn write_to(path: Option<&Path>, write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> Result<()> {
     match path {
-        Some(p) => {
-            let file = File::create(p).with_context(|| format!("cannot write `{}`", p.display()))?;
-            let mut out = BufWriter::with_capacity(1 << 16, file);
-            write(&mut out)
-                .and_then(|()| out.flush())
-                .with_context(|| format!("cannot write `{}`", p.display()))
-        }
+        Some(p) => crate::safe_io::write_atomically(p, write)
+            .with_context(|| format!("cannot write `{}`", crate::sanitize::terminal(&p.display().to_string()))),
         None => {
             let stdout = std::io::stdout();
             let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
-            write(&mut out)?;
-            out.flush()?;
-            Ok(())
+            match write(&mut out).and_then(|()| out.flush()) {
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+                    // Nothing more can reach the reader: drop what is buffered without retrying.
+                    drop(out.into_parts());
+                    Ok(())
+                }
+                other => Ok(other?),
+            }
         }
     }
 }

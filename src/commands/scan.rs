@@ -36,9 +36,10 @@ pub fn run(options: &ScanOptions) -> Result<ExitStatus> {
     let (engine, skip, overrides, baseline) = phases.time("load policies", || -> Result<_> {
         let engine = Engine::load(&options.policy_dirs)?;
         let skip = params::check_skips(engine.rules(), &options.skip)?;
-        let overrides = params::resolve(engine.rules(), options.data.as_deref(), &options.params)?;
+        let max = options.plan.context.max_file_size;
+        let overrides = params::resolve(engine.rules(), options.data.as_deref(), max, &options.params)?;
         let baseline = match &options.baseline {
-            Some(path) => Some(Baseline::load(path).map_err(UsageError)?),
+            Some(path) => Some(Baseline::load(path, max).map_err(UsageError)?),
             None => None,
         };
         Ok((engine, skip, overrides, baseline))

@@ -1,7 +1,7 @@
 //! `--certs`: a certificate file, or a directory walked recursively.
 //!
 //! Content decides, not the name: PEM bundles, DER, and base64 PEM inside text are all read.
-//! Symbolic links are followed with loop detection (walkdir), every file is read under the size
+//! Symbolic links are followed with loop detection ([`super::walk`]), every file is read under the size
 //! cap, and files are parsed in parallel. In a directory, a file that holds no certificate is
 //! skipped and counted unless its name says it should be one (`.crt`, `.cer`, `.pem`, `.der`),
 //! in which case it is an error; a file named on the command line must hold one.
@@ -37,12 +37,14 @@ pub fn collect(root: &Path, ctx: &CollectContext) -> Collected {
     }
     let walk = walk::walk(root);
     for (path, problem) in &walk.errors {
-        let (kind, message) = match problem {
-            WalkError::Loop => (
-                ErrorKind::SymlinkLoop,
-                "symbolic link loop: the link points back at a directory above it; skipped".to_string(),
-            ),
-            WalkError::Io(io) => (io_kind(io), io_message(io)),
+        let kind = match problem {
+            WalkError::Loop => ErrorKind::SymlinkLoop,
+            WalkError::Io(io) => io_kind(io),
+            WalkError::Special(_) | WalkError::TooDeep(_) | WalkError::TooManyEntries(_) => ErrorKind::Unsupported,
+        };
+        let message = match problem {
+            WalkError::Loop => format!("{problem}; skipped"),
+            _ => problem.to_string(),
         };
         let shown = relative_shown(root, &shown_root, path);
         out.facts.errors.push(error(SourceKind::Certs, &shown, kind, message));

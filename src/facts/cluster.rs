@@ -10,7 +10,7 @@
 //! its cluster, which is created as `partial` if the document does not hold it. Missing facts stay
 //! `null`: a cluster without `powerState` has an unknown power state, not "running".
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use serde_json::Value;
@@ -113,14 +113,31 @@ pub fn from_document(doc: JsonDocument) -> Collected {
             }
         }
     }
+    // Clusters by key, so that attaching pools stays linear in the document's size.
+    let mut by_key: HashMap<String, usize> = HashMap::with_capacity(clusters.len());
+    let mut pool_at: HashMap<(usize, String), usize> = HashMap::new();
+    for (at, c) in clusters.iter().enumerate() {
+        by_key.entry(c.key.clone()).or_insert(at);
+        for (i, p) in c.agent_pools.iter().enumerate() {
+            pool_at.entry((at, p.name.clone())).or_insert(i);
+        }
+    }
     for (key, pool, pool_location, id) in standalone_pools {
-        match clusters.iter_mut().find(|c| c.key == key) {
-            Some(cluster) => {
+        match by_key.get(&key) {
+            Some(&at) => {
                 // The same pool can appear in several responses of one document; the last wins.
-                cluster.agent_pools.retain(|p| p.name != pool.name);
-                cluster.agent_pools.push(pool)
+                let pools = &mut clusters[at].agent_pools;
+                match pool_at.get(&(at, pool.name.clone())) {
+                    Some(&same) => pools[same] = pool,
+                    None => {
+                        pool_at.insert((at, pool.name.clone()), pools.len());
+                        pools.push(pool);
+                    }
+                }
             }
             None => {
+                by_key.insert(key.clone(), clusters.len());
+                pool_at.insert((clusters.len(), pool.name.clone()), 0);
                 let parsed = parse_resource_id(id.as_deref().unwrap_or_default());
                 let name = parsed.cluster.unwrap_or_default();
                 clusters.push(ClusterFact {

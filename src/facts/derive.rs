@@ -91,18 +91,23 @@ fn link_clusters(doc: &mut FactsDocument) {
         for user in &mut kc.users {
             user.cluster_key = user_keys.get(&(kc.path.clone(), user.name.clone())).cloned();
         }
+        // The first context naming each cluster whose user is an AKS user: one pass, not one
+        // per cluster (a hostile kubeconfig can hold 100,000 of each).
+        let mut context_keys: HashMap<&str, String> = HashMap::new();
+        for ctx in &kc.contexts {
+            let (Some(cluster), Some(user)) = (ctx.cluster.as_deref(), ctx.user.as_ref()) else {
+                continue;
+            };
+            if context_keys.contains_key(cluster) {
+                continue;
+            }
+            if let Some(key) = user_keys.get(&(kc.path.clone(), user.clone())) {
+                context_keys.insert(cluster, key.clone());
+            }
+        }
         for cluster in &mut kc.clusters {
             let host = cluster.server.as_deref().and_then(server_host);
-            let from_context = kc
-                .contexts
-                .iter()
-                .filter(|ctx| ctx.cluster.as_deref() == Some(&cluster.name))
-                .find_map(|ctx| {
-                    ctx.user
-                        .as_ref()
-                        .and_then(|u| user_keys.get(&(kc.path.clone(), u.clone())))
-                        .cloned()
-                });
+            let from_context = context_keys.get(cluster.name.as_str()).cloned();
             cluster.cluster_key = host.as_ref().and_then(|h| by_host.get(h).cloned()).or(from_context);
             if let Some(key) = &cluster.cluster_key {
                 cluster_keys.insert((kc.path.clone(), cluster.name.clone()), key.clone());

@@ -19,12 +19,13 @@ pub fn collect(text: &str, server_name: Option<&str>, ctx: &CollectContext) -> C
     let target = match Target::parse(text) {
         Ok(t) => t,
         Err(message) => {
-            return Collected::for_source(SourceKind::Endpoint, text).with_error(error(
+            let text = crate::sanitize::without_userinfo(text);
+            return Collected::for_source(SourceKind::Endpoint, &text).with_error(error(
                 SourceKind::Endpoint,
-                text,
+                &text,
                 ErrorKind::Unsupported,
                 message,
-            ))
+            ));
         }
     };
     let shown = target.display();

@@ -4,14 +4,15 @@
 //! "empty" are reported the same way everywhere, and [`display_path`] keeps the scanning
 //! machine's absolute layout out of facts.
 
-use std::fs::File;
-use std::io::{self, Read};
+use std::io;
 use std::path::{Component, Path};
+
+use crate::safe_io::{read_limited, read_regular, ReadError};
 
 use super::model::{CollectionError, ErrorKind, SourceKind};
 
 /// Default per-file size cap: real certificates, kubeconfigs and cluster documents are far smaller.
-pub const DEFAULT_MAX_FILE_SIZE: u64 = 16 * 1024 * 1024;
+pub use crate::safe_io::DEFAULT_MAX_FILE_SIZE;
 
 /// Shows a path as the user would recognise it: relative to the working directory when it lies
 /// below it, with `/` separators, and with no `./` prefix.
@@ -73,43 +74,31 @@ pub fn io_kind(err: &io::Error) -> ErrorKind {
     match err.kind() {
         io::ErrorKind::NotFound => ErrorKind::NotFound,
         io::ErrorKind::PermissionDenied => ErrorKind::PermissionDenied,
-        _ if err.raw_os_error() == Some(40) => ErrorKind::SymlinkLoop, // ELOOP
+        io::ErrorKind::WouldBlock => ErrorKind::Unsupported,
+        _ if err.raw_os_error() == Some(libc::ELOOP) => ErrorKind::SymlinkLoop,
         _ => ErrorKind::Io,
     }
 }
 
 /// Describes an I/O error in a lowercase sentence.
 pub fn io_message(err: &io::Error) -> String {
-    match io_kind(err) {
-        ErrorKind::NotFound => "no such file or directory".to_string(),
-        ErrorKind::PermissionDenied => "permission denied".to_string(),
-        ErrorKind::SymlinkLoop => "too many levels of symbolic links (a symlink loop)".to_string(),
-        _ => format!("cannot read: {err}"),
-    }
+    crate::safe_io::io_message(err)
 }
 
-/// Reads a whole file, refusing files over `max` bytes and empty files.
+/// The collection error for a file that could not be read.
+pub fn read_error(source: SourceKind, shown: &str, err: &ReadError) -> CollectionError {
+    let kind = match err {
+        ReadError::Io(io) => io_kind(io),
+        ReadError::Directory => ErrorKind::WrongShape,
+        ReadError::Special(_) => ErrorKind::Unsupported,
+        ReadError::TooLarge { .. } => ErrorKind::TooLarge,
+    };
+    error(source, shown, kind, err.to_string())
+}
+
+/// Reads a whole regular file, refusing special files, files over `max` bytes and empty files.
 pub fn read_capped(path: &Path, max: u64, source: SourceKind, shown: &str) -> Result<Vec<u8>, CollectionError> {
-    let fail = |err: io::Error| error(source, shown, io_kind(&err), io_message(&err));
-    let file = File::open(path).map_err(fail)?;
-    let meta = file.metadata().map_err(fail)?;
-    if meta.is_dir() {
-        return Err(error(
-            source,
-            shown,
-            ErrorKind::WrongShape,
-            "is a directory, expected a file",
-        ));
-    }
-    if meta.len() > max {
-        return Err(too_large(source, shown, meta.len(), max));
-    }
-    let mut bytes = Vec::with_capacity(meta.len() as usize);
-    // A file can grow after `metadata` (or be a device): never read past the cap.
-    file.take(max + 1).read_to_end(&mut bytes).map_err(fail)?;
-    if bytes.len() as u64 > max {
-        return Err(too_large(source, shown, bytes.len() as u64, max));
-    }
+    let bytes = read_regular(path, max).map_err(|e| read_error(source, shown, &e))?;
     if bytes.iter().all(|b| b.is_ascii_whitespace()) {
         return Err(error(source, shown, ErrorKind::Empty, "file is empty"));
     }
@@ -118,28 +107,11 @@ pub fn read_capped(path: &Path, max: u64, source: SourceKind, shown: &str) -> Re
 
 /// Reads all of standard input under the same cap.
 pub fn read_stdin_capped(max: u64, source: SourceKind) -> Result<Vec<u8>, CollectionError> {
-    let mut bytes = Vec::new();
-    io::stdin()
-        .lock()
-        .take(max + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| error(source, "-", io_kind(&e), io_message(&e)))?;
-    if bytes.len() as u64 > max {
-        return Err(too_large(source, "-", bytes.len() as u64, max));
-    }
+    let bytes = read_limited(io::stdin().lock(), max).map_err(|e| read_error(source, "-", &e))?;
     if bytes.iter().all(|b| b.is_ascii_whitespace()) {
         return Err(error(source, "-", ErrorKind::Empty, "standard input is empty"));
     }
     Ok(bytes)
-}
-
-fn too_large(source: SourceKind, shown: &str, size: u64, max: u64) -> CollectionError {
-    error(
-        source,
-        shown,
-        ErrorKind::TooLarge,
-        format!("file is larger than the {max}-byte cap ({size} bytes or more); raise it with `--max-file-size`"),
-    )
 }
 
 /// Decodes bytes as UTF-8 text (a leading byte-order mark is dropped).

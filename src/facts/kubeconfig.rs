@@ -21,6 +21,7 @@ use super::input::{display_path, error, read_capped, redact, utf8_text};
 use super::model::*;
 use super::pem::{extract, extract_base64_pem, Extraction};
 use super::CollectContext;
+use crate::sanitize::without_userinfo;
 
 /// A field whose value is never kept: only whether it was there.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -165,7 +166,9 @@ impl RawKubeconfig {
         let cluster = self.clusters.iter().flatten().find_map(|c| c.value.cluster.as_ref());
         let user = self.users.iter().flatten().find_map(|u| u.value.user.as_ref());
         KubeletView {
-            server: cluster.and_then(|c| c.server.clone()),
+            server: cluster
+                .and_then(|c| c.server.as_deref())
+                .map(|s| without_userinfo(s).into_owned()),
             client_certificate_file: user.and_then(|u| u.cert_file.clone()),
             client_certificate_data: user.and_then(|u| u.cert_data.clone()),
         }
@@ -284,7 +287,8 @@ impl KubeconfigReader<'_> {
             let mut kc = KubeconfigCluster {
                 name: name.clone(),
                 line,
-                server: cluster.server,
+                // A password in the URL (`https://admin:PW@host`) is never kept.
+                server: cluster.server.as_deref().map(|s| without_userinfo(s).into_owned()),
                 tls_server_name: cluster.tls_server_name,
                 insecure_skip_tls_verify: cluster.insecure.unwrap_or(false),
                 ca_source: "none".into(),

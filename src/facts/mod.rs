@@ -34,7 +34,7 @@ pub mod pem;
 pub mod plan;
 pub mod walk;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use rayon::prelude::*;
 
@@ -193,17 +193,24 @@ fn make_node_roots_unique(part: &mut Collected, seen: &mut HashSet<String>) {
 /// pools of all of them.
 fn merge_clusters(facts: &mut model::Facts) {
     let mut merged: Vec<model::ClusterFact> = Vec::with_capacity(facts.clusters.len());
+    // Keys seen, to their place in `merged`: linear however many clusters a fleet lists.
+    let mut index: HashMap<String, usize> = HashMap::with_capacity(facts.clusters.len());
     for cluster in std::mem::take(&mut facts.clusters) {
-        match merged.iter_mut().find(|c| c.key == cluster.key) {
-            None => merged.push(cluster),
-            Some(existing) => {
+        match index.get(&cluster.key) {
+            None => {
+                index.insert(cluster.key.clone(), merged.len());
+                merged.push(cluster);
+            }
+            Some(&at) => {
+                let existing = &mut merged[at];
                 let (mut keep, other) = if existing.partial && !cluster.partial {
                     (cluster, std::mem::take(existing))
                 } else {
                     (std::mem::take(existing), cluster)
                 };
+                let mut names: HashSet<String> = keep.agent_pools.iter().map(|p| p.name.clone()).collect();
                 for pool in other.agent_pools {
-                    if !keep.agent_pools.iter().any(|p| p.name == pool.name) {
+                    if names.insert(pool.name.clone()) {
                         keep.agent_pools.push(pool);
                     }
                 }

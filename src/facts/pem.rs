@@ -185,14 +185,28 @@ fn finish_block(label: &str, start: u32, body: &str, encoding: Encoding, out: &m
     }
 }
 
+fn is_base64_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=')
+}
+
+/// Finds base64-encoded PEM in text. Linear: each run of base64 is decoded once, from its first
+/// marker to its end, and the search goes on after it (a marker inside a run already decoded is
+/// part of that run); line numbers are counted as the search moves forward.
 fn scan_embedded_base64(text: &str, out: &mut Extraction) {
-    for (offset, _) in text.match_indices(BASE64_PEM_MARKER) {
-        let run: String = text[offset..]
-            .chars()
-            .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '='))
-            .collect();
-        let line = text[..offset].matches('\n').count() as u32 + 1;
-        match extract_base64_pem(&run) {
+    let bytes = text.as_bytes();
+    let mut from = 0;
+    let mut line = 1u32;
+    let mut counted_to = 0;
+    while let Some(found) = text[from..].find(BASE64_PEM_MARKER) {
+        let start = from + found;
+        let end = bytes[start..]
+            .iter()
+            .position(|b| !is_base64_byte(*b))
+            .map_or(bytes.len(), |n| start + n);
+        line = line.saturating_add(bytes[counted_to..start].iter().filter(|b| **b == b'\n').count() as u32);
+        counted_to = start;
+        // The run is ASCII, so both ends are character boundaries.
+        match extract_base64_pem(&text[start..end]) {
             Ok(inner) => {
                 out.private_key_present |= inner.private_key_present;
                 out.any_pem_block |= inner.any_pem_block;
@@ -211,6 +225,7 @@ fn scan_embedded_base64(text: &str, out: &mut Extraction) {
                 message: format!("base64-encoded PEM is {message}"),
             }),
         }
+        from = end.max(start + BASE64_PEM_MARKER.len());
     }
 }
 
@@ -262,6 +277,21 @@ mod tests {
         assert_eq!(found.certificates.len(), 1);
         assert_eq!(found.certificates[0].line, Some(2));
         assert_eq!(found.certificates[0].encoding, Encoding::Base64Pem);
+    }
+
+    #[test]
+    fn repeated_markers_are_one_run_decoded_once() {
+        // 1 MiB of markers back to back: one run, decoded once (no certificate in it), not one
+        // decode per marker (that took 692 s).
+        let text = BASE64_PEM_MARKER.repeat(74_898);
+        let found = extract(text.as_bytes());
+        assert!(found.certificates.is_empty() && found.problems.len() <= 1);
+        let found = extract(format!("{text}=").as_bytes());
+        assert_eq!(found.problems.len(), 1, "{:?}", found.problems);
+        // Two runs on two lines are two problems, each with its line.
+        let found = extract(format!("a: {BASE64_PEM_MARKER}\nb: {BASE64_PEM_MARKER}x\n").as_bytes());
+        let lines: Vec<_> = found.problems.iter().map(|p| p.line).collect();
+        assert_eq!(lines, [Some(1), Some(2)]);
     }
 
     #[test]

@@ -6,13 +6,17 @@
 //! - A link back to a directory above it (a loop) is reported and not followed.
 //! - A directory reached again by another path (a link "diamond") is walked once: its files
 //!   are already listed, and forty levels of two links each would otherwise mean 2^40 paths.
-//! - Anything else that is not a regular file (sockets, FIFOs, devices) is not a certificate
-//!   file and is passed over, as is a link to one.
+//! - Anything else that is not a regular file (sockets, FIFOs, devices), or a link to one, is
+//!   reported and not read: reading it could block forever.
+//! - A tree deeper than [`Limits::depth`] directories, or with more than [`Limits::entries`]
+//!   entries, is cut there, and the cut is reported.
 
 use std::collections::HashSet;
 use std::fs::FileType;
 use std::io;
 use std::path::{Path, PathBuf};
+
+use crate::safe_io::special_kind;
 
 /// What went wrong with one path of the walk; the walk goes on.
 #[derive(Debug)]
@@ -21,6 +25,30 @@ pub enum WalkError {
     Loop,
     /// The path could not be read (permission, a broken link, ...).
     Io(io::Error),
+    /// Not a regular file or directory (a FIFO, socket or device; the words say which).
+    Special(&'static str),
+    /// The directory lies deeper than the depth limit: not walked.
+    TooDeep(usize),
+    /// The walk stopped here: the entry limit was reached.
+    TooManyEntries(usize),
+}
+
+/// How far a walk goes before it stops and says so.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Directories below the root (real trees are a few levels deep).
+    pub depth: usize,
+    /// Directory entries listed in all (files, directories, links).
+    pub entries: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            depth: 64,
+            entries: 10_000_000,
+        }
+    }
 }
 
 /// The regular files under a directory, and what could not be walked.
@@ -30,6 +58,26 @@ pub struct Walk {
     pub files: Vec<PathBuf>,
     /// Paths that could not be walked, in walk order.
     pub errors: Vec<(PathBuf, WalkError)>,
+}
+
+impl std::fmt::Display for WalkError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            WalkError::Loop => write!(f, "symbolic link loop: the link points back at a directory above it"),
+            WalkError::Io(e) => write!(f, "{}", crate::safe_io::io_message(e)),
+            WalkError::Special(what) => write!(
+                f,
+                "is {what}, not a regular file: not read (it could block or never end)"
+            ),
+            WalkError::TooDeep(depth) => write!(f, "lies more than {depth} directories deep: not walked"),
+            WalkError::TooManyEntries(limit) => {
+                write!(
+                    f,
+                    "the walk stopped here: more than {limit} directory entries below the root"
+                )
+            }
+        }
+    }
 }
 
 /// A directory's identity, to recognise it again by another path.
@@ -46,12 +94,21 @@ fn dir_id(_meta: &std::fs::Metadata) -> Option<DirId> {
     None
 }
 
-/// Walks the directory `root` (a link to one is followed).
+/// Walks the directory `root` (a link to one is followed) within the default [`Limits`].
 pub fn walk(root: &Path) -> Walk {
+    walk_within(root, Limits::default())
+}
+
+/// Walks the directory `root` within `limits`.
+pub fn walk_within(root: &Path, limits: Limits) -> Walk {
     let mut walk = Walk::default();
     let mut walker = Walker {
         visited: HashSet::new(),
         ancestors: Vec::new(),
+        limits,
+        depth: 0,
+        listed: 0,
+        stopped: false,
         out: &mut walk,
     };
     match std::fs::metadata(root) {
@@ -64,11 +121,27 @@ pub fn walk(root: &Path) -> Walk {
 struct Walker<'a> {
     visited: HashSet<DirId>,
     ancestors: Vec<DirId>,
+    limits: Limits,
+    /// Directories below the root of the one being listed.
+    depth: usize,
+    /// Entries listed so far.
+    listed: usize,
+    /// The entry limit was reached (and reported): nothing more is listed.
+    stopped: bool,
     out: &'a mut Walk,
 }
 
 impl Walker<'_> {
     fn directory(&mut self, dir: &Path, id: Option<DirId>) {
+        if self.stopped {
+            return;
+        }
+        if self.depth > self.limits.depth {
+            self.out
+                .errors
+                .push((dir.to_path_buf(), WalkError::TooDeep(self.limits.depth)));
+            return;
+        }
         if let Some(id) = id {
             if self.ancestors.contains(&id) {
                 self.out.errors.push((dir.to_path_buf(), WalkError::Loop));
@@ -79,14 +152,27 @@ impl Walker<'_> {
             }
             self.ancestors.push(id);
         }
+        self.depth += 1;
         match list(dir) {
             Ok(entries) => {
                 for (path, kind) in entries {
+                    if self.stopped {
+                        break;
+                    }
+                    self.listed += 1;
+                    if self.listed > self.limits.entries {
+                        self.stopped = true;
+                        self.out
+                            .errors
+                            .push((path, WalkError::TooManyEntries(self.limits.entries)));
+                        break;
+                    }
                     self.entry(path, kind);
                 }
             }
             Err(e) => self.out.errors.push((dir.to_path_buf(), WalkError::Io(e))),
         }
+        self.depth -= 1;
         if id.is_some() {
             self.ancestors.pop();
         }
@@ -107,9 +193,14 @@ impl Walker<'_> {
                     let id = dir_id(&meta);
                     self.directory(&path, id);
                 }
-                Ok(_) => {}
+                Ok(meta) => self
+                    .out
+                    .errors
+                    .push((path, WalkError::Special(special_kind(&meta.file_type())))),
                 Err(e) => self.out.errors.push((path, WalkError::Io(e))),
             }
+        } else {
+            self.out.errors.push((path, WalkError::Special(special_kind(&kind))));
         }
     }
 }
@@ -169,13 +260,43 @@ mod tests {
     }
 
     #[test]
-    fn broken_links_are_errors_and_special_files_are_skipped() {
+    fn broken_links_and_special_files_are_errors() {
         let dir = tempfile::tempdir().expect("tempdir");
         let root = dir.path();
         symlink(root.join("nowhere"), root.join("broken")).expect("link");
         std::fs::write(root.join("ok.pem"), "x").expect("write");
+        let fifo = std::ffi::CString::new(root.join("pipe").to_str().expect("utf8")).expect("c");
+        // SAFETY: a valid NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(fifo.as_ptr(), 0o600) }, 0);
+        symlink(root.join("pipe"), root.join("to-pipe")).expect("link");
         let walk = walk(root);
         assert_eq!(walk.files.len(), 1);
-        assert!(matches!(&walk.errors[..], [(p, WalkError::Io(_))] if p.ends_with("broken")));
+        assert!(
+            matches!(&walk.errors[..], [
+            (a, WalkError::Io(_)),
+            (b, WalkError::Special(_)),
+            (c, WalkError::Special(_)),
+        ] if a.ends_with("broken") && b.ends_with("pipe") && c.ends_with("to-pipe")),
+            "{:?}",
+            walk.errors
+        );
+    }
+
+    #[test]
+    fn depth_and_entry_limits_are_errors() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path();
+        std::fs::create_dir_all(root.join("a/b/c/d")).expect("mkdir");
+        std::fs::write(root.join("a/b/c/d/deep.pem"), "x").expect("write");
+        std::fs::write(root.join("a/top.pem"), "x").expect("write");
+        let shallow = walk_within(root, Limits { depth: 2, entries: 100 });
+        assert_eq!(shallow.files.len(), 1);
+        assert!(matches!(&shallow.errors[..], [(p, WalkError::TooDeep(2))] if p.ends_with("c")));
+        let few = walk_within(root, Limits { depth: 64, entries: 3 });
+        assert!(
+            matches!(few.errors.last(), Some((_, WalkError::TooManyEntries(3)))),
+            "{:?}",
+            few.errors
+        );
     }
 }

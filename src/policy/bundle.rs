@@ -6,7 +6,6 @@
 use std::path::Path;
 
 use include_dir::{include_dir, Dir};
-use walkdir::WalkDir;
 
 use super::PolicyError;
 
@@ -64,23 +63,34 @@ pub fn load_dir(dir: &Path) -> Result<Vec<PolicyFile>, PolicyError> {
         });
     }
     let mut files = Vec::new();
-    for entry in WalkDir::new(dir).follow_links(true).sort_by_file_name() {
-        let entry = entry.map_err(|e| PolicyError::Load {
-            path: dir.display().to_string(),
-            message: e.to_string(),
-        })?;
-        let path = entry.path();
-        if entry.file_type().is_file() && path.extension().is_some_and(|e| e == "rego") {
-            let text = std::fs::read_to_string(path).map_err(|e| PolicyError::Load {
+    // The same walker as `--certs`: links followed, each real directory once, loops and special
+    // files reported.
+    let walk = if dir.is_dir() {
+        crate::facts::walk::walk(dir)
+    } else {
+        crate::facts::walk::Walk {
+            files: vec![dir.to_path_buf()],
+            errors: Vec::new(),
+        }
+    };
+    if let Some((path, problem)) = walk.errors.first() {
+        return Err(PolicyError::Load {
+            path: path.display().to_string(),
+            message: problem.to_string(),
+        });
+    }
+    for path in walk.files.iter().filter(|p| p.extension().is_some_and(|e| e == "rego")) {
+        let text = crate::safe_io::read_regular_text(path, crate::safe_io::DEFAULT_MAX_FILE_SIZE).map_err(|e| {
+            PolicyError::Load {
                 path: path.display().to_string(),
                 message: e.to_string(),
-            })?;
-            files.push(PolicyFile {
-                path: crate::facts::input::display_path(path),
-                text,
-                bundled: false,
-            });
-        }
+            }
+        })?;
+        files.push(PolicyFile {
+            path: crate::facts::input::display_path(path),
+            text,
+            bundled: false,
+        });
     }
     if files.is_empty() {
         return Err(PolicyError::Load {

@@ -95,12 +95,17 @@ pub fn parse_value(text: &str) -> Value {
 }
 
 /// Builds the checked overrides from `--data` and `--param`; every problem is reported at once.
-pub fn resolve(rules: &[LoadedRule], data_file: Option<&Path>, params: &[String]) -> Result<Overrides, PolicyError> {
+pub fn resolve(
+    rules: &[LoadedRule],
+    data_file: Option<&Path>,
+    max_file_size: u64,
+    params: &[String],
+) -> Result<Overrides, PolicyError> {
     let mut out = Overrides::new();
     let mut problems = Vec::new();
     if let Some(path) = data_file {
         let shown = path.display().to_string();
-        match load_data(path) {
+        match load_data(path, max_file_size) {
             Ok(doc) => {
                 for (key, value) in doc {
                     if key != "params" {
@@ -159,8 +164,8 @@ pub fn resolve(rules: &[LoadedRule], data_file: Option<&Path>, params: &[String]
     }
 }
 
-fn load_data(path: &Path) -> Result<Map<String, Value>, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| crate::facts::input::io_message(&e))?;
+fn load_data(path: &Path, max_file_size: u64) -> Result<Map<String, Value>, String> {
+    let text = crate::safe_io::read_regular_text(path, max_file_size).map_err(|e| e.to_string())?;
     let value: Value = match serde_json::from_str(&text) {
         Ok(v) => v,
         Err(_) => serde_saphyr::from_str_with_options(&text, serde_saphyr::options! { with_snippet: false })

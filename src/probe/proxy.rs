@@ -80,26 +80,56 @@ impl ProxyConfig {
     }
 }
 
+/// Parses `http://[user:password@]host[:port][/]`. Errors never repeat the value: it may hold a
+/// password (and a password with a `/` in it is a common reason a URL does not parse).
 fn parse_proxy(url: &str) -> Result<ProxyUrl, String> {
+    const SHAPE: &str = "expected http://[user:password@]host[:port]; the value is not shown, it may hold a password";
     let rest = match url.split_once("://") {
-        Some(("http", rest)) => rest,
-        Some((scheme, _)) => {
+        Some((scheme, rest)) if scheme.eq_ignore_ascii_case("http") => rest,
+        Some((scheme, _)) if scheme.len() <= 10 && scheme.bytes().all(|b| b.is_ascii_alphanumeric()) => {
             return Err(format!(
                 "HTTPS_PROXY scheme `{scheme}` is not supported (only http:// proxies)"
             ))
         }
+        Some(_) => return Err(format!("HTTPS_PROXY is not a proxy URL ({SHAPE})")),
         None => url,
     };
-    let authority = rest.split('/').next().unwrap_or_default();
-    let (credentials, host) = match authority.rsplit_once('@') {
-        Some((c, h)) => (Some(c.to_string()), h),
-        None => (None, authority),
+    // Credentials end at the last `@`, even when (unescaped) they hold a `/`.
+    let (credentials, after) = match rest.rsplit_once('@') {
+        Some((c, h)) => (Some(percent_decode(c)), h),
+        None => (None, rest),
     };
-    let mut target = Target::parse(host).map_err(|e| format!("HTTPS_PROXY: {e}"))?;
+    let host = after.split(['/', '?', '#']).next().unwrap_or_default();
+    let mut target = Target::parse(host).map_err(|_| format!("HTTPS_PROXY has no usable host and port ({SHAPE})"))?;
     if !host.contains(':') || host.ends_with(']') {
         target.port = 80;
     }
     Ok(ProxyUrl { target, credentials })
+}
+
+/// Decodes `%XX` escapes (user names and passwords in URLs are percent-encoded).
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        match (
+            bytes[i],
+            bytes.get(i + 1).copied().and_then(hex),
+            bytes.get(i + 2).copied().and_then(hex),
+        ) {
+            (b'%', Some(hi), Some(lo)) => {
+                out.push((hi * 16 + lo) as u8);
+                i += 3;
+            }
+            (b, _, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// Opens a CONNECT tunnel to `target` through `proxy`.
@@ -176,5 +206,23 @@ mod tests {
         assert_eq!(c.proxy.as_ref().expect("proxy").target.port, 80);
         assert!(c.for_host("anything").is_none());
         assert!(ProxyConfig::from_vars(|n| (n == "HTTPS_PROXY").then(|| "socks5://x:1".to_string())).is_err());
+    }
+
+    #[test]
+    fn errors_never_repeat_the_value() {
+        for bad in [
+            "http://u:PW/x@127.0.0.1:port",
+            "http://u:S3cr3tPW@",
+            "http://u:S3cr3tPW@host:notaport",
+            "ftp-ish!://u:S3cr3tPW@host",
+        ] {
+            let err = ProxyConfig::from_vars(|n| (n == "HTTPS_PROXY").then(|| bad.to_string())).expect_err(bad);
+            assert!(!err.contains("PW"), "{err}");
+        }
+        // A password with an unescaped `/` still parses, and escapes are decoded.
+        let c = vars(&[("HTTPS_PROXY", "http://u:P/W%40x@127.0.0.1:9001")]);
+        let p = c.proxy.expect("proxy");
+        assert_eq!(p.target.display(), "127.0.0.1:9001");
+        assert_eq!(p.credentials.as_deref(), Some("u:P/W@x"));
     }
 }

@@ -13,8 +13,11 @@ impl Target {
     /// Parses `host`, `host:port`, `[::1]:6443`, `::1`, or a URL such as
     /// `https://prod-abc.hcp.westeurope.azmk8s.io:443/path` (the port defaults to 443).
     pub fn parse(text: &str) -> Result<Target, String> {
-        let original = text.trim();
-        let rest = original.split_once("://").map(|(_, r)| r).unwrap_or(original);
+        let text = text.trim();
+        // Errors name the target without any `user:password@` it came with.
+        let shown = crate::sanitize::without_userinfo(text);
+        let original: &str = &shown;
+        let rest = text.split_once("://").map(|(_, r)| r).unwrap_or(original);
         let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
         let authority = authority.rsplit_once('@').map(|(_, h)| h).unwrap_or(authority);
         let (host, port) = if let Some(v6) = authority.strip_prefix('[') {

@@ -72,15 +72,11 @@ pub struct Baseline {
 }
 
 impl Baseline {
-    /// Reads a SARIF file written by this tool (results without our fingerprint are ignored).
-    pub fn load(path: &Path) -> Result<Self, String> {
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            format!(
-                "cannot read baseline `{}`: {}",
-                path.display(),
-                crate::facts::input::io_message(&e)
-            )
-        })?;
+    /// Reads a SARIF file written by this tool (results without our fingerprint are ignored),
+    /// of at most `max_file_size` bytes.
+    pub fn load(path: &Path, max_file_size: u64) -> Result<Self, String> {
+        let text = crate::safe_io::read_regular_text(path, max_file_size)
+            .map_err(|e| format!("cannot read baseline `{}`: {e}", path.display()))?;
         let doc: serde_json::Value =
             serde_json::from_str(&text).map_err(|e| format!("baseline `{}` is not JSON: {e}", path.display()))?;
         let runs = doc
