@@ -298,8 +298,7 @@ pub enum FactsOut {
     None,
 }
 
-/// The facts document SARIF on standard output points at when it needs one.
-pub const DEFAULT_FACTS_FILE: &str = "aks-certscan.facts.json";
+pub use crate::report::DEFAULT_FACTS_FILE;
 
 /// Everything `scan` needs, checked and free of clap types.
 #[derive(Debug, Clone)]

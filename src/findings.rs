@@ -111,12 +111,13 @@ pub struct Finding {
 
 /// Fills `{resource_group}` and `{cluster}` in a remediation template.
 pub fn fill_remediation(template: &str, cluster: Option<&ClusterRef>) -> String {
-    let rg = cluster
-        .and_then(|c| c.resource_group.clone())
-        .unwrap_or_else(|| "<resource-group>".into());
-    let name = cluster
-        .and_then(|c| c.name.clone())
-        .unwrap_or_else(|| "<cluster-name>".into());
+    // Names from cluster documents are shell-quoted unless plain: the line is meant to be run.
+    let word = |v: Option<&String>, placeholder: &str| match v {
+        Some(v) => crate::sanitize::shell_word(v).into_owned(),
+        None => placeholder.to_string(),
+    };
+    let rg = word(cluster.and_then(|c| c.resource_group.as_ref()), "<resource-group>");
+    let name = word(cluster.and_then(|c| c.name.as_ref()), "<cluster-name>");
     template.replace("{resource_group}", &rg).replace("{cluster}", &name)
 }
 

@@ -65,9 +65,35 @@ pub fn without_userinfo(url: &str) -> Cow<'_, str> {
     }
 }
 
+/// A value for a shell command line that people copy: plain AKS names (letters, digits, `.`,
+/// `_`, `-`) as they are, anything else in single quotes (`rg$(touch x)` becomes
+/// `'rg$(touch x)'`, a quote inside becomes `'\''`). Names come from cluster JSON, which an
+/// attacker can shape; the fix line must stay one harmless command.
+pub fn shell_word(value: &str) -> Cow<'_, str> {
+    let plain = !value.is_empty()
+        && !value.starts_with('-')
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'));
+    if plain {
+        Cow::Borrowed(value)
+    } else {
+        Cow::Owned(format!("'{}'", value.replace('\'', "'\\''")))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn shell_words_quote_anything_but_plain_names() {
+        assert_eq!(shell_word("rg-prod_1.eu"), "rg-prod_1.eu");
+        assert_eq!(shell_word("rg$(touch /tmp/pwned)"), "'rg$(touch /tmp/pwned)'");
+        assert_eq!(shell_word("it's"), "'it'\\''s'");
+        assert_eq!(shell_word("rg (old)"), "'rg (old)'");
+        assert_eq!(shell_word(""), "''");
+    }
 
     #[test]
     fn userinfo_is_removed_from_urls() {

@@ -11,9 +11,14 @@ use crate::findings::Level;
 /// GitHub Actions emitter.
 pub struct Github;
 
-/// Escapes a workflow-command message.
+/// Escapes a workflow-command message: `%`, CR and LF as the runner decodes them; every other
+/// control character (C0, C1, DEL: a file named `x\e]0;pwned\a.pem`) and bidi or zero-width
+/// character becomes U+FFFD, since the runner has no escape for them.
 pub fn escape_data(text: &str) -> String {
-    text.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+    crate::sanitize::strip_controls(text, &['\r', '\n'])
+        .replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
 }
 
 /// Escapes a workflow-command property value.
@@ -54,5 +59,9 @@ mod tests {
     fn escapes_like_the_actions_toolkit() {
         assert_eq!(escape_data("50%\nnext"), "50%25%0Anext");
         assert_eq!(escape_property("a:b,c"), "a%3Ab%2Cc");
+        assert_eq!(
+            escape_data("x\u{1b}]0;pwned\u{7}\u{0}.pem"),
+            "x\u{FFFD}]0;pwned\u{FFFD}\u{FFFD}.pem"
+        );
     }
 }

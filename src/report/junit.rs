@@ -22,7 +22,9 @@ pub fn xml_escape(text: &str) -> String {
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&apos;"),
             '\t' | '\n' | '\r' => out.push(c),
-            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => {
+            // C0 controls are not allowed in XML 1.0 at all; C1, DEL, bidi and zero-width
+            // characters are, but would rewrite a terminal that shows the report.
+            c if crate::sanitize::is_invisible(c) || c == '\u{FFFE}' || c == '\u{FFFF}' => {
                 out.push_str(&format!("\\u{{{:x}}}", c as u32))
             }
             c => out.push(c),
@@ -123,5 +125,9 @@ mod tests {
             "&lt;a href=&quot;x&quot;&gt;&amp;&apos;&lt;/a&gt;"
         );
         assert_eq!(xml_escape("a\u{1}b"), "a\\u{1}b");
+        assert_eq!(
+            xml_escape("a\u{1b}]0;x\u{7}\u{9b}\u{7f}"),
+            "a\\u{1b}]0;x\\u{7}\\u{9b}\\u{7f}"
+        );
     }
 }

@@ -27,6 +27,9 @@ use crate::policy::LoadedRule;
 
 use baseline::{AbsentResult, BaselineState};
 
+/// The facts document SARIF on standard output points at when it needs one.
+pub const DEFAULT_FACTS_FILE: &str = "aks-certscan.facts.json";
+
 /// Output formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {

@@ -196,11 +196,13 @@ struct LogicalLocation {
     kind: &'static str,
 }
 
-/// Percent-encodes a relative path for a URI reference (RFC 3986 `pchar` plus `/`).
+/// Percent-encodes a relative path for a URI reference: RFC 3986 `pchar` plus `/`, except `:`,
+/// which is encoded too (a first segment with a `:` would read as a scheme: a file named
+/// `https:evil.example.pem` must stay a file).
 pub fn encode_path(path: &str) -> String {
     let mut out = String::with_capacity(path.len());
     for b in path.replace('\\', "/").bytes() {
-        let keep = b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:@/".contains(&b);
+        let keep = b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=@/".contains(&b);
         if keep {
             out.push(b as char);
         } else {
@@ -210,35 +212,88 @@ pub fn encode_path(path: &str) -> String {
     out
 }
 
+/// Resolves `.` and `..` segments. A relative path that climbs above its root has no place
+/// under `%SRCROOT%`: `None`. An absolute one stops at `/`.
+fn normalise(path: &str, absolute: bool) -> Option<String> {
+    let mut parts: Vec<&str> = Vec::new();
+    for segment in path.split(['/', '\\']) {
+        match segment {
+            "" | "." => {}
+            ".." => {
+                if parts.pop().is_none() && !absolute {
+                    return None;
+                }
+            }
+            other => parts.push(other),
+        }
+    }
+    Some(parts.join("/"))
+}
+
 /// An artifact location for a path as shown in facts: relative paths under `%SRCROOT%`, absolute
-/// ones (Unix `/x`, Windows `C:\x`) under `ROOTPATH`.
-fn artifact(path: &str) -> ArtifactLocation {
+/// ones (Unix `/x`, Windows `C:\x`) under `ROOTPATH`; `None` for a relative path that leaves the
+/// source root (`sub/../../etc/x`), which SARIF consumers would resolve outside the repository.
+fn artifact(path: &str) -> Option<ArtifactLocation> {
     let unix_abs = path.strip_prefix('/');
     let bytes = path.as_bytes();
     let windows_abs = (bytes.len() > 2 && bytes[0].is_ascii_alphabetic() && bytes[1] == b':').then(|| &path[2..]);
     match unix_abs.or(windows_abs) {
-        Some(rest) => ArtifactLocation {
-            uri: encode_path(rest.trim_start_matches(['/', '\\'])),
+        Some(rest) => Some(ArtifactLocation {
+            uri: encode_path(&normalise(rest, true)?),
             uri_base_id: Some("ROOTPATH"),
-        },
-        None => ArtifactLocation {
-            uri: encode_path(path),
-            uri_base_id: Some("%SRCROOT%"),
-        },
+        }),
+        None => {
+            let relative = normalise(path, false).filter(|p| !p.is_empty())?;
+            Some(ArtifactLocation {
+                uri: encode_path(&relative),
+                uri_base_id: Some("%SRCROOT%"),
+            })
+        }
     }
 }
 
-fn location(l: &Location, id: Option<usize>, logical: Vec<LogicalLocation>) -> SarifLocation {
+/// A SARIF location for `l`; a path with no place in the repository points at the facts
+/// document (where the full path is recorded) instead.
+fn location(l: &Location, facts_uri: &str, id: Option<usize>, logical: Vec<LogicalLocation>) -> SarifLocation {
+    let (artifact_location, line) = match artifact(&l.path) {
+        Some(a) => (a, l.line),
+        None => (
+            artifact(facts_uri).unwrap_or_else(|| ArtifactLocation {
+                uri: encode_path(super::DEFAULT_FACTS_FILE),
+                uri_base_id: Some("%SRCROOT%"),
+            }),
+            None,
+        ),
+    };
     SarifLocation {
         id,
         physical_location: PhysicalLocation {
-            artifact_location: artifact(&l.path),
+            artifact_location,
             region: Region {
-                start_line: l.line.unwrap_or(1).max(1),
+                start_line: line.unwrap_or(1).max(1),
             },
         },
         logical_locations: logical,
     }
+}
+
+/// Plain-text SARIF message: `[` and `]` are escaped (SARIF 2.1.0 §3.11.6), so that a certificate
+/// subject like `[click](https://evil.example)` is text, not an embedded link.
+fn message_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '[' | ']' => {
+                out.push('\\');
+                out.push(c);
+            }
+            // A backslash before a bracket is itself escaped, so it stays a backslash.
+            '\\' if matches!(chars.peek(), Some('[' | ']')) => out.push_str("\\\\"),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 fn level(l: Level) -> &'static str {
@@ -355,16 +410,16 @@ fn result<'a>(report: &Report<'a>, reported: &'a super::Reported) -> SarifResult
     });
     let related: Vec<SarifLocation> = places
         .enumerate()
-        .map(|(i, l)| location(&l, Some(i + 1), Vec::new()))
+        .map(|(i, l)| location(&l, report.facts_uri, Some(i + 1), Vec::new()))
         .collect();
     SarifResult {
         rule_id: &f.rule_id,
         rule_index,
         level: level(f.level),
         message: Text {
-            text: f.message.clone(),
+            text: message_text(&f.message),
         },
-        locations: vec![location(&first, None, vec![logical])],
+        locations: vec![location(&first, report.facts_uri, None, vec![logical])],
         related_locations: related,
         partial_fingerprints: BTreeMap::from([
             (super::baseline::FINGERPRINT_KEY, f.fingerprint.clone()),
@@ -392,7 +447,7 @@ impl Emitter for Sarif {
             .map(|e| Notification {
                 level: "warning",
                 message: Text {
-                    text: format!("{} {}: {}", e.source.flag(), e.path, e.message),
+                    text: message_text(&format!("{} {}: {}", e.source.flag(), e.path, e.message)),
                 },
                 locations: vec![location(
                     &Location {
@@ -403,6 +458,7 @@ impl Emitter for Sarif {
                         },
                         line: e.line,
                     },
+                    report.facts_uri,
                     None,
                     Vec::new(),
                 )],
@@ -462,18 +518,37 @@ mod tests {
 
     #[test]
     fn uris_are_relative_and_encoded() {
-        let a = artifact("testdata/my certs/ca.crt");
+        let a = artifact("testdata/my certs/ca.crt").expect("inside");
         assert_eq!(
             (a.uri.as_str(), a.uri_base_id),
             ("testdata/my%20certs/ca.crt", Some("%SRCROOT%"))
         );
-        let b = artifact("/etc/kubernetes/certs/ca.crt");
+        let b = artifact("/etc/kubernetes/certs/ca.crt").expect("absolute");
         assert_eq!(
             (b.uri.as_str(), b.uri_base_id),
             ("etc/kubernetes/certs/ca.crt", Some("ROOTPATH"))
         );
-        let c = artifact("C:\\k\\ca.crt");
+        let c = artifact("C:\\k\\ca.crt").expect("windows");
         assert_eq!((c.uri.as_str(), c.uri_base_id), ("k/ca.crt", Some("ROOTPATH")));
         assert_eq!(encode_path("ü"), "%C3%BC");
+    }
+
+    #[test]
+    fn uris_never_carry_a_scheme_or_leave_the_root() {
+        let a = artifact("https:evil.example.pem").expect("a file");
+        assert_eq!(a.uri, "https%3Aevil.example.pem");
+        assert!(artifact("sub/../../../../etc/ssl/x.pem").is_none());
+        assert_eq!(artifact("sub/./a/../b.pem").expect("inside").uri, "sub/b.pem");
+        assert_eq!(artifact("/etc/../../x").expect("absolute").uri, "x");
+    }
+
+    #[test]
+    fn message_brackets_are_escaped() {
+        assert_eq!(
+            message_text("CN=[click](https://evil.example)"),
+            "CN=\\[click\\](https://evil.example)"
+        );
+        assert_eq!(message_text("a\\[b"), "a\\\\\\[b");
+        assert_eq!(message_text("plain"), "plain");
     }
 }

@@ -115,8 +115,8 @@ fn sarif_gives_every_result_a_file_location() {
         "rg/prod/CERT002-id"
     );
     assert_eq!(
-        results[2]["message"]["text"], "evil \u{1b}[31m<b>&\"\n,:%</b>",
-        "JSON escaping keeps the text exact"
+        results[2]["message"]["text"], "evil \u{1b}\\[31m<b>&\"\n,:%</b>",
+        "JSON escaping keeps the text exact; only SARIF's own `[` escape is added"
     );
     assert_eq!(results[0]["ruleIndex"], 0);
 }

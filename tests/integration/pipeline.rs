@@ -148,7 +148,7 @@ const LAYERS: &[&[&str]] = &[
     &["policy"],
     &["findings"],
     &["facts"],
-    &["probe", "clock", "sanitize", "pretty_json"],
+    &["probe", "clock", "sanitize", "pretty_json", "safe_io"],
 ];
 
 fn layer_of(module: &str) -> Option<usize> {

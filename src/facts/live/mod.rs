@@ -19,7 +19,7 @@ pub mod command;
 pub mod node_certs;
 
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use super::collected::Collected;
@@ -91,11 +91,42 @@ impl Drop for Progress {
     }
 }
 
-/// A private temporary directory that is removed on drop.
+/// Private temporary directories in use, removed on SIGINT, SIGTERM or SIGHUP as well as on drop:
+/// the temporary kubeconfig holds `client-key-data`.
+static PRIVATE_DIRS: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
+
+/// Once per process: a thread that waits for SIGINT, SIGTERM or SIGHUP, removes every private
+/// directory and exits with 128 + the signal number, as the shell would report it.
+#[cfg(unix)]
+fn clean_up_on_signals() {
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+    static INSTALLED: std::sync::Once = std::sync::Once::new();
+    INSTALLED.call_once(|| {
+        let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP]) else {
+            return;
+        };
+        let _ = std::thread::Builder::new().name("signals".into()).spawn(move || {
+            if let Some(signal) = signals.forever().next() {
+                if let Ok(dirs) = PRIVATE_DIRS.lock() {
+                    for dir in dirs.iter() {
+                        let _ = std::fs::remove_dir_all(dir);
+                    }
+                }
+                std::process::exit(128 + signal);
+            }
+        });
+    });
+}
+
+#[cfg(not(unix))]
+fn clean_up_on_signals() {}
+
+/// A private temporary directory (0700) that is removed on drop and on termination signals.
 struct PrivateDir(PathBuf);
 
 impl PrivateDir {
     fn new() -> std::io::Result<Self> {
+        clean_up_on_signals();
         let stamp = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_nanos())
@@ -104,7 +135,14 @@ impl PrivateDir {
         let mut builder = std::fs::DirBuilder::new();
         #[cfg(unix)]
         std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-        builder.create(&path)?;
+        // Registered before it exists, so that no signal can come between creation and registration.
+        if let Ok(mut dirs) = PRIVATE_DIRS.lock() {
+            dirs.push(path.clone());
+        }
+        if let Err(e) = builder.create(&path) {
+            forget_dir(&path);
+            return Err(e);
+        }
         Ok(PrivateDir(path))
     }
 
@@ -119,9 +157,16 @@ impl PrivateDir {
     }
 }
 
+fn forget_dir(path: &Path) {
+    if let Ok(mut dirs) = PRIVATE_DIRS.lock() {
+        dirs.retain(|d| d != path);
+    }
+}
+
 impl Drop for PrivateDir {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.0);
+        forget_dir(&self.0);
     }
 }
 
@@ -175,6 +220,7 @@ fn collect_one(text: &str, args: &LiveOptions, ctx: &CollectContext, progress: &
         &az(&["aks", "show", "-g", rg, "-n", name, "-o", "json"]),
         &[],
         COMMAND_TIMEOUT,
+        ctx.max_file_size,
     ) {
         Ok(json) => match parse_json(json, &show_uri, SourceKind::Cluster) {
             Ok(doc) => cluster::from_document(doc),
@@ -200,7 +246,7 @@ fn collect_one(text: &str, args: &LiveOptions, ctx: &CollectContext, progress: &
     if args.admin {
         get_creds.push("--admin");
     }
-    let kubeconfig_text = match command::run(&args.az, &az(&get_creds), &[], COMMAND_TIMEOUT) {
+    let kubeconfig_text = match command::run(&args.az, &az(&get_creds), &[], COMMAND_TIMEOUT, ctx.max_file_size) {
         Ok(text) => {
             let base = Collected::for_source(SourceKind::Kubeconfig, &creds_uri);
             parts.push(kubeconfig::from_text(&text, &creds_uri, PathBuf::new(), ctx, base));
@@ -233,7 +279,7 @@ fn collect_one(text: &str, args: &LiveOptions, ctx: &CollectContext, progress: &
                         .map(|s| s.to_string())
                         .chain([file.display().to_string()])
                         .collect();
-                    match command::run(&args.kubectl, &kubectl_args, &[], COMMAND_TIMEOUT) {
+                    match command::run(&args.kubectl, &kubectl_args, &[], COMMAND_TIMEOUT, ctx.max_file_size) {
                         Ok(json) => match parse_json(json, &nodes_uri, SourceKind::Nodes) {
                             Ok(doc) => nodes::from_document(doc),
                             Err(e) => Collected::for_source(SourceKind::Nodes, &nodes_uri).with_error(e),
@@ -260,7 +306,13 @@ fn collect_one(text: &str, args: &LiveOptions, ctx: &CollectContext, progress: &
     if args.node_certs {
         progress.step(format!("az vmss run-command invoke ({rg}/{name})"));
         match &node_rg {
-            Some(node_rg) => parts.extend(node_certs::collect(&target, node_rg, &args.az, &common)),
+            Some(node_rg) => parts.extend(node_certs::collect(
+                &target,
+                node_rg,
+                &args.az,
+                &common,
+                ctx.max_file_size,
+            )),
             None => parts.push(step_error(
                 SourceKind::NodeRoot,
                 &target.uri("node-certs"),

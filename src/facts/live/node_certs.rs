@@ -24,20 +24,20 @@ use crate::facts::pem::extract;
 /// The script run on each node. Only certificate blocks are printed.
 pub const SCRIPT: &str = r####"for f in /etc/kubernetes/certs/*.crt /var/lib/kubelet/pki/kubelet-client-current.pem /var/lib/kubelet/pki/kubelet-server-current.pem; do [ -f "$f" ] && { echo "### file $f"; sed -n '/-----BEGIN CERTIFICATE-----/,/-----END CERTIFICATE-----/p' "$f"; }; done; for f in /var/lib/kubelet/bootstrap-kubeconfig /var/lib/kubelet/kubeconfig /etc/systemd/system/secure-tls-bootstrap.service /opt/azure/tlsbootstrap /opt/azure/containers/secure-tls-bootstrap.sh; do [ -e "$f" ] && echo "### exists $f"; done; [ -f /var/lib/kubelet/kubeconfig ] && grep -E '^ *(server|client-certificate):' /var/lib/kubelet/kubeconfig | sed 's/^ */### kubelet /'; true"####;
 
-fn az_json(az: &Path, args: &[&str], common: &[String]) -> Result<Value, String> {
+fn az_json(az: &Path, args: &[&str], common: &[String], max_output: u64) -> Result<Value, String> {
     let argv: Vec<String> = args
         .iter()
         .map(|s| s.to_string())
         .chain(common.iter().cloned())
         .collect();
-    let text = run(az, &argv, &[], COMMAND_TIMEOUT)?;
+    let text = run(az, &argv, &[], COMMAND_TIMEOUT, max_output)?;
     serde_json::from_str(&text).map_err(|e| format!("`az {}` printed no JSON: {e}", args.join(" ")))
 }
 
 /// Reads the certificates of every instance of every Linux scale set in `node_rg`.
-pub fn collect(target: &AksTarget, node_rg: &str, az: &Path, common: &[String]) -> Vec<Collected> {
+pub fn collect(target: &AksTarget, node_rg: &str, az: &Path, common: &[String], max_output: u64) -> Vec<Collected> {
     let list_uri = target.uri("vmss");
-    let sets = match az_json(az, &["vmss", "list", "-g", node_rg, "-o", "json"], common) {
+    let sets = match az_json(az, &["vmss", "list", "-g", node_rg, "-o", "json"], common, max_output) {
         Ok(Value::Array(sets)) => sets,
         Ok(_) => {
             return vec![step_error(
@@ -71,6 +71,7 @@ pub fn collect(target: &AksTarget, node_rg: &str, az: &Path, common: &[String]) 
             az,
             &["vmss", "list-instances", "-g", node_rg, "-n", name, "-o", "json"],
             common,
+            max_output,
         ) {
             Ok(Value::Array(list)) => list,
             Ok(_) => {
@@ -108,7 +109,7 @@ pub fn collect(target: &AksTarget, node_rg: &str, az: &Path, common: &[String]) 
                 "-o",
                 "json",
             ];
-            match az_json(az, &args, common) {
+            match az_json(az, &args, common, max_output) {
                 Ok(result) => parts.push(from_run_command(&uri, &result)),
                 Err(message) => parts.push(step_error(SourceKind::NodeRoot, &uri, message)),
             }
