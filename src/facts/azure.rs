@@ -79,6 +79,10 @@ pub fn kubernetes_minor(version: &str) -> Option<u32> {
 /// `AKSUbuntu-2204gen2containerd-202403.25.0`, `AzureLinux-V2gen2-202402.26.0`.
 pub fn node_image_date(version: &str) -> Option<String> {
     let last = version.rsplit(['-', ':']).next()?;
+    // Digits only: the slicing below is by byte, and a date has no other characters.
+    if !last.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
+        return None;
+    }
     let parts: Vec<&str> = last.split('.').collect();
     let (y, m, d) = match parts.as_slice() {
         [y, m, d, ..] if y.len() == 4 && m.len() == 2 && d.len() == 2 => (*y, *m, *d),
@@ -99,6 +103,14 @@ mod tests {
         let v: Value = serde_json::json!({"properties": {"enableRBAC": true}, "enableRbac": null});
         assert_eq!(boolean(&v, &["properties", "enableRbac"]), Some(true));
         assert_eq!(boolean(&v, &["enableRbac"]), None);
+    }
+
+    #[test]
+    fn node_image_dates_never_slice_inside_a_character() {
+        assert_eq!(node_image_date("AKSUbuntu-2204gen2containerd-202403.25.0").as_deref(), Some("2024-03-25"));
+        // Found by fuzzing: a multi-byte character where the year ends.
+        assert_eq!(node_image_date("AKSUbuntu-202\u{fffd}.25.0"), None);
+        assert_eq!(node_image_date("x-20\u{e9}01.25.0"), None);
     }
 
     #[test]

@@ -8,7 +8,7 @@
 use std::path::Path;
 
 use super::collected::Collected;
-use super::input::{error, read_json};
+use super::input::{error, read_json, JsonDocument};
 use super::model::*;
 use super::CollectContext;
 
@@ -21,6 +21,12 @@ pub fn collect(path: &Path, ctx: &CollectContext) -> Collected {
             return Collected::for_source(SourceKind::Facts, &shown).with_error(e);
         }
     };
+    from_document(doc)
+}
+
+/// Reads one saved facts document already parsed as JSON: a document that fails validation is
+/// one error entry; the errors it carries are kept, with any found here.
+pub fn from_document(doc: JsonDocument) -> Collected {
     let mut out = Collected::for_source(SourceKind::Facts, &doc.shown);
     out.source.files_read = 1;
     let version = doc.value.get("schema_version").and_then(serde_json::Value::as_u64);

@@ -77,12 +77,18 @@ impl Baseline {
     pub fn load(path: &Path, max_file_size: u64) -> Result<Self, String> {
         let text = crate::safe_io::read_regular_text(path, max_file_size)
             .map_err(|e| format!("cannot read baseline `{}`: {e}", path.display()))?;
+        Self::from_text(&text, &path.display().to_string())
+    }
+
+    /// Reads the results of SARIF text that came from `shown`.
+    pub fn from_text(text: &str, shown: &str) -> Result<Self, String> {
+        let shown = crate::sanitize::terminal(shown);
         let doc: serde_json::Value =
-            serde_json::from_str(&text).map_err(|e| format!("baseline `{}` is not JSON: {e}", path.display()))?;
+            serde_json::from_str(text).map_err(|e| format!("baseline `{shown}` is not JSON: {e}"))?;
         let runs = doc
             .get("runs")
             .and_then(|r| r.as_array())
-            .ok_or_else(|| format!("baseline `{}` is not SARIF: no `runs`", path.display()))?;
+            .ok_or_else(|| format!("baseline `{shown}` is not SARIF: no `runs`"))?;
         let mut results = BTreeMap::new();
         for result in runs.iter().filter_map(|r| r.get("results")?.as_array()).flatten() {
             let str_at = |v: Option<&serde_json::Value>| v.and_then(|x| x.as_str()).unwrap_or_default().to_string();
