@@ -107,7 +107,10 @@ mod tests {
 
     #[test]
     fn node_image_dates_never_slice_inside_a_character() {
-        assert_eq!(node_image_date("AKSUbuntu-2204gen2containerd-202403.25.0").as_deref(), Some("2024-03-25"));
+        assert_eq!(
+            node_image_date("AKSUbuntu-2204gen2containerd-202403.25.0").as_deref(),
+            Some("2024-03-25")
+        );
         // Found by fuzzing: a multi-byte character where the year ends.
         assert_eq!(node_image_date("AKSUbuntu-202\u{fffd}.25.0"), None);
         assert_eq!(node_image_date("x-20\u{e9}01.25.0"), None);

@@ -336,12 +336,14 @@ fn pki_files(dir: &Path) -> Vec<(PathBuf, CertificateRole)> {
         .collect()
 }
 
+/// Every entry of `dir` that is not a directory, sorted: special files and links to them are
+/// kept, so that reading them reports them (a FIFO named `ca.crt` is an error, not a silence).
 fn sorted_files(dir: &Path) -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
         .map(|rd| {
             rd.filter_map(Result::ok)
                 .map(|e| e.path())
-                .filter(|p| p.is_file())
+                .filter(|p| !p.is_dir())
                 .collect()
         })
         .unwrap_or_default();

@@ -2,6 +2,7 @@
 
 mod bad_input;
 mod facts;
+mod hostile;
 mod live;
 mod pipeline;
 mod policies;
