@@ -16,7 +16,8 @@ pub fn text(data: &[u8]) -> String {
 pub fn certificates(data: &[u8]) {
     let found = aks_certscan::facts::pem::extract(data);
     for cert in found.certificates {
-        let _ = aks_certscan::facts::certificate::analyze(cert.der, CertificateOrigin::default(), CertificateRole::Unknown);
+        let _ =
+            aks_certscan::facts::certificate::analyze(cert.der, CertificateOrigin::default(), CertificateRole::Unknown);
     }
 }
 
