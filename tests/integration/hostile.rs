@@ -715,6 +715,36 @@ fn control_characters_never_reach_github_junit_or_text() {
             assert!(!stderr(&out).contains(bad), "stderr passes {:?}", bad);
         }
     }
+    // A merged facts document can carry any character, NUL included.
+    let out = run_bounded(&["facts", "--now", NOW, "--certs", dir.path().to_str().expect("utf8")]);
+    let mut doc = json(&out);
+    for field in ["subject", "subject_cn", "issuer", "issuer_cn"] {
+        doc["certificates"][0][field] = serde_json::json!("CN=nul\u{0}esc\u{1b}]0;t\u{7}del\u{7f}");
+    }
+    doc["certificates"][0]["origin"]["path"] = serde_json::json!("saved\u{0}\u{1b}[2J.pem");
+    let saved = dir.path().join("saved.json");
+    std::fs::write(&saved, serde_json::to_string(&doc).expect("json")).expect("write");
+    for format in ["github", "junit", "text"] {
+        let out = run_bounded(&[
+            "scan",
+            "--now",
+            NOW,
+            "--format",
+            format,
+            "--facts",
+            saved.to_str().expect("utf8"),
+        ]);
+        assert_eq!(out.status.code(), Some(1), "{}", all_output(&out));
+        let text = stdout(&out);
+        for bad in ['\u{1b}', '\u{7}', '\u{0}', '\u{7f}'] {
+            assert!(
+                !text.contains(bad),
+                "{format} passes {:?} from merged facts: {text:?}",
+                bad
+            );
+            assert!(!stderr(&out).contains(bad), "stderr passes {:?}", bad);
+        }
+    }
 }
 
 // 13. SARIF URIs.
