@@ -50,6 +50,10 @@ pub enum Command {
     /// Example: aks-certscan scan --cluster cluster.json --kubeconfig kubeconfig --format sarif --output results.sarif
     #[command(after_help = EXIT_CODES)]
     Scan(Box<ScanArgs>),
+    /// Scan on an interval and serve the results as Prometheus metrics (`/metrics`).
+    ///
+    /// Example: aks-certscan serve --listen 0.0.0.0:9102 --node-root /host --interval 1h
+    Serve(Box<ServeArgs>),
     /// List the rule catalogue, from the policies' own metadata.
     Rules(RulesArgs),
     /// Policy development commands.
@@ -242,18 +246,9 @@ pub struct ScanArgs {
     /// Sources.
     #[command(flatten)]
     pub sources: SourceArgs,
-    /// A directory of extra Rego policies (rules with their own ids), added to the bundled ones.
-    #[arg(long, value_name = "DIR", help_heading = "Policies")]
-    pub policy: Vec<PathBuf>,
-    /// Override a rule parameter: `KEY=VALUE` (every rule with that parameter) or `RULE_ID.KEY=VALUE`.
-    #[arg(long, value_name = "KEY=VALUE", help_heading = "Policies")]
-    pub param: Vec<String>,
-    /// A JSON or YAML file with parameters: `{"params": {"CERT002": {"expiry_warning_days": 14}}}`.
-    #[arg(long, value_name = "FILE", help_heading = "Policies")]
-    pub data: Option<PathBuf>,
-    /// Do not evaluate this rule (repeatable).
-    #[arg(long, value_name = "RULE_ID", help_heading = "Policies")]
-    pub skip: Vec<String>,
+    /// Policies.
+    #[command(flatten)]
+    pub policies: PolicyArgs,
     /// Output format; repeat together with --output to write several (`--format sarif --output a.sarif --format text`).
     #[arg(long, short, value_enum, help_heading = "Output")]
     pub format: Vec<Format>,
@@ -272,6 +267,142 @@ pub struct ScanArgs {
     /// Disable colour in text output (also honoured: the NO_COLOR variable).
     #[arg(long, help_heading = "Output")]
     pub no_color: bool,
+}
+
+/// Which policies run and with what parameters (`scan` and `serve`).
+#[derive(Debug, Clone, Default, Args)]
+pub struct PolicyArgs {
+    /// A directory of extra Rego policies (rules with their own ids), added to the bundled ones.
+    #[arg(long, value_name = "DIR", help_heading = "Policies")]
+    pub policy: Vec<PathBuf>,
+    /// Override a rule parameter: `KEY=VALUE` (every rule with that parameter) or `RULE_ID.KEY=VALUE`.
+    #[arg(long, value_name = "KEY=VALUE", help_heading = "Policies")]
+    pub param: Vec<String>,
+    /// A JSON or YAML file with parameters: `{"params": {"CERT002": {"expiry_warning_days": 14}}}`.
+    #[arg(long, value_name = "FILE", help_heading = "Policies")]
+    pub data: Option<PathBuf>,
+    /// Do not evaluate this rule (repeatable).
+    #[arg(long, value_name = "RULE_ID", help_heading = "Policies")]
+    pub skip: Vec<String>,
+}
+
+/// The policy choices, as plain options.
+#[derive(Debug, Clone, Default)]
+pub struct PolicyOptions {
+    /// Extra policy directories.
+    pub policy_dirs: Vec<PathBuf>,
+    /// `--param` values, unparsed.
+    pub params: Vec<String>,
+    /// `--data` file.
+    pub data: Option<PathBuf>,
+    /// `--skip` ids, unchecked.
+    pub skip: Vec<String>,
+}
+
+impl PolicyArgs {
+    /// The plain options.
+    pub fn options(&self) -> PolicyOptions {
+        PolicyOptions {
+            policy_dirs: self.policy.clone(),
+            params: self.param.clone(),
+            data: self.data.clone(),
+            skip: self.skip.clone(),
+        }
+    }
+}
+
+/// `serve` arguments.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Sources, collected again on every scan.
+    #[command(flatten)]
+    pub sources: SourceArgs,
+    /// Policies.
+    #[command(flatten)]
+    pub policies: PolicyArgs,
+    /// Address to serve `/metrics`, `/healthz` and `/readyz` on (`127.0.0.1:9102`, `0.0.0.0:9102`, `[::]:9102`).
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:9102", help_heading = "Serve")]
+    pub listen: String,
+    /// Time between the start of two scans: `30s`, `15m`, `1h` or seconds.
+    #[arg(long, value_name = "DURATION", default_value = "15m", help_heading = "Serve")]
+    pub interval: String,
+    /// Certificates exported as series at most (the ones that expire first are kept).
+    #[arg(long, value_name = "N", default_value_t = 100_000, help_heading = "Serve")]
+    pub max_certificate_series: usize,
+    /// Findings exported as series at most (the worst are kept).
+    #[arg(long, value_name = "N", default_value_t = 100_000, help_heading = "Serve")]
+    pub max_finding_series: usize,
+}
+
+/// `serve`, as plain options.
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    /// What to collect on every scan. With `--now`, every scan evaluates at that time (tests);
+    /// otherwise each scan evaluates at the time it starts.
+    pub plan: CollectPlan,
+    /// Whether `--now` fixed the evaluation time.
+    pub fixed_now: bool,
+    /// Policies and parameters.
+    pub policies: PolicyOptions,
+    /// Worker threads.
+    pub threads: Option<usize>,
+    /// Listening address.
+    pub listen: String,
+    /// Time between scans.
+    pub interval: std::time::Duration,
+    /// Series limits.
+    pub limits: crate::report::prometheus::Limits,
+}
+
+/// Parses `30s`, `15m`, `1h`, `1d` or plain seconds.
+pub fn parse_duration(text: &str) -> Result<std::time::Duration, UsageError> {
+    let text = text.trim();
+    let (number, unit) = match text.find(|c: char| !c.is_ascii_digit() && c != '.') {
+        Some(at) => text.split_at(at),
+        None => (text, "s"),
+    };
+    let scale = match unit {
+        "ms" => 0.001,
+        "s" => 1.0,
+        "m" => 60.0,
+        "h" => 3600.0,
+        "d" => 86400.0,
+        _ => return Err(UsageError(format!("`{text}`: expected a duration like 30s, 15m or 1h"))),
+    };
+    let value: f64 = number
+        .parse()
+        .map_err(|_| UsageError(format!("`{text}`: expected a duration like 30s, 15m or 1h")))?;
+    let seconds = value * scale;
+    if !(seconds.is_finite() && seconds > 0.0 && seconds <= 366.0 * 86400.0) {
+        return Err(UsageError(format!(
+            "`{text}`: expected a duration between 1ms and a year"
+        )));
+    }
+    Ok(std::time::Duration::from_secs_f64(seconds))
+}
+
+impl ServeArgs {
+    /// Checks the flags and turns them into plain options.
+    pub fn options(&self) -> Result<ServeOptions, UsageError> {
+        if self.listen.parse::<std::net::SocketAddr>().is_err() {
+            return Err(UsageError(format!(
+                "--listen `{}`: expected an address and port, like 127.0.0.1:9102 or [::]:9102",
+                self.listen
+            )));
+        }
+        Ok(ServeOptions {
+            plan: self.sources.plan()?,
+            fixed_now: self.sources.now.is_some(),
+            policies: self.policies.options(),
+            threads: self.sources.threads.map(usize::from),
+            listen: self.listen.clone(),
+            interval: parse_duration(&self.interval).map_err(|e| UsageError(format!("--interval {e}")))?,
+            limits: crate::report::prometheus::Limits {
+                certificates: self.max_certificate_series,
+                findings: self.max_finding_series,
+            },
+        })
+    }
 }
 
 /// One report to write.
@@ -307,14 +438,8 @@ pub struct ScanOptions {
     pub plan: CollectPlan,
     /// `--threads`.
     pub threads: Option<usize>,
-    /// `--policy` directories.
-    pub policy_dirs: Vec<PathBuf>,
-    /// `--param` overrides, as given.
-    pub params: Vec<String>,
-    /// `--data` file.
-    pub data: Option<PathBuf>,
-    /// `--skip` rule ids, as given.
-    pub skip: Vec<String>,
+    /// Policies and parameters.
+    pub policies: PolicyOptions,
     /// The reports to write, at least one, at most one on standard output.
     pub outputs: Vec<OutputSpec>,
     /// Findings at or above this level fail the run; `None` never fails.
@@ -401,10 +526,7 @@ impl ScanArgs {
         Ok(ScanOptions {
             plan: self.sources.plan()?,
             threads: self.sources.threads.map(usize::from),
-            policy_dirs: self.policy.clone(),
-            params: self.param.clone(),
-            data: self.data.clone(),
-            skip: self.skip.clone(),
+            policies: self.policies.options(),
             outputs,
             fail_on: match self.fail_on {
                 FailOn::Error => Some(Level::Error),

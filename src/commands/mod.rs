@@ -4,6 +4,7 @@ pub mod facts;
 pub mod policy_test;
 pub mod rules;
 pub mod scan;
+pub mod serve;
 
 use std::io::{BufWriter, Write};
 use std::path::Path;
@@ -20,8 +21,26 @@ pub fn run(cli: crate::cli::Cli) -> Result<ExitStatus> {
         crate::cli::Command::Facts(args) => facts::run(&args.options()?),
         crate::cli::Command::Policy(crate::cli::PolicyCommand::Test(args)) => policy_test::run(&args),
         crate::cli::Command::Scan(args) => scan::run(&args.options()?),
+        crate::cli::Command::Serve(args) => serve::run(&args.options()?),
         crate::cli::Command::Rules(args) => rules::run(&args),
     }
+}
+
+/// Loads the bundled and user policies and checks `--skip`, `--param` and `--data` against
+/// them: every configuration problem is found before any slow collection.
+pub fn load_policies(
+    policies: &crate::cli::PolicyOptions,
+    max_file_size: u64,
+) -> Result<(crate::policy::Engine, crate::policy::Skip, crate::policy::Overrides)> {
+    let engine = crate::policy::Engine::load(&policies.policy_dirs)?;
+    let skip = crate::policy::params::check_skips(engine.rules(), &policies.skip)?;
+    let overrides = crate::policy::params::resolve(
+        engine.rules(),
+        policies.data.as_deref(),
+        max_file_size,
+        &policies.params,
+    )?;
+    Ok((engine, skip, overrides))
 }
 
 /// How a command ended.

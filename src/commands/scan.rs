@@ -8,7 +8,6 @@ use super::{nothing_collected, use_threads, warn_errors, write_facts, write_to, 
 use crate::cli::{FactsOut, ScanOptions, DEFAULT_FACTS_FILE};
 use crate::facts::model::FactsDocument;
 use crate::findings::{Finding, Level};
-use crate::policy::{params, Engine};
 use crate::report::baseline::{without_baseline, Baseline, BaselineState};
 use crate::report::{emitter, is_file, Report, Reported};
 
@@ -34,10 +33,8 @@ pub fn run(options: &ScanOptions) -> Result<ExitStatus> {
     let mut phases = Phases::default();
     // Policies, parameters, skips and the baseline are checked before any slow collection.
     let (engine, skip, overrides, baseline) = phases.time("load policies", || -> Result<_> {
-        let engine = Engine::load(&options.policy_dirs)?;
-        let skip = params::check_skips(engine.rules(), &options.skip)?;
         let max = options.plan.context.max_file_size;
-        let overrides = params::resolve(engine.rules(), options.data.as_deref(), max, &options.params)?;
+        let (engine, skip, overrides) = super::load_policies(&options.policies, max)?;
         let baseline = match &options.baseline {
             Some(path) => Some(Baseline::load(path, max).map_err(UsageError)?),
             None => None,

@@ -8,11 +8,13 @@
 //! | `sarif` | [`sarif`] | GitHub code scanning, Azure DevOps |
 //! | `junit` | [`junit`] | CI test tabs |
 //! | `github` | [`github`] | GitHub Actions annotations |
+//! | `prometheus` | [`prometheus`] | Prometheus (`serve`, node-exporter textfiles) |
 
 pub mod baseline;
 pub mod github;
 pub mod json;
 pub mod junit;
+pub mod prometheus;
 pub mod sarif;
 pub mod text;
 
@@ -43,11 +45,20 @@ pub enum Format {
     Junit,
     /// GitHub Actions workflow commands (inline annotations).
     Github,
+    /// Prometheus text exposition (a node-exporter textfile): expiry times and findings as gauges.
+    Prometheus,
 }
 
 impl Format {
     /// Every format, in the order `--help` lists them.
-    pub const ALL: [Format; 5] = [Format::Text, Format::Json, Format::Sarif, Format::Junit, Format::Github];
+    pub const ALL: [Format; 6] = [
+        Format::Text,
+        Format::Json,
+        Format::Sarif,
+        Format::Junit,
+        Format::Github,
+        Format::Prometheus,
+    ];
 
     /// The name `--format` takes.
     pub fn name(self) -> &'static str {
@@ -57,6 +68,7 @@ impl Format {
             Format::Sarif => "sarif",
             Format::Junit => "junit",
             Format::Github => "github",
+            Format::Prometheus => "prometheus",
         }
     }
 
@@ -68,6 +80,7 @@ impl Format {
             Format::Sarif => "SARIF 2.1.0 for GitHub code scanning and Azure DevOps",
             Format::Junit => "JUnit XML, one test case per rule and resource",
             Format::Github => "GitHub Actions workflow commands (inline annotations)",
+            Format::Prometheus => "Prometheus text format (node-exporter textfile): expiry times and findings",
         }
     }
 }
@@ -143,6 +156,7 @@ pub fn emitter(format: Format, color: bool) -> Box<dyn Emitter> {
         Format::Sarif => Box::new(sarif::Sarif),
         Format::Junit => Box::new(junit::Junit),
         Format::Github => Box::new(github::Github),
+        Format::Prometheus => Box::new(prometheus::Prometheus::default()),
     }
 }
 

@@ -4,6 +4,7 @@ mod bad_input;
 mod facts;
 mod hostile;
 mod live;
+mod metrics;
 mod pipeline;
 mod policies;
 mod probe;

@@ -1,0 +1,298 @@
+//! Prometheus: `scan --format prometheus`, `serve`, and the alert rules of `deploy/prometheus/`,
+//! checked with the real consumer: Debian's `prometheus` and `promtool` (2.42). Where they are not
+//! installed, the test says that it skipped (`.ci/run` installs them when it can).
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::util::*;
+
+fn tool(name: &str) -> Option<PathBuf> {
+    let found = Command::new(name)
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !found {
+        eprintln!("skipping: `{name}` is not installed (apt-get install prometheus)");
+    }
+    found.then(|| PathBuf::from(name))
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port()
+}
+
+/// A plain HTTP GET: (status, body).
+fn get(port: u16, path: &str, accept: Option<&str>) -> Option<(u16, String)> {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
+    stream.set_read_timeout(Some(Duration::from_secs(10))).ok()?;
+    let accept = accept.map(|a| format!("Accept: {a}\r\n")).unwrap_or_default();
+    write!(stream, "GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n{accept}\r\n").ok()?;
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).ok()?;
+    let text = String::from_utf8_lossy(&raw).into_owned();
+    let (head, body) = text.split_once("\r\n\r\n")?;
+    let status = head.split_whitespace().nth(1)?.parse().ok()?;
+    Some((status, body.to_string()))
+}
+
+/// Polls `check` every 200 ms until it returns `Some`, for at most `limit`.
+fn wait_for<T>(limit: Duration, mut check: impl FnMut() -> Option<T>) -> Option<T> {
+    let start = Instant::now();
+    while start.elapsed() < limit {
+        if let Some(v) = check() {
+            return Some(v);
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    None
+}
+
+/// A child killed when the test ends, however it ends.
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn serve(port: u16, args: &[String]) -> Running {
+    let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("aks-certscan"));
+    cmd.current_dir(root())
+        .env("NO_COLOR", "1")
+        .args([
+            "serve",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--interval",
+            "1s",
+            "--now",
+            NOW,
+        ])
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    Running(cmd.spawn().expect("serve starts"))
+}
+
+fn rotated_args() -> Vec<String> {
+    scenario_args("rotated")
+}
+
+#[test]
+fn textfile_output_is_valid_deterministic_and_escaped() {
+    let mut args = vec!["scan", "--now", NOW, "--format", "prometheus", "--fail-on", "never"];
+    let scenario = scenario_args("old-nodes");
+    args.extend(scenario.iter().map(String::as_str));
+    let first = run(&args);
+    let second = run(&args);
+    assert!(first.status.success(), "{}", stderr(&first));
+    assert_eq!(first.stdout, second.stdout, "the same inputs give the same bytes");
+    let text = stdout(&first);
+    assert!(text.contains("aks_certscan_certificate_not_after_seconds{cluster=\"rg-ops/ops\",source=\"node-root\""));
+    assert!(text.contains("aks_certscan_finding{rule=\"NODE001\",level=\"warning\",cluster=\"rg-ops/ops\""));
+    assert!(
+        text.contains("aks_certscan_rule_findings{rule=\"CERT001\",name=\"certificate-expired\",level=\"error\"} 0")
+    );
+    assert!(text.contains("aks_certscan_evaluation_timestamp_seconds 1795910400"));
+    if let Some(promtool) = tool("promtool") {
+        let mut check = Command::new(promtool)
+            .args(["check", "metrics"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("promtool");
+        check
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(&first.stdout)
+            .expect("write");
+        let out = check.wait_with_output().expect("promtool runs");
+        assert!(
+            out.status.success(),
+            "promtool check metrics: {}{}",
+            stdout(&out),
+            stderr(&out)
+        );
+    }
+
+    // A subject with a quote, a backslash and a line feed stays inside its label.
+    let dir = tempdir();
+    let facts = run(&[
+        "facts",
+        "--now",
+        NOW,
+        "--kubeconfig",
+        "testdata/scenarios/healthy/kubeconfig",
+    ]);
+    let mut doc: serde_json::Value = serde_json::from_slice(&facts.stdout).expect("facts");
+    doc["certificates"][0]["subject_cn"] = serde_json::json!("evil\"} 1\nfake_metric{a=\"\\");
+    let path = dir.path().join("facts.json");
+    std::fs::write(&path, serde_json::to_string(&doc).expect("json")).expect("write");
+    let out = run(&[
+        "scan",
+        "--now",
+        NOW,
+        "--format",
+        "prometheus",
+        "--facts",
+        path.to_str().expect("utf8"),
+    ]);
+    let text = stdout(&out);
+    assert!(text.contains(r#"subject_cn="evil\"} 1\nfake_metric{a=\"\\""#), "{text}");
+    assert!(!text.lines().any(|l| l.starts_with("fake_metric")), "{text}");
+}
+
+#[test]
+fn alert_rules_pass_promtool_checks_and_unit_tests() {
+    let Some(promtool) = tool("promtool") else { return };
+    let dir = root().join("deploy/prometheus");
+    let check = Command::new(&promtool)
+        .args(["check", "rules", "alerts.yaml"])
+        .current_dir(&dir)
+        .output()
+        .expect("promtool");
+    assert!(check.status.success(), "{}{}", stdout(&check), stderr(&check));
+    assert!(stdout(&check).contains("SUCCESS: 6 rules found"), "{}", stdout(&check));
+    let test = Command::new(&promtool)
+        .args(["test", "rules", "alerts_test.yaml"])
+        .current_dir(&dir)
+        .output()
+        .expect("promtool");
+    assert!(test.status.success(), "{}{}", stdout(&test), stderr(&test));
+}
+
+#[test]
+fn serve_keeps_the_last_good_scan_when_a_scan_fails() {
+    let dir = tempdir();
+    let facts = run(&[
+        "facts",
+        "--now",
+        NOW,
+        "--kubeconfig",
+        "testdata/scenarios/healthy/kubeconfig",
+    ]);
+    assert!(facts.status.success());
+    let saved = dir.path().join("facts.json");
+    std::fs::write(&saved, &facts.stdout).expect("write");
+    let port = free_port();
+    let _server = serve(port, &["--facts".into(), saved.display().to_string()]);
+    let (status, body) = wait_for(Duration::from_secs(30), || {
+        get(port, "/metrics", None).filter(|(s, _)| *s == 200)
+    })
+    .expect("metrics served");
+    assert_eq!(status, 200);
+    assert!(body.contains("aks_certscan_scan_success 1"), "{body}");
+    assert_eq!(get(port, "/readyz", None).map(|r| r.0), Some(200));
+    assert_eq!(get(port, "/healthz", None).map(|r| r.0), Some(200));
+    assert_eq!(get(port, "/nope", None).map(|r| r.0), Some(404));
+    let open = get(port, "/metrics", Some("application/openmetrics-text; version=1.0.0")).expect("openmetrics");
+    assert!(open.1.ends_with("# EOF\n"), "OpenMetrics ends with # EOF");
+
+    // The source turns to garbage: the next scans fail; the last good series stay.
+    std::fs::write(&saved, "not json").expect("write");
+    let body = wait_for(Duration::from_secs(30), || {
+        get(port, "/metrics", None)
+            .map(|r| r.1)
+            .filter(|b| b.contains("aks_certscan_scan_success 0"))
+    })
+    .expect("a failed scan is reported");
+    assert!(
+        body.contains("aks_certscan_certificate_not_after_seconds{"),
+        "the last good series stay: {body}"
+    );
+}
+
+fn prometheus_query(port: u16, query: &str) -> Option<serde_json::Value> {
+    let encoded: String = query
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'_' | b'-' | b'.' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect();
+    let (status, body) = get(port, &format!("/api/v1/query?query={encoded}"), None)?;
+    (status == 200).then_some(())?;
+    let doc: serde_json::Value = serde_json::from_str(&body).ok()?;
+    let result = doc["data"]["result"].as_array()?.clone();
+    (!result.is_empty()).then_some(serde_json::Value::Array(result))
+}
+
+#[test]
+fn prometheus_scrapes_serve_and_the_alerts_fire() {
+    let Some(prometheus) = tool("prometheus") else { return };
+    let dir = tempdir();
+    let serve_port = free_port();
+    let _server = serve(serve_port, &rotated_args());
+    let prometheus_port = free_port();
+    let config = dir.path().join("prometheus.yml");
+    std::fs::write(
+        &config,
+        format!(
+            "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nrule_files:\n  - {}\nscrape_configs:\n  - job_name: aks-certscan\n    static_configs:\n      - targets: ['127.0.0.1:{serve_port}']\n",
+            root().join("deploy/prometheus/alerts.yaml").display()
+        ),
+    )
+    .expect("config");
+    let log = std::fs::File::create(dir.path().join("prometheus.log")).expect("log");
+    let _prometheus = Running(
+        Command::new(prometheus)
+            .arg(format!("--config.file={}", config.display()))
+            .arg(format!("--storage.tsdb.path={}", dir.path().join("data").display()))
+            .arg(format!("--web.listen-address=127.0.0.1:{prometheus_port}"))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("prometheus starts"),
+    );
+    let facts = scenario_facts("rotated");
+    let client = facts["certificates"]
+        .as_array()
+        .expect("certs")
+        .iter()
+        .find(|c| c["role"] == "kubeconfig-client")
+        .expect("a kubeconfig client certificate")
+        .clone();
+    let id = client["id"].as_str().expect("id");
+    let query = format!("aks_certscan_certificate_not_after_seconds{{id=\"{id}\"}}");
+    let found = wait_for(Duration::from_secs(60), || prometheus_query(prometheus_port, &query))
+        .unwrap_or_else(|| panic!("{}", log_of(dir.path())));
+    let value: f64 = found[0]["value"][1].as_str().expect("value").parse().expect("number");
+    assert_eq!(value as i64, client["not_after_unix"].as_i64().expect("not_after_unix"));
+    eprintln!("prometheus: {query} = {value}");
+
+    let finding = wait_for(Duration::from_secs(30), || {
+        prometheus_query(prometheus_port, "aks_certscan_finding{rule=\"KCFG001\"}")
+    })
+    .expect("the KCFG001 finding is scraped");
+    eprintln!(
+        "prometheus: aks_certscan_finding{{rule=\"KCFG001\"}} = {}",
+        finding[0]["metric"]
+    );
+    let alert = wait_for(Duration::from_secs(30), || {
+        prometheus_query(
+            prometheus_port,
+            "ALERTS{alertname=\"AksStaleCredentials\",alertstate=\"firing\"}",
+        )
+    })
+    .expect("AksStaleCredentials fires");
+    eprintln!("prometheus: ALERTS = {}", alert[0]["metric"]);
+    assert_eq!(alert[0]["metric"]["cluster"], "rg-payments/payments");
+}
+
+fn log_of(dir: &Path) -> String {
+    std::fs::read_to_string(dir.join("prometheus.log")).unwrap_or_default()
+}
