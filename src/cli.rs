@@ -8,7 +8,7 @@ use clap::builder::PossibleValue;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::clock::Instant;
-use crate::facts::{CollectContext, CollectPlan, LiveOptions, Source};
+use crate::facts::{CollectContext, CollectPlan, KubeLogin, LiveOptions, Source};
 use crate::findings::Level;
 use crate::probe::proxy::ProxyConfig;
 use crate::probe::ProbeOptions;
@@ -98,9 +98,33 @@ pub struct SourceArgs {
     /// Scan a cluster live with the `az` and `kubectl` you are logged in with: RESOURCE_GROUP/NAME.
     #[arg(long, value_name = "RESOURCE_GROUP/NAME", help_heading = "Live checks")]
     pub aks: Vec<String>,
-    /// Subscription for --aks (default: az's current one).
+    /// Every AKS cluster you can see, listed by Azure Resource Graph (`az graph query`, the
+    /// `resource-graph` extension), each scanned live like --aks (see --inventory-only).
+    #[arg(long, help_heading = "Fleet")]
+    pub all_clusters: bool,
+    /// Subscription: for --aks (one; default: az's current one), or to narrow --all-clusters (repeatable).
     #[arg(long, value_name = "ID", help_heading = "Live checks")]
-    pub subscription: Option<String>,
+    pub subscription: Vec<String>,
+    /// Management group to narrow --all-clusters to (repeatable).
+    #[arg(long, value_name = "ID", help_heading = "Fleet")]
+    pub management_group: Vec<String>,
+    /// With --all-clusters, read the inventory only: the cluster rules run, no per-cluster step
+    /// (credentials, nodes, API-server probe) does.
+    #[arg(long, help_heading = "Fleet")]
+    pub inventory_only: bool,
+    /// Clusters scanned at the same time by --aks and --all-clusters.
+    #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=256), help_heading = "Fleet")]
+    pub jobs: u16,
+    /// Time all live steps of one cluster may take together, in seconds; what is left is a SCAN001.
+    #[arg(long, value_name = "SECS", default_value_t = 600, help_heading = "Fleet")]
+    pub cluster_timeout: u64,
+    /// How an Entra ID kubeconfig (its user runs `kubelogin`) is made non-interactive:
+    /// `kubelogin convert-kubeconfig -l MODE`. Never a device-code prompt.
+    #[arg(long, value_enum, value_name = "MODE", default_value = "azurecli", help_heading = "Live checks")]
+    pub login: LoginArg,
+    /// The `kubelogin` executable, for Entra ID clusters.
+    #[arg(long = "kubelogin", value_name = "PATH", default_value = "kubelogin", help_heading = "Live checks")]
+    pub kubelogin_path: PathBuf,
     /// Use the cluster-admin credentials for --aks (`az aks get-credentials --admin`).
     #[arg(long, help_heading = "Live checks")]
     pub admin: bool,
@@ -161,7 +185,21 @@ impl SourceArgs {
                 server_name: self.tls_server_name.clone(),
             }))
             .chain(self.aks.iter().map(|a| Source::Aks(a.clone())))
+            .chain(self.all_clusters.then_some(Source::AllClusters))
             .collect();
+        if self.subscription.len() > 1 && !self.aks.is_empty() && !self.all_clusters {
+            return Err(UsageError(
+                "--aks takes one --subscription; several narrow --all-clusters".into(),
+            ));
+        }
+        if (self.inventory_only || !self.management_group.is_empty()) && !self.all_clusters {
+            return Err(UsageError(
+                "--inventory-only and --management-group go with --all-clusters".into(),
+            ));
+        }
+        if self.cluster_timeout == 0 {
+            return Err(UsageError("--cluster-timeout: expected seconds above 0".into()));
+        }
         if sources.is_empty() {
             sources = crate::facts::kubeconfig::default_paths()
                 .into_iter()
@@ -170,7 +208,7 @@ impl SourceArgs {
             if sources.is_empty() {
                 return Err(UsageError(
                     "no source given and no kubeconfig found ($KUBECONFIG is unset or names no existing file, and ~/.kube/config does not exist)\n\
-                     give at least one source: --kubeconfig FILE, --certs PATH, --cluster FILE, --nodes FILE, --node-root DIR, --facts FILE, --endpoint HOST[:PORT] or --aks RESOURCE_GROUP/NAME"
+                     give at least one source: --kubeconfig FILE, --certs PATH, --cluster FILE, --nodes FILE, --node-root DIR, --facts FILE, --endpoint HOST[:PORT], --aks RESOURCE_GROUP/NAME or --all-clusters"
                         .into(),
                 ));
             }
@@ -195,15 +233,40 @@ impl SourceArgs {
             },
             probe_kubeconfig_servers: self.probe_kubeconfig_servers,
             live: LiveOptions {
-                subscription: self.subscription.clone(),
+                subscriptions: self.subscription.clone(),
+                management_groups: self.management_group.clone(),
+                inventory_only: self.inventory_only,
                 admin: self.admin,
                 node_certs: self.node_certs,
+                jobs: usize::from(self.jobs),
+                cluster_timeout: std::time::Duration::from_secs(self.cluster_timeout),
+                login: match self.login {
+                    LoginArg::Azurecli => KubeLogin::AzureCli,
+                    LoginArg::Workloadidentity => KubeLogin::WorkloadIdentity,
+                    LoginArg::Msi => KubeLogin::Msi,
+                    LoginArg::Spn => KubeLogin::Spn,
+                },
                 az: self.az_path.clone(),
                 kubectl: self.kubectl_path.clone(),
+                kubelogin: self.kubelogin_path.clone(),
                 progress: !self.no_progress,
             },
         })
     }
+}
+
+/// `--login` values: the `-l` of `kubelogin convert-kubeconfig`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
+pub enum LoginArg {
+    /// The Azure CLI login you already have (`az login`).
+    #[default]
+    Azurecli,
+    /// Workload identity (AZURE_CLIENT_ID, AZURE_TENANT_ID, AZURE_FEDERATED_TOKEN_FILE).
+    Workloadidentity,
+    /// A managed identity.
+    Msi,
+    /// A service principal (AAD_SERVICE_PRINCIPAL_CLIENT_ID, AAD_SERVICE_PRINCIPAL_CLIENT_SECRET).
+    Spn,
 }
 
 /// `facts` arguments.

@@ -40,7 +40,7 @@ use rayon::prelude::*;
 
 use collected::Collected;
 use model::{FactsDocument, ScannerInfo, SCHEMA_VERSION};
-pub use plan::{CollectContext, CollectPlan, LiveOptions, Source};
+pub use plan::{CollectContext, CollectPlan, KubeLogin, LiveOptions, Source};
 
 /// Collects every source of `plan` and derives the document: the one way to get facts.
 pub fn collect(plan: &CollectPlan) -> FactsDocument {
@@ -59,7 +59,10 @@ pub struct CollectTimings {
 /// [`collect`], also saying how long each step took.
 pub fn collect_timed(plan: &CollectPlan) -> (FactsDocument, CollectTimings) {
     let start = std::time::Instant::now();
-    let offline = plan.sources.iter().filter(|s| !matches!(s, Source::Aks(_)));
+    let offline = plan
+        .sources
+        .iter()
+        .filter(|s| !matches!(s, Source::Aks(_) | Source::AllClusters));
     let mut parts = collect_parts(offline, &plan.context);
     if plan.probe_kubeconfig_servers {
         let servers = kubeconfig_servers(&parts);
@@ -73,7 +76,8 @@ pub fn collect_timed(plan: &CollectPlan) -> (FactsDocument, CollectTimings) {
             _ => None,
         })
         .collect();
-    parts.extend(live::collect(&targets, &plan.live, &plan.context));
+    let all_clusters = plan.sources.contains(&Source::AllClusters);
+    parts.extend(live::collect(&targets, all_clusters, &plan.live, &plan.context));
     let mut doc = assemble(parts);
     let collected = std::time::Instant::now();
     derive::derive(&mut doc, plan.now);
@@ -95,7 +99,7 @@ fn collect_one(source: &Source, ctx: &CollectContext) -> Collected {
         Source::NodeRoot(path) => node_root::collect(path, ctx),
         Source::Facts(path) => merge::collect(path, ctx),
         Source::Endpoint { target, server_name } => endpoint::collect(target, server_name.as_deref(), ctx),
-        Source::Aks(_) => Collected::default(),
+        Source::Aks(_) | Source::AllClusters => Collected::default(),
     }
 }
 

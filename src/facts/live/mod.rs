@@ -16,6 +16,7 @@
 //! `live://aks/<rg>/<name>/show`: they came from no file, so reports point at the facts document.
 
 pub mod command;
+pub mod inventory;
 pub mod node_certs;
 
 use std::io::{IsTerminal, Write};
@@ -57,16 +58,16 @@ impl AksTarget {
     }
 }
 
-/// Progress lines on a terminal.
+/// Progress on a terminal: clusters done out of all, and the step running now.
 struct Progress {
     bar: Option<indicatif::ProgressBar>,
 }
 
 impl Progress {
-    fn new(enabled: bool, steps: u64) -> Self {
+    fn new(enabled: bool, clusters: u64) -> Self {
         let bar = (enabled && std::io::stderr().is_terminal()).then(|| {
-            let bar = indicatif::ProgressBar::new(steps);
-            if let Ok(style) = indicatif::ProgressStyle::with_template("{spinner} [{pos}/{len}] {msg}") {
+            let bar = indicatif::ProgressBar::new(clusters);
+            if let Ok(style) = indicatif::ProgressStyle::with_template("{spinner} [{pos}/{len} clusters] {msg}") {
                 bar.set_style(style);
             }
             bar.enable_steady_tick(Duration::from_millis(120));
@@ -77,7 +78,12 @@ impl Progress {
 
     fn step(&self, message: String) {
         if let Some(bar) = &self.bar {
-            bar.set_message(message);
+            bar.set_message(crate::sanitize::terminal(&message));
+        }
+    }
+
+    fn cluster_done(&self) {
+        if let Some(bar) = &self.bar {
             bar.inc(1);
         }
     }
@@ -170,38 +176,177 @@ impl Drop for PrivateDir {
     }
 }
 
-/// Runs the live steps for every `--aks` target (`RESOURCE_GROUP/NAME`), in order.
-pub fn collect(targets: &[String], options: &LiveOptions, ctx: &CollectContext) -> Vec<Collected> {
-    if targets.is_empty() {
-        return Vec::new();
+/// One cluster to scan live: from `--aks` (its document comes from `az aks show`) or from the
+/// inventory (its document is already known).
+#[derive(Debug, Clone)]
+pub struct LiveTarget {
+    /// Resource group and name.
+    pub target: AksTarget,
+    /// Subscription for every `az` call about it.
+    pub subscription: Option<String>,
+    /// The cluster as the inventory listed it.
+    pub known: Option<crate::facts::model::ClusterFact>,
+}
+
+/// Runs the live steps for every `--aks` target (`RESOURCE_GROUP/NAME`) and, with
+/// `all_clusters`, the inventory and every cluster in it. Clusters are scanned `jobs` at a time;
+/// the parts come back in target order whatever the timing.
+pub fn collect(targets: &[String], all_clusters: bool, options: &LiveOptions, ctx: &CollectContext) -> Vec<Collected> {
+    let mut parts = Vec::new();
+    let mut live: Vec<LiveTarget> = Vec::new();
+    let subscription = options.subscriptions.first().cloned();
+    for text in targets {
+        match AksTarget::parse(text) {
+            Ok(target) => live.push(LiveTarget {
+                target,
+                subscription: subscription.clone(),
+                known: None,
+            }),
+            Err(message) => parts.push(Collected::for_source(SourceKind::Cluster, text).with_error(error(
+                SourceKind::Cluster,
+                text,
+                ErrorKind::Unsupported,
+                message,
+            ))),
+        }
     }
-    let steps_each = 4 + u64::from(options.node_certs);
-    let progress = Progress::new(options.progress, steps_each * targets.len() as u64);
-    targets
-        .iter()
-        .flat_map(|target| collect_one(target, options, ctx, &progress))
-        .collect()
+    if all_clusters {
+        let inventory = inventory::collect(options, ctx, COMMAND_TIMEOUT.min(options.cluster_timeout));
+        parts.extend(inventory.parts);
+        if !options.inventory_only {
+            live.extend(inventory.clusters.into_iter().filter_map(|c| {
+                Some(LiveTarget {
+                    target: AksTarget {
+                        resource_group: c.resource_group.clone()?,
+                        name: c.name.clone(),
+                    },
+                    subscription: c.subscription_id.clone(),
+                    known: Some(c),
+                })
+            }));
+        }
+    }
+    if live.is_empty() {
+        return parts;
+    }
+    let progress = Progress::new(options.progress, live.len() as u64);
+    let results: Vec<std::sync::Mutex<Vec<Collected>>> = live.iter().map(|_| Default::default()).collect();
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    std::thread::scope(|scope| {
+        for _ in 0..options.jobs.clamp(1, live.len()) {
+            scope.spawn(|| loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let Some(target) = live.get(i) else { break };
+                let done = collect_one(target, options, ctx, &progress);
+                if let Ok(mut slot) = results[i].lock() {
+                    *slot = done;
+                }
+                progress.cluster_done();
+            });
+        }
+    });
+    parts.extend(results.into_iter().flat_map(|r| r.into_inner().unwrap_or_default()));
+    parts
 }
 
 fn step_error(kind: SourceKind, path: &str, message: String) -> Collected {
     Collected::for_source(kind, path).with_error(error(kind, path, ErrorKind::Probe, message))
 }
 
-fn collect_one(text: &str, args: &LiveOptions, ctx: &CollectContext, progress: &Progress) -> Vec<Collected> {
-    let target = match AksTarget::parse(text) {
-        Ok(t) => t,
-        Err(message) => {
-            return vec![Collected::for_source(SourceKind::Cluster, text).with_error(error(
-                SourceKind::Cluster,
-                text,
-                ErrorKind::Unsupported,
-                message,
-            ))]
+/// The time left for a cluster's next step, or the reason there is none.
+struct Deadline {
+    at: std::time::Instant,
+    total: Duration,
+}
+
+impl Deadline {
+    /// The time limit of the next command: its own limit or what is left, whichever is shorter.
+    fn left(&self) -> Result<Duration, String> {
+        let left = self.at.saturating_duration_since(std::time::Instant::now());
+        if left.is_zero() {
+            Err(format!(
+                "skipped: the cluster's {} s limit (--cluster-timeout) passed",
+                self.total.as_secs()
+            ))
+        } else {
+            Ok(left.min(COMMAND_TIMEOUT))
         }
+    }
+}
+
+/// The `--login` mode of every kubelogin user of a kubeconfig, `None` when none runs kubelogin.
+fn kubelogin_modes(part: &Collected) -> Option<Vec<Option<String>>> {
+    let modes: Vec<Option<String>> = part
+        .facts
+        .kubeconfigs
+        .iter()
+        .flat_map(|k| &k.users)
+        .filter(|u| {
+            u.auth.exec_command.as_deref().is_some_and(|c| {
+                let base = c.rsplit(['/', '\\']).next().unwrap_or(c).to_ascii_lowercase();
+                base == "kubelogin" || base == "kubelogin.exe"
+            })
+        })
+        .map(|u| u.auth.exec_login_mode.clone())
+        .collect();
+    (!modes.is_empty()).then_some(modes)
+}
+
+/// Login modes that wait for a person (a browser, a device code).
+fn prompts(mode: Option<&str>) -> bool {
+    matches!(mode, None | Some("devicecode" | "interactive"))
+}
+
+/// Makes the temporary kubeconfig non-interactive when its user runs kubelogin: `kubelogin
+/// convert-kubeconfig -l MODE`, then a check that no user is left on a prompting login.
+fn make_non_interactive(file: &Path, args: &LiveOptions, ctx: &CollectContext, deadline: &Deadline) -> Result<(), String> {
+    let text = crate::safe_io::read_regular_text(file, ctx.max_file_size).map_err(|e| e.to_string())?;
+    let part = kubeconfig::from_text(&text, "kubeconfig", PathBuf::new(), ctx, Collected::default());
+    let Some(modes) = kubelogin_modes(&part) else {
+        return Ok(());
+    };
+    if modes.iter().all(|m| !prompts(m.as_deref())) {
+        return Ok(());
+    }
+    let convert: Vec<String> = [
+        "convert-kubeconfig",
+        "-l",
+        args.login.as_str(),
+        "--kubeconfig",
+        &file.display().to_string(),
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    command::run(&args.kubelogin, &convert, &[], deadline.left()?, ctx.max_file_size).map_err(|message| {
+        if message.contains("is not installed or not on PATH") {
+            format!(
+                "this is an Entra ID cluster: its kubeconfig runs `kubelogin`, which is not installed (install it with `az aks install-cli`, or name it with --kubelogin PATH); without it kubectl would wait for a device-code login"
+            )
+        } else {
+            format!("could not make the Entra ID kubeconfig non-interactive (--login {}): {message}", args.login.as_str())
+        }
+    })?;
+    let converted = crate::safe_io::read_regular_text(file, ctx.max_file_size).map_err(|e| e.to_string())?;
+    let part = kubeconfig::from_text(&converted, "kubeconfig", PathBuf::new(), ctx, Collected::default());
+    match kubelogin_modes(&part) {
+        Some(modes) if modes.iter().any(|m| prompts(m.as_deref())) => Err(format!(
+            "`kubelogin convert-kubeconfig -l {}` left a user on an interactive login: not running kubectl, which would wait for a person",
+            args.login.as_str()
+        )),
+        _ => Ok(()),
+    }
+}
+
+fn collect_one(live: &LiveTarget, args: &LiveOptions, ctx: &CollectContext, progress: &Progress) -> Vec<Collected> {
+    let target = &live.target;
+    let deadline = Deadline {
+        at: std::time::Instant::now() + args.cluster_timeout,
+        total: args.cluster_timeout,
     };
     let (rg, name) = (target.resource_group.as_str(), target.name.as_str());
     let mut common: Vec<String> = Vec::new();
-    if let Some(sub) = &args.subscription {
+    if let Some(sub) = &live.subscription {
         common.extend(["--subscription".into(), sub.clone()]);
     }
     let az = |extra: &[&str]| -> Vec<String> {
@@ -211,42 +356,43 @@ fn collect_one(text: &str, args: &LiveOptions, ctx: &CollectContext, progress: &
             .chain(common.iter().cloned())
             .collect()
     };
+    let run = |program: &Path, argv: &[String]| -> Result<String, String> {
+        command::run(program, argv, &[], deadline.left()?, ctx.max_file_size)
+    };
     let mut parts = Vec::new();
 
-    progress.step(format!("az aks show -g {rg} -n {name}"));
-    let show_uri = target.uri("show");
-    let cluster_part = match command::run(
-        &args.az,
-        &az(&["aks", "show", "-g", rg, "-n", name, "-o", "json"]),
-        &[],
-        COMMAND_TIMEOUT,
-        ctx.max_file_size,
-    ) {
-        Ok(json) => match parse_json(json, &show_uri, SourceKind::Cluster) {
-            Ok(doc) => cluster::from_document(doc),
-            Err(e) => Collected::for_source(SourceKind::Cluster, &show_uri).with_error(e),
-        },
-        Err(message) => step_error(SourceKind::Cluster, &show_uri, message),
+    let (fqdn, node_rg) = match &live.known {
+        Some(c) => (
+            c.fqdn.clone().or_else(|| c.private_fqdn.clone()),
+            c.node_resource_group.clone(),
+        ),
+        None => {
+            progress.step(format!("{rg}/{name}: az aks show"));
+            let show_uri = target.uri("show");
+            let cluster_part = match run(&args.az, &az(&["aks", "show", "-g", rg, "-n", name, "-o", "json"])) {
+                Ok(json) => match parse_json(json, &show_uri, SourceKind::Cluster) {
+                    Ok(doc) => cluster::from_document(doc),
+                    Err(e) => Collected::for_source(SourceKind::Cluster, &show_uri).with_error(e),
+                },
+                Err(message) => step_error(SourceKind::Cluster, &show_uri, message),
+            };
+            let first = cluster_part.facts.clusters.first();
+            let found = (
+                first.and_then(|c| c.fqdn.clone().or_else(|| c.private_fqdn.clone())),
+                first.and_then(|c| c.node_resource_group.clone()),
+            );
+            parts.push(cluster_part);
+            found
+        }
     };
-    let fqdn = cluster_part
-        .facts
-        .clusters
-        .first()
-        .and_then(|c| c.fqdn.clone().or_else(|| c.private_fqdn.clone()));
-    let node_rg = cluster_part
-        .facts
-        .clusters
-        .first()
-        .and_then(|c| c.node_resource_group.clone());
-    parts.push(cluster_part);
 
-    progress.step(format!("az aks get-credentials -g {rg} -n {name}"));
+    progress.step(format!("{rg}/{name}: az aks get-credentials"));
     let creds_uri = target.uri("credentials");
     let mut get_creds = vec!["aks", "get-credentials", "-g", rg, "-n", name, "--file", "-"];
     if args.admin {
         get_creds.push("--admin");
     }
-    let kubeconfig_text = match command::run(&args.az, &az(&get_creds), &[], COMMAND_TIMEOUT, ctx.max_file_size) {
+    let kubeconfig_text = match run(&args.az, &az(&get_creds)) {
         Ok(text) => {
             let base = Collected::for_source(SourceKind::Kubeconfig, &creds_uri);
             parts.push(kubeconfig::from_text(&text, &creds_uri, PathBuf::new(), ctx, base));
@@ -258,7 +404,7 @@ fn collect_one(text: &str, args: &LiveOptions, ctx: &CollectContext, progress: &
         }
     };
 
-    progress.step(format!("kubectl get nodes ({rg}/{name})"));
+    progress.step(format!("{rg}/{name}: kubectl get nodes"));
     let nodes_uri = target.uri("nodes");
     let nodes_part = match &kubeconfig_text {
         None => step_error(
@@ -273,30 +419,38 @@ fn collect_one(text: &str, args: &LiveOptions, ctx: &CollectContext, progress: &
                     &nodes_uri,
                     format!("cannot write the temporary kubeconfig: {e}"),
                 ),
-                Ok((_dir, file)) => {
-                    let kubectl_args: Vec<String> = ["get", "nodes", "-o", "json", "--kubeconfig"]
-                        .iter()
-                        .map(|s| s.to_string())
-                        .chain([file.display().to_string()])
-                        .collect();
-                    match command::run(&args.kubectl, &kubectl_args, &[], COMMAND_TIMEOUT, ctx.max_file_size) {
-                        Ok(json) => match parse_json(json, &nodes_uri, SourceKind::Nodes) {
-                            Ok(doc) => nodes::from_document(doc),
-                            Err(e) => Collected::for_source(SourceKind::Nodes, &nodes_uri).with_error(e),
-                        },
-                        Err(message) => step_error(SourceKind::Nodes, &nodes_uri, message),
+                Ok((_dir, file)) => match make_non_interactive(&file, args, ctx, &deadline) {
+                    Err(message) => step_error(SourceKind::Nodes, &nodes_uri, message),
+                    Ok(()) => {
+                        let kubectl_args: Vec<String> = ["get", "nodes", "-o", "json", "--kubeconfig"]
+                            .iter()
+                            .map(|s| s.to_string())
+                            .chain([file.display().to_string()])
+                            .collect();
+                        match run(&args.kubectl, &kubectl_args) {
+                            Ok(json) => match parse_json(json, &nodes_uri, SourceKind::Nodes) {
+                                Ok(doc) => nodes::from_document(doc),
+                                Err(e) => Collected::for_source(SourceKind::Nodes, &nodes_uri).with_error(e),
+                            },
+                            Err(message) => step_error(SourceKind::Nodes, &nodes_uri, message),
+                        }
+                        // `_dir` is dropped here: the temporary kubeconfig is deleted.
                     }
-                    // `_dir` is dropped here: the temporary kubeconfig is deleted.
-                }
+                },
             }
         }
     };
     parts.push(nodes_part);
 
-    progress.step(format!("TLS probe of {}", fqdn.as_deref().unwrap_or("the API server")));
-    match &fqdn {
-        Some(host) => parts.push(endpoint::collect(&format!("{host}:443"), None, ctx)),
-        None => parts.push(step_error(
+    progress.step(format!("{rg}/{name}: TLS probe of {}", fqdn.as_deref().unwrap_or("the API server")));
+    match (&fqdn, deadline.left()) {
+        (_, Err(message)) => parts.push(step_error(SourceKind::Endpoint, &target.uri("probe"), message)),
+        (Some(host), Ok(left)) => {
+            let mut probe_ctx = ctx.clone();
+            probe_ctx.probe.timeout = probe_ctx.probe.timeout.min(left);
+            parts.push(endpoint::collect(&format!("{host}:443"), None, &probe_ctx))
+        }
+        (None, Ok(_)) => parts.push(step_error(
             SourceKind::Endpoint,
             &target.uri("probe"),
             "skipped: the cluster document gave no fqdn or privateFqdn to probe".into(),
@@ -304,7 +458,7 @@ fn collect_one(text: &str, args: &LiveOptions, ctx: &CollectContext, progress: &
     }
 
     if args.node_certs {
-        progress.step(format!("az vmss run-command invoke ({rg}/{name})"));
+        progress.step(format!("{rg}/{name}: az vmss run-command invoke"));
         match &node_rg {
             Some(node_rg) => parts.extend(node_certs::collect(
                 &target,
