@@ -120,10 +120,21 @@ pub struct SourceArgs {
     pub cluster_timeout: u64,
     /// How an Entra ID kubeconfig (its user runs `kubelogin`) is made non-interactive:
     /// `kubelogin convert-kubeconfig -l MODE`. Never a device-code prompt.
-    #[arg(long, value_enum, value_name = "MODE", default_value = "azurecli", help_heading = "Live checks")]
+    #[arg(
+        long,
+        value_enum,
+        value_name = "MODE",
+        default_value = "azurecli",
+        help_heading = "Live checks"
+    )]
     pub login: LoginArg,
     /// The `kubelogin` executable, for Entra ID clusters.
-    #[arg(long = "kubelogin", value_name = "PATH", default_value = "kubelogin", help_heading = "Live checks")]
+    #[arg(
+        long = "kubelogin",
+        value_name = "PATH",
+        default_value = "kubelogin",
+        help_heading = "Live checks"
+    )]
     pub kubelogin_path: PathBuf,
     /// Use the cluster-admin credentials for --aks (`az aks get-credentials --admin`).
     #[arg(long, help_heading = "Live checks")]

@@ -2,6 +2,7 @@
 
 mod bad_input;
 mod facts;
+mod fleet;
 mod hostile;
 mod live;
 mod metrics;

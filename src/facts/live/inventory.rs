@@ -103,14 +103,15 @@ pub fn collect(options: &LiveOptions, ctx: &CollectContext, timeout: Duration) -
         let doc = match parse_json(text, &uri, SourceKind::Cluster) {
             Ok(doc) => doc,
             Err(e) => {
-                parts.push(
-                    Collected::for_source(SourceKind::Cluster, &uri).with_error(error(
-                        SourceKind::Cluster,
-                        &uri,
-                        ErrorKind::MalformedJson,
-                        format!("Resource Graph page {page} is not complete JSON ({}); the inventory stops here", e.message),
-                    )),
-                );
+                parts.push(Collected::for_source(SourceKind::Cluster, &uri).with_error(error(
+                    SourceKind::Cluster,
+                    &uri,
+                    ErrorKind::MalformedJson,
+                    format!(
+                        "Resource Graph page {page} is not complete JSON ({}); the inventory stops here",
+                        e.message
+                    ),
+                )));
                 break;
             }
         };

@@ -299,7 +299,12 @@ fn prompts(mode: Option<&str>) -> bool {
 
 /// Makes the temporary kubeconfig non-interactive when its user runs kubelogin: `kubelogin
 /// convert-kubeconfig -l MODE`, then a check that no user is left on a prompting login.
-fn make_non_interactive(file: &Path, args: &LiveOptions, ctx: &CollectContext, deadline: &Deadline) -> Result<(), String> {
+fn make_non_interactive(
+    file: &Path,
+    args: &LiveOptions,
+    ctx: &CollectContext,
+    deadline: &Deadline,
+) -> Result<(), String> {
     let text = crate::safe_io::read_regular_text(file, ctx.max_file_size).map_err(|e| e.to_string())?;
     let part = kubeconfig::from_text(&text, "kubeconfig", PathBuf::new(), ctx, Collected::default());
     let Some(modes) = kubelogin_modes(&part) else {
@@ -442,7 +447,10 @@ fn collect_one(live: &LiveTarget, args: &LiveOptions, ctx: &CollectContext, prog
     };
     parts.push(nodes_part);
 
-    progress.step(format!("{rg}/{name}: TLS probe of {}", fqdn.as_deref().unwrap_or("the API server")));
+    progress.step(format!(
+        "{rg}/{name}: TLS probe of {}",
+        fqdn.as_deref().unwrap_or("the API server")
+    ));
     match (&fqdn, deadline.left()) {
         (_, Err(message)) => parts.push(step_error(SourceKind::Endpoint, &target.uri("probe"), message)),
         (Some(host), Ok(left)) => {
