@@ -325,9 +325,7 @@ fn make_non_interactive(
     .collect();
     command::run(&args.kubelogin, &convert, &[], deadline.left()?, ctx.max_file_size).map_err(|message| {
         if message.contains("is not installed or not on PATH") {
-            format!(
-                "this is an Entra ID cluster: its kubeconfig runs `kubelogin`, which is not installed (install it with `az aks install-cli`, or name it with --kubelogin PATH); without it kubectl would wait for a device-code login"
-            )
+            "this is an Entra ID cluster: its kubeconfig runs `kubelogin`, which is not installed (install it with `az aks install-cli`, or name it with --kubelogin PATH); without it kubectl would wait for a device-code login".to_string()
         } else {
             format!("could not make the Entra ID kubeconfig non-interactive (--login {}): {message}", args.login.as_str())
         }
@@ -469,7 +467,7 @@ fn collect_one(live: &LiveTarget, args: &LiveOptions, ctx: &CollectContext, prog
         progress.step(format!("{rg}/{name}: az vmss run-command invoke"));
         match &node_rg {
             Some(node_rg) => parts.extend(node_certs::collect(
-                &target,
+                target,
                 node_rg,
                 &args.az,
                 &common,
