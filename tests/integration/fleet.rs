@@ -39,7 +39,7 @@ fn row(n: usize, sub: &str) -> serde_json::Value {
     body["identity"] = serde_json::json!(null);
     body["properties"]["fqdn"] = serde_json::json!(format!("{name}-abcd1234.hcp.eastus.invalid"));
     body["properties"]["nodeResourceGroup"] = serde_json::json!(format!("MC_{rg}_{name}_eastus"));
-    if n % 5 == 0 {
+    if n.is_multiple_of(5) {
         body["properties"]["powerState"] = serde_json::json!({"code": "Stopped"});
     }
     body
