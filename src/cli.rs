@@ -341,6 +341,26 @@ pub struct ScanArgs {
     /// Disable colour in text output (also honoured: the NO_COLOR variable).
     #[arg(long, help_heading = "Output")]
     pub no_color: bool,
+    /// Aggregate SARIF results per rule and cluster: `auto` above 5,000 findings (what GitHub
+    /// shows), `always`, or `never`. Other formats keep every finding.
+    #[arg(long, value_enum, value_name = "WHEN", default_value = "auto", help_heading = "Output")]
+    pub sarif_aggregate: AggregateArg,
+    /// Also write one SARIF file per cluster into DIR (`<rg>_<name>.sarif`, and `no-cluster.sarif`),
+    /// each with its own `automationDetails.id`, to upload with one category per cluster.
+    #[arg(long, value_name = "DIR", help_heading = "Output")]
+    pub sarif_per_cluster: Option<PathBuf>,
+}
+
+/// `--sarif-aggregate` values.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
+pub enum AggregateArg {
+    /// Above 5,000 findings.
+    #[default]
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
 }
 
 /// Which policies run and with what parameters (`scan` and `serve`).
@@ -526,6 +546,10 @@ pub struct ScanOptions {
     pub color: bool,
     /// Print phase timings on stderr.
     pub timings: bool,
+    /// When SARIF results are aggregated.
+    pub sarif_aggregate: crate::report::aggregate::Aggregate,
+    /// `--sarif-per-cluster DIR`.
+    pub sarif_per_cluster: Option<PathBuf>,
 }
 
 /// Everything `facts` needs.
@@ -612,6 +636,12 @@ impl ScanArgs {
             facts_out,
             color,
             timings: self.sources.timings,
+            sarif_aggregate: match self.sarif_aggregate {
+                AggregateArg::Auto => crate::report::aggregate::Aggregate::Auto,
+                AggregateArg::Always => crate::report::aggregate::Aggregate::Always,
+                AggregateArg::Never => crate::report::aggregate::Aggregate::Never,
+            },
+            sarif_per_cluster: self.sarif_per_cluster.clone(),
         })
     }
 }

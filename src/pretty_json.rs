@@ -131,6 +131,32 @@ pub fn write_spliced<T: Sync>(
     out.write_all(&skeleton[at + placeholder.len()..])
 }
 
+/// [`write_spliced`] for a skeleton with several empty arrays under `key` (one per run of a
+/// SARIF log): the n-th placeholder is filled with `parts[n]`.
+pub fn write_spliced_parts<T: Sync>(
+    out: &mut dyn Write,
+    skeleton: &[u8],
+    key: &str,
+    depth: usize,
+    parts: &[&[T]],
+    item: impl ItemWriter<T>,
+) -> io::Result<()> {
+    let placeholder = placeholder(key, depth);
+    let mut rest = skeleton;
+    for part in parts {
+        let Some(at) = find(rest, &placeholder) else {
+            return Err(io::Error::other(format!(
+                "no empty `{key}` array to fill in the document"
+            )));
+        };
+        let head = at + placeholder.len() - 2;
+        out.write_all(&rest[..head])?;
+        write_array(out, depth, part, &item)?;
+        rest = &rest[at + placeholder.len()..];
+    }
+    out.write_all(rest)
+}
+
 /// Writes a pretty array of `items` whose own line is indented `depth` levels, as serde_json would.
 pub fn write_array<T: Sync>(
     out: &mut dyn Write,

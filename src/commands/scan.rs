@@ -9,7 +9,8 @@ use crate::cli::{FactsOut, ScanOptions, DEFAULT_FACTS_FILE};
 use crate::facts::model::FactsDocument;
 use crate::findings::{Finding, Level};
 use crate::report::baseline::{without_baseline, Baseline, BaselineState};
-use crate::report::{emitter, is_file, Report, Reported};
+use crate::report::aggregate::{planned, Aggregate};
+use crate::report::{emitter, is_file, EmitOptions, Format, Report, Reported};
 
 /// Counts the findings that fail the run: at or above `fail_on`, and only new ones when a
 /// baseline was given.
@@ -25,6 +26,74 @@ pub fn failing(findings: &[Reported], fail_on: Option<Level>) -> usize {
 fn needs_facts_location(facts: &FactsDocument, findings: &[Finding]) -> bool {
     findings.iter().any(|f| !f.locations.iter().any(|l| is_file(&l.path)))
         || facts.facts.errors.iter().any(|e| !is_file(&e.path))
+}
+
+/// Says on stderr what SARIF aggregation did: GitHub's limits made it drop no finding, but a
+/// reader of the SARIF sees fewer results than the text report.
+fn note_aggregation(reported: &[Reported], mode: Aggregate, sources: &[&str], what: &str) {
+    if let Some(done) = planned(reported, mode, sources) {
+        if done.results < done.findings {
+            eprintln!(
+                "note: {what}: {} findings aggregated into {} results, one per rule and cluster (or source), to stay within GitHub code scanning's limits (5,000 results shown, 25,000 per run); every finding is in the other formats, or use --sarif-aggregate never",
+                done.findings, done.results
+            );
+        }
+    }
+}
+
+/// A file name for a cluster: letters, digits, `.`, `-` and `_` kept, anything else `_`.
+fn file_name_for(text: &str) -> String {
+    let name: String = text
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') { c } else { '_' })
+        .collect();
+    name.trim_start_matches('.').to_string()
+}
+
+/// `--sarif-per-cluster DIR`: one SARIF file per cluster (findings without a cluster in
+/// `no-cluster.sarif`), each with the category `aks-certscan/<rg>/<name>/`.
+fn write_sarif_per_cluster(dir: &std::path::Path, report: &Report<'_>, mode: Aggregate) -> Result<()> {
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("cannot create `{}`", crate::sanitize::terminal(&dir.display().to_string())))?;
+    let mut groups: std::collections::BTreeMap<(String, String), Vec<Reported>> = Default::default();
+    for r in report.findings {
+        let key = match &r.finding.resource.cluster {
+            Some(c) => (
+                c.resource_group.clone().unwrap_or_default().to_ascii_lowercase(),
+                c.name.clone().unwrap_or_default().to_ascii_lowercase(),
+            ),
+            None => (String::new(), String::new()),
+        };
+        groups.entry(key).or_default().push(r.clone());
+    }
+    for ((rg, name), findings) in &groups {
+        let (file, id) = if rg.is_empty() && name.is_empty() {
+            ("no-cluster.sarif".to_string(), "aks-certscan/no-cluster/".to_string())
+        } else {
+            (
+                format!("{}_{}.sarif", file_name_for(rg), file_name_for(name)),
+                format!("aks-certscan/{rg}/{name}/"),
+            )
+        };
+        let one = Report {
+            findings,
+            automation_id: Some(&id),
+            ..*report
+        };
+        let path = dir.join(&file);
+        let emit = EmitOptions {
+            color: false,
+            aggregate: mode,
+        };
+        write_to(Some(&path), |out| emitter(Format::Sarif, emit).emit(&one, out))?;
+        note_aggregation(findings, mode, &report.source_paths(), &file);
+    }
+    eprintln!(
+        "note: wrote {} SARIF files to `{}`, one per cluster",
+        groups.len(),
+        crate::sanitize::terminal(&dir.display().to_string())
+    );
+    Ok(())
 }
 
 /// Runs `scan`.
@@ -92,14 +161,22 @@ pub fn run(options: &ScanOptions) -> Result<ExitStatus> {
         rules: engine.rules(),
         facts: &facts,
         facts_uri: &facts_uri,
+        automation_id: None,
     };
     phases.time("render", || -> Result<()> {
         for output in &options.outputs {
-            let color = options.color && output.path.is_none();
-            write_to(output.path.as_deref(), |out| {
-                emitter(output.format, color).emit(&report, out)
-            })
-            .with_context(|| format!("writing {} output", output.format.name()))?;
+            let emit = EmitOptions {
+                color: options.color && output.path.is_none(),
+                aggregate: options.sarif_aggregate,
+            };
+            write_to(output.path.as_deref(), |out| emitter(output.format, emit).emit(&report, out))
+                .with_context(|| format!("writing {} output", output.format.name()))?;
+            if output.format == Format::Sarif {
+                note_aggregation(&reported, options.sarif_aggregate, &report.source_paths(), "SARIF");
+            }
+        }
+        if let Some(dir) = &options.sarif_per_cluster {
+            write_sarif_per_cluster(dir, &report, options.sarif_aggregate)?;
         }
         Ok(())
     })?;

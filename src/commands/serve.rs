@@ -53,6 +53,7 @@ fn scan_once(options: &ServeOptions, engine: &Engine, skip: &Skip, overrides: &O
         rules: engine.rules(),
         facts: &facts,
         facts_uri: crate::report::DEFAULT_FACTS_FILE,
+        automation_id: None,
     };
     let mut body = Vec::with_capacity(1 << 20);
     let emitter = Prometheus {

@@ -10,6 +10,7 @@
 //! | `github` | [`github`] | GitHub Actions annotations |
 //! | `prometheus` | [`prometheus`] | Prometheus (`serve`, node-exporter textfiles) |
 
+pub mod aggregate;
 pub mod baseline;
 pub mod github;
 pub mod json;
@@ -108,6 +109,9 @@ pub struct Report<'a> {
     /// Path of the facts document written beside the output, relative to the scan directory:
     /// the location of findings that came from no file.
     pub facts_uri: &'a str,
+    /// SARIF `automationDetails.id` (the code scanning category) when the caller chooses it
+    /// (`--sarif-per-cluster`); otherwise derived from the clusters scanned.
+    pub automation_id: Option<&'a str>,
 }
 
 impl<'a> Report<'a> {
@@ -130,6 +134,11 @@ impl<'a> Report<'a> {
         }
     }
 
+    /// The paths of the sources read, as the facts show them (for grouping by source).
+    pub fn source_paths(&self) -> Vec<&'a str> {
+        self.facts.sources.iter().map(|s| s.path.as_str()).collect()
+    }
+
     /// The rule of a finding.
     pub fn rule_of(&self, finding: &Finding) -> Option<&LoadedRule> {
         self.rules.iter().find(|r| *r.meta.id == *finding.rule_id)
@@ -148,12 +157,23 @@ pub trait Emitter {
     fn emit(&self, report: &Report<'_>, out: &mut dyn Write) -> io::Result<()>;
 }
 
-/// The emitter of a format; `color` applies to `text` only. The one map from format to emitter.
-pub fn emitter(format: Format, color: bool) -> Box<dyn Emitter> {
+/// How emitters are set up (each applies to some formats only).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct EmitOptions {
+    /// ANSI colours (`text`).
+    pub color: bool,
+    /// When findings are aggregated (`sarif`).
+    pub aggregate: aggregate::Aggregate,
+}
+
+/// The emitter of a format. The one map from format to emitter.
+pub fn emitter(format: Format, options: EmitOptions) -> Box<dyn Emitter> {
     match format {
-        Format::Text => Box::new(text::Text { color }),
+        Format::Text => Box::new(text::Text { color: options.color }),
         Format::Json => Box::new(json::Json),
-        Format::Sarif => Box::new(sarif::Sarif),
+        Format::Sarif => Box::new(sarif::Sarif {
+            aggregate: options.aggregate,
+        }),
         Format::Junit => Box::new(junit::Junit),
         Format::Github => Box::new(github::Github),
         Format::Prometheus => Box::new(prometheus::Prometheus::default()),
@@ -164,6 +184,6 @@ pub fn emitter(format: Format, color: bool) -> Box<dyn Emitter> {
 /// straight to their destination with [`emitter`]).
 pub fn render(format: Format, color: bool, report: &Report<'_>) -> io::Result<String> {
     let mut buf = Vec::new();
-    emitter(format, color).emit(report, &mut buf)?;
+    emitter(format, EmitOptions { color, ..Default::default() }).emit(report, &mut buf)?;
     String::from_utf8(buf).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))
 }

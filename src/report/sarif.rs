@@ -18,6 +18,9 @@
 //! - Only failures are results (GitHub ignores `kind` and `suppressions`).
 //! - `automationDetails.id` is `aks-certscan/<rg>/<cluster>/` when the scan covers one cluster,
 //!   else `aks-certscan/`; collection errors are `toolExecutionNotifications`.
+//! - Within GitHub's limits ([`super::aggregate`]): above 5,000 findings, one result per rule and
+//!   cluster (or source) with the count and the places; above 25,000 results, several runs (at most
+//!   20), each with its own `automationDetails.id` (`aks-certscan/part-2/`, ...).
 
 use std::collections::BTreeMap;
 use std::io::{self, Write};
@@ -29,7 +32,11 @@ use crate::findings::{Level, Location};
 use crate::policy::LoadedRule;
 
 /// SARIF emitter.
-pub struct Sarif;
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Sarif {
+    /// When findings are aggregated to stay within GitHub's limits.
+    pub aggregate: super::aggregate::Aggregate,
+}
 
 const SCHEMA: &str = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
 const INFORMATION_URI: &str = "https://github.com/aks-certscan/aks-certscan";
@@ -377,6 +384,9 @@ fn truncate(text: &str, max: usize) -> String {
 }
 
 fn automation_id(report: &Report<'_>) -> String {
+    if let Some(id) = report.automation_id {
+        return id.to_string();
+    }
     match report.facts.facts.clusters.as_slice() {
         [one] => format!(
             "aks-certscan/{}/{}/",
@@ -464,17 +474,34 @@ impl Emitter for Sarif {
                 )],
                 descriptor: Descriptor { id: "SCAN001" },
             })
-            .collect();
+            .collect::<Vec<Notification>>();
         let mut properties: BTreeMap<&'static str, serde_json::Value> = BTreeMap::new();
         properties.insert("evaluationTime", facts.now.clone().into());
         properties.insert("factsDocument", report.facts_uri.into());
         if let Some(absent) = report.absent {
             properties.insert("absentResults", serde_json::to_value(absent).unwrap_or_default());
         }
-        let log = Log {
-            schema: SCHEMA,
-            version: "2.1.0",
-            runs: vec![Run {
+        let (results, aggregation) =
+            super::aggregate::for_sarif(report.findings, self.aggregate, &report.source_paths());
+        if let Some(done) = aggregation {
+            properties.insert(
+                "aggregated",
+                serde_json::json!({
+                    "findings": done.findings,
+                    "results": done.results,
+                    "by": "rule and cluster (or source)",
+                }),
+            );
+        }
+        let parts: Vec<&[super::Reported]> = if results.is_empty() {
+            vec![&results[..]]
+        } else {
+            results.chunks(super::aggregate::GITHUB_RESULTS_PER_RUN).collect()
+        };
+        let base_id = automation_id(report);
+        let mut notifications = Some(notifications);
+        let runs = (0..parts.len())
+            .map(|n| Run {
                 tool: Tool {
                     driver: Driver {
                         name: "aks-certscan",
@@ -485,7 +512,11 @@ impl Emitter for Sarif {
                     },
                 },
                 automation_details: AutomationDetails {
-                    id: automation_id(report),
+                    id: if n == 0 {
+                        base_id.clone()
+                    } else {
+                        format!("{base_id}part-{}/", n + 1)
+                    },
                 },
                 original_uri_base_ids: BTreeMap::from([(
                     "ROOTPATH",
@@ -496,16 +527,22 @@ impl Emitter for Sarif {
                 )]),
                 invocations: vec![Invocation {
                     execution_successful: true,
-                    tool_execution_notifications: notifications,
+                    // Collection errors belong to the first run.
+                    tool_execution_notifications: notifications.take().unwrap_or_default(),
                     properties: BTreeMap::from([("evaluationTime", facts.now.clone())]),
                 }],
                 results: Vec::new(),
-                properties,
-            }],
+                properties: properties.clone(),
+            })
+            .collect();
+        let log = Log {
+            schema: SCHEMA,
+            version: "2.1.0",
+            runs,
         };
         // The results, most of the log, are serialized in parallel into the skeleton.
         let skeleton = serde_json::to_vec_pretty(&log)?;
-        crate::pretty_json::write_spliced(out, &skeleton, "results", 3, report.findings, |r, ser| {
+        crate::pretty_json::write_spliced_parts(out, &skeleton, "results", 3, &parts, |r, ser| {
             result(report, r).serialize(ser)
         })?;
         writeln!(out)

@@ -81,6 +81,7 @@ fn rendered(format: Format) -> String {
         rules: &rules,
         facts: &facts,
         facts_uri: "out/scan.facts.json",
+        automation_id: None,
     };
     render(format, false, &report).expect("renders")
 }

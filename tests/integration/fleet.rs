@@ -497,3 +497,123 @@ fn the_per_cluster_deadline_bounds_every_step() {
     let messages = scan001_messages(&report(&out)).join("\n");
     assert!(messages.contains("timed out"), "{messages}");
 }
+
+/// A facts document of `n` expired certificates (lean, as a fleet's merged node documents are),
+/// cloned from one real certificate with distinct ids and paths.
+fn fleet_facts(dir: &Path, n: usize) -> PathBuf {
+    let expired = root().join("testdata/scenarios/rotated/kubeconfig-before-rotation");
+    let out = run(&["facts", "--now", "2030-01-01T00:00:00Z", "--kubeconfig", expired.to_str().expect("utf8")]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let mut doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("facts");
+    let mut template = doc["certificates"]
+        .as_array()
+        .expect("certs")
+        .iter()
+        .find(|c| c["role"] == "kubeconfig-client")
+        .expect("the client certificate, expired in 2030")
+        .clone();
+    template["der_base64"] = serde_json::json!("");
+    let certs: Vec<serde_json::Value> = (0..n)
+        .map(|i| {
+            let mut c = template.clone();
+            c["id"] = serde_json::json!(format!("{i:064x}"));
+            c["origin"]["path"] = serde_json::json!(format!("fleet/pool-{}/node-{i}.pem", i % 50));
+            c
+        })
+        .collect();
+    doc["certificates"] = serde_json::json!(certs);
+    doc["kubeconfigs"] = serde_json::json!([]);
+    let path = dir.join("fleet.json");
+    std::fs::write(&path, serde_json::to_vec(&doc).expect("json")).expect("write");
+    path
+}
+
+fn gzip_size(path: &Path) -> Option<usize> {
+    let out = Command::new("gzip").args(["-c"]).arg(path).output().ok()?;
+    out.status.success().then_some(out.stdout.len())
+}
+
+#[test]
+fn sarif_for_100000_certificates_stays_within_githubs_limits() {
+    let dir = tempdir();
+    let facts = fleet_facts(dir.path(), 100_000);
+    for (mode, max_results) in [("auto", 5_000), ("never", 25_000)] {
+        let sarif = dir.path().join(format!("{mode}.sarif"));
+        let out = run(&[
+            "scan",
+            "--now",
+            "2030-01-01T00:00:00Z",
+            "--facts",
+            facts.to_str().expect("utf8"),
+            "--max-file-size",
+            "1000000000",
+            "--format",
+            "sarif",
+            "--output",
+            sarif.to_str().expect("utf8"),
+            "--fail-on",
+            "never",
+            "--sarif-aggregate",
+            mode,
+        ]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let doc: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&sarif).expect("sarif")).expect("json");
+        let runs = doc["runs"].as_array().expect("runs");
+        assert!(runs.len() <= 20, "{mode}: {} runs", runs.len());
+        let total: usize = runs.iter().map(|r| r["results"].as_array().expect("results").len()).sum();
+        for run in runs {
+            assert!(run["results"].as_array().expect("results").len() <= max_results, "{mode}");
+        }
+        let ids: std::collections::HashSet<&str> = runs
+            .iter()
+            .map(|r| r["automationDetails"]["id"].as_str().expect("id"))
+            .collect();
+        assert_eq!(ids.len(), runs.len(), "{mode}: one category per run");
+        if mode == "auto" {
+            assert!(total < 100, "{mode}: {total} results");
+            // 100,000 expired certificates and one SCAN001 (the lean document has no DER).
+            assert!(stderr(&out).contains("100001 findings aggregated into 2 results"), "{}", stderr(&out));
+            let aggregated = &runs[0]["results"][0];
+            assert_eq!(aggregated["properties"]["evidence"]["aggregated"], 100_000);
+            if let Some(size) = gzip_size(&sarif) {
+                assert!(size < 10 * 1024 * 1024, "{size} bytes gzip-compressed");
+                eprintln!("auto: {total} results, {size} bytes gzip-compressed");
+            }
+            validate_sarif(&sarif);
+        } else {
+            // Every finding kept, split into runs GitHub accepts. (The schema check of a 150 MB
+            // file takes minutes; the runs are built by the same code as the one checked above.)
+            assert_eq!(total, 100_001);
+            assert_eq!(runs.len(), 5);
+        }
+    }
+}
+
+#[test]
+fn sarif_per_cluster_writes_one_file_and_category_per_cluster() {
+    let dir = tempdir();
+    let per = dir.path().join("per-cluster");
+    let mut args = vec!["scan".to_string(), "--now".into(), NOW.into(), "--fail-on".into(), "never".into()];
+    args.extend(scenario_args("fleet"));
+    args.extend(["--sarif-per-cluster".into(), per.display().to_string(), "--format".into(), "json".into()]);
+    let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = run(&argv);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let mut files: Vec<String> = std::fs::read_dir(&per)
+        .expect("dir")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    files.sort();
+    assert!(files.len() >= 2, "{files:?}");
+    let mut categories = std::collections::HashSet::new();
+    for file in &files {
+        let path = per.join(file);
+        let doc: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).expect("sarif")).expect("json");
+        let id = doc["runs"][0]["automationDetails"]["id"].as_str().expect("id").to_string();
+        let stem = file.trim_end_matches(".sarif").replace('_', "/");
+        assert_eq!(id, format!("aks-certscan/{stem}/"), "{file}");
+        assert!(categories.insert(id));
+        validate_sarif(&path);
+    }
+}
