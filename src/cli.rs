@@ -98,6 +98,10 @@ pub struct SourceArgs {
     /// Scan a cluster live with the `az` and `kubectl` you are logged in with: RESOURCE_GROUP/NAME.
     #[arg(long, value_name = "RESOURCE_GROUP/NAME", help_heading = "Live checks")]
     pub aks: Vec<String>,
+    /// Gather every node's facts from the pods of the node scanner DaemonSet (deploy/kubernetes)
+    /// in NAMESPACE, with your `kubectl` (`kubectl exec`), and merge them.
+    #[arg(long, value_name = "NAMESPACE", help_heading = "Fleet")]
+    pub daemonset: Vec<String>,
     /// Every AKS cluster you can see, listed by Azure Resource Graph (`az graph query`, the
     /// `resource-graph` extension), each scanned live like --aks (see --inventory-only).
     #[arg(long, help_heading = "Fleet")]
@@ -196,6 +200,7 @@ impl SourceArgs {
                 server_name: self.tls_server_name.clone(),
             }))
             .chain(self.aks.iter().map(|a| Source::Aks(a.clone())))
+            .chain(self.daemonset.iter().map(|n| Source::DaemonSet(n.clone())))
             .chain(self.all_clusters.then_some(Source::AllClusters))
             .collect();
         if self.subscription.len() > 1 && !self.aks.is_empty() && !self.all_clusters {
@@ -343,7 +348,13 @@ pub struct ScanArgs {
     pub no_color: bool,
     /// Aggregate SARIF results per rule and cluster: `auto` above 5,000 findings (what GitHub
     /// shows), `always`, or `never`. Other formats keep every finding.
-    #[arg(long, value_enum, value_name = "WHEN", default_value = "auto", help_heading = "Output")]
+    #[arg(
+        long,
+        value_enum,
+        value_name = "WHEN",
+        default_value = "auto",
+        help_heading = "Output"
+    )]
     pub sarif_aggregate: AggregateArg,
     /// Also write one SARIF file per cluster into DIR (`<rg>_<name>.sarif`, and `no-cluster.sarif`),
     /// each with its own `automationDetails.id`, to upload with one category per cluster.

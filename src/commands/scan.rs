@@ -8,8 +8,8 @@ use super::{nothing_collected, use_threads, warn_errors, write_facts, write_to, 
 use crate::cli::{FactsOut, ScanOptions, DEFAULT_FACTS_FILE};
 use crate::facts::model::FactsDocument;
 use crate::findings::{Finding, Level};
-use crate::report::baseline::{without_baseline, Baseline, BaselineState};
 use crate::report::aggregate::{planned, Aggregate};
+use crate::report::baseline::{without_baseline, Baseline, BaselineState};
 use crate::report::{emitter, is_file, EmitOptions, Format, Report, Reported};
 
 /// Counts the findings that fail the run: at or above `fail_on`, and only new ones when a
@@ -45,7 +45,13 @@ fn note_aggregation(reported: &[Reported], mode: Aggregate, sources: &[&str], wh
 fn file_name_for(text: &str) -> String {
     let name: String = text
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     name.trim_start_matches('.').to_string()
 }
@@ -53,8 +59,12 @@ fn file_name_for(text: &str) -> String {
 /// `--sarif-per-cluster DIR`: one SARIF file per cluster (findings without a cluster in
 /// `no-cluster.sarif`), each with the category `aks-certscan/<rg>/<name>/`.
 fn write_sarif_per_cluster(dir: &std::path::Path, report: &Report<'_>, mode: Aggregate) -> Result<()> {
-    std::fs::create_dir_all(dir)
-        .with_context(|| format!("cannot create `{}`", crate::sanitize::terminal(&dir.display().to_string())))?;
+    std::fs::create_dir_all(dir).with_context(|| {
+        format!(
+            "cannot create `{}`",
+            crate::sanitize::terminal(&dir.display().to_string())
+        )
+    })?;
     let mut groups: std::collections::BTreeMap<(String, String), Vec<Reported>> = Default::default();
     for r in report.findings {
         let key = match &r.finding.resource.cluster {
@@ -169,8 +179,10 @@ pub fn run(options: &ScanOptions) -> Result<ExitStatus> {
                 color: options.color && output.path.is_none(),
                 aggregate: options.sarif_aggregate,
             };
-            write_to(output.path.as_deref(), |out| emitter(output.format, emit).emit(&report, out))
-                .with_context(|| format!("writing {} output", output.format.name()))?;
+            write_to(output.path.as_deref(), |out| {
+                emitter(output.format, emit).emit(&report, out)
+            })
+            .with_context(|| format!("writing {} output", output.format.name()))?;
             if output.format == Format::Sarif {
                 note_aggregation(&reported, options.sarif_aggregate, &report.source_paths(), "SARIF");
             }

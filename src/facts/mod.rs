@@ -62,7 +62,7 @@ pub fn collect_timed(plan: &CollectPlan) -> (FactsDocument, CollectTimings) {
     let offline = plan
         .sources
         .iter()
-        .filter(|s| !matches!(s, Source::Aks(_) | Source::AllClusters));
+        .filter(|s| !matches!(s, Source::Aks(_) | Source::AllClusters | Source::DaemonSet(_)));
     let mut parts = collect_parts(offline, &plan.context);
     if plan.probe_kubeconfig_servers {
         let servers = kubeconfig_servers(&parts);
@@ -76,6 +76,11 @@ pub fn collect_timed(plan: &CollectPlan) -> (FactsDocument, CollectTimings) {
             _ => None,
         })
         .collect();
+    for source in &plan.sources {
+        if let Source::DaemonSet(namespace) = source {
+            parts.extend(live::daemonset::collect(namespace, &plan.live, &plan.context, plan.now));
+        }
+    }
     let all_clusters = plan.sources.contains(&Source::AllClusters);
     parts.extend(live::collect(&targets, all_clusters, &plan.live, &plan.context));
     let mut doc = assemble(parts);
@@ -99,7 +104,7 @@ fn collect_one(source: &Source, ctx: &CollectContext) -> Collected {
         Source::NodeRoot(path) => node_root::collect(path, ctx),
         Source::Facts(path) => merge::collect(path, ctx),
         Source::Endpoint { target, server_name } => endpoint::collect(target, server_name.as_deref(), ctx),
-        Source::Aks(_) | Source::AllClusters => Collected::default(),
+        Source::Aks(_) | Source::AllClusters | Source::DaemonSet(_) => Collected::default(),
     }
 }
 

@@ -38,6 +38,9 @@ pub enum Source {
     /// [`LiveOptions::subscriptions`] and [`LiveOptions::management_groups`]), each scanned live
     /// unless [`LiveOptions::inventory_only`].
     AllClusters,
+    /// `--daemonset NAMESPACE`: every node's facts from the pods of the node scanner DaemonSet,
+    /// through `kubectl exec`.
+    DaemonSet(String),
 }
 
 impl Source {
@@ -48,7 +51,7 @@ impl Source {
             Source::Certs(_) => SourceKind::Certs,
             Source::Cluster(_) | Source::Aks(_) | Source::AllClusters => SourceKind::Cluster,
             Source::Nodes(_) => SourceKind::Nodes,
-            Source::NodeRoot(_) => SourceKind::NodeRoot,
+            Source::NodeRoot(_) | Source::DaemonSet(_) => SourceKind::NodeRoot,
             Source::Facts(_) => SourceKind::Facts,
             Source::Endpoint { .. } => SourceKind::Endpoint,
         }

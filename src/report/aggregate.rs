@@ -207,7 +207,10 @@ mod tests {
 
     #[test]
     fn findings_group_by_the_source_they_came_from() {
-        assert_eq!(source_of("/tmp/perf/h/d0/x.pem", &["/tmp/perf/h", "/tmp"]), "/tmp/perf/h");
+        assert_eq!(
+            source_of("/tmp/perf/h/d0/x.pem", &["/tmp/perf/h", "/tmp"]),
+            "/tmp/perf/h"
+        );
         assert_eq!(source_of("/tmp/perf/hx/x.pem", &["/tmp/perf/h"]), "/tmp");
         assert_eq!(top_of("certs/a/b.pem"), "certs");
         assert_eq!(top_of("/etc/kubernetes/certs/ca.crt"), "/etc");

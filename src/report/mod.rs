@@ -184,6 +184,13 @@ pub fn emitter(format: Format, options: EmitOptions) -> Box<dyn Emitter> {
 /// straight to their destination with [`emitter`]).
 pub fn render(format: Format, color: bool, report: &Report<'_>) -> io::Result<String> {
     let mut buf = Vec::new();
-    emitter(format, EmitOptions { color, ..Default::default() }).emit(report, &mut buf)?;
+    emitter(
+        format,
+        EmitOptions {
+            color,
+            ..Default::default()
+        },
+    )
+    .emit(report, &mut buf)?;
     String::from_utf8(buf).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))
 }

@@ -502,7 +502,13 @@ fn the_per_cluster_deadline_bounds_every_step() {
 /// cloned from one real certificate with distinct ids and paths.
 fn fleet_facts(dir: &Path, n: usize) -> PathBuf {
     let expired = root().join("testdata/scenarios/rotated/kubeconfig-before-rotation");
-    let out = run(&["facts", "--now", "2030-01-01T00:00:00Z", "--kubeconfig", expired.to_str().expect("utf8")]);
+    let out = run(&[
+        "facts",
+        "--now",
+        "2030-01-01T00:00:00Z",
+        "--kubeconfig",
+        expired.to_str().expect("utf8"),
+    ]);
     assert!(out.status.success(), "{}", stderr(&out));
     let mut doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("facts");
     let mut template = doc["certificates"]
@@ -561,9 +567,15 @@ fn sarif_for_100000_certificates_stays_within_githubs_limits() {
             serde_json::from_str(&std::fs::read_to_string(&sarif).expect("sarif")).expect("json");
         let runs = doc["runs"].as_array().expect("runs");
         assert!(runs.len() <= 20, "{mode}: {} runs", runs.len());
-        let total: usize = runs.iter().map(|r| r["results"].as_array().expect("results").len()).sum();
+        let total: usize = runs
+            .iter()
+            .map(|r| r["results"].as_array().expect("results").len())
+            .sum();
         for run in runs {
-            assert!(run["results"].as_array().expect("results").len() <= max_results, "{mode}");
+            assert!(
+                run["results"].as_array().expect("results").len() <= max_results,
+                "{mode}"
+            );
         }
         let ids: std::collections::HashSet<&str> = runs
             .iter()
@@ -573,7 +585,11 @@ fn sarif_for_100000_certificates_stays_within_githubs_limits() {
         if mode == "auto" {
             assert!(total < 100, "{mode}: {total} results");
             // 100,000 expired certificates and one SCAN001 (the lean document has no DER).
-            assert!(stderr(&out).contains("100001 findings aggregated into 2 results"), "{}", stderr(&out));
+            assert!(
+                stderr(&out).contains("100001 findings aggregated into 2 results"),
+                "{}",
+                stderr(&out)
+            );
             let aggregated = &runs[0]["results"][0];
             assert_eq!(aggregated["properties"]["evidence"]["aggregated"], 100_000);
             if let Some(size) = gzip_size(&sarif) {
@@ -594,9 +610,20 @@ fn sarif_for_100000_certificates_stays_within_githubs_limits() {
 fn sarif_per_cluster_writes_one_file_and_category_per_cluster() {
     let dir = tempdir();
     let per = dir.path().join("per-cluster");
-    let mut args = vec!["scan".to_string(), "--now".into(), NOW.into(), "--fail-on".into(), "never".into()];
+    let mut args = vec![
+        "scan".to_string(),
+        "--now".into(),
+        NOW.into(),
+        "--fail-on".into(),
+        "never".into(),
+    ];
     args.extend(scenario_args("fleet"));
-    args.extend(["--sarif-per-cluster".into(), per.display().to_string(), "--format".into(), "json".into()]);
+    args.extend([
+        "--sarif-per-cluster".into(),
+        per.display().to_string(),
+        "--format".into(),
+        "json".into(),
+    ]);
     let argv: Vec<&str> = args.iter().map(String::as_str).collect();
     let out = run(&argv);
     assert!(out.status.success(), "{}", stderr(&out));
@@ -609,8 +636,12 @@ fn sarif_per_cluster_writes_one_file_and_category_per_cluster() {
     let mut categories = std::collections::HashSet::new();
     for file in &files {
         let path = per.join(file);
-        let doc: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).expect("sarif")).expect("json");
-        let id = doc["runs"][0]["automationDetails"]["id"].as_str().expect("id").to_string();
+        let doc: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).expect("sarif")).expect("json");
+        let id = doc["runs"][0]["automationDetails"]["id"]
+            .as_str()
+            .expect("id")
+            .to_string();
         let stem = file.trim_end_matches(".sarif").replace('_', "/");
         assert_eq!(id, format!("aks-certscan/{stem}/"), "{file}");
         assert!(categories.insert(id));

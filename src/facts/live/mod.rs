@@ -16,6 +16,7 @@
 //! `live://aks/<rg>/<name>/show`: they came from no file, so reports point at the facts document.
 
 pub mod command;
+pub mod daemonset;
 pub mod inventory;
 pub mod node_certs;
 
