@@ -8,28 +8,60 @@
 use std::path::Path;
 
 use super::collected::Collected;
-use super::input::{error, read_json, JsonDocument};
+use super::input::{display_path, error, read_capped, read_stdin_capped, utf8_text, JsonDocument};
 use super::model::*;
 use super::CollectContext;
 
 /// Reads one saved facts document.
 pub fn collect(path: &Path, ctx: &CollectContext) -> Collected {
-    let doc = match read_json(path, ctx.max_file_size, SourceKind::Facts) {
-        Ok(d) => d,
-        Err(e) => {
-            let shown = e.path.clone();
-            return Collected::for_source(SourceKind::Facts, &shown).with_error(e);
-        }
+    let stdin = path.as_os_str() == "-";
+    let shown = if stdin { "-".to_string() } else { display_path(path) };
+    let bytes = if stdin {
+        read_stdin_capped(ctx.max_file_size, SourceKind::Facts)
+    } else {
+        read_capped(path, ctx.max_file_size, SourceKind::Facts, &shown)
     };
-    from_document(doc)
+    // Checked in place, not copied: a merged fleet document can be hundreds of megabytes.
+    let checked = bytes.and_then(|b| match utf8_text(&b, SourceKind::Facts, &shown) {
+        Ok(_) => Ok(b),
+        Err(e) => Err(e),
+    });
+    match checked {
+        Ok(bytes) => {
+            let text = std::str::from_utf8(&bytes).unwrap_or_default();
+            from_text(text.trim_start_matches('\u{feff}'), &shown)
+        }
+        Err(e) => Collected::for_source(SourceKind::Facts, &shown).with_error(e),
+    }
 }
 
-/// Reads one saved facts document already parsed as JSON: a document that fails validation is
-/// one error entry; the errors it carries are kept, with any found here.
+/// Reads one saved facts document already parsed as JSON (see [`from_text`]).
 pub fn from_document(doc: JsonDocument) -> Collected {
-    let mut out = Collected::for_source(SourceKind::Facts, &doc.shown);
+    from_text(&doc.text, &doc.shown)
+}
+
+/// Just the version, read before the whole document.
+#[derive(serde::Deserialize)]
+struct Header {
+    #[serde(default)]
+    schema_version: Option<serde_json::Value>,
+}
+
+/// Reads one saved facts document from its text, straight into the typed model (a generic JSON
+/// tree of 100,000 certificates would take several times the memory): a document that fails
+/// validation is one error entry; the errors it carries are kept, with any found here.
+pub fn from_text(text: &str, shown: &str) -> Collected {
+    let mut out = Collected::for_source(SourceKind::Facts, shown);
     out.source.files_read = 1;
-    let version = doc.value.get("schema_version").and_then(serde_json::Value::as_u64);
+    let header: Header = match serde_json::from_str(text) {
+        Ok(h) => h,
+        Err(e) => {
+            let mut err = error(SourceKind::Facts, shown, ErrorKind::MalformedJson, format!("not valid JSON: {e}"));
+            err.line = u32::try_from(e.line()).ok().filter(|l| *l > 0);
+            return out.with_error(err);
+        }
+    };
+    let version = header.schema_version.as_ref().and_then(serde_json::Value::as_u64);
     if version != Some(u64::from(SCHEMA_VERSION)) {
         let message = match version {
             Some(v) => {
@@ -37,17 +69,19 @@ pub fn from_document(doc: JsonDocument) -> Collected {
             }
             None => "not a facts document: no `schema_version`".to_string(),
         };
-        return out.with_error(error(SourceKind::Facts, &doc.shown, ErrorKind::WrongShape, message));
+        return out.with_error(error(SourceKind::Facts, shown, ErrorKind::WrongShape, message));
     }
-    let saved: FactsDocument = match serde_json::from_value(doc.value) {
+    let saved: FactsDocument = match serde_json::from_str(text) {
         Ok(d) => d,
         Err(e) => {
-            return out.with_error(error(
+            let mut err = error(
                 SourceKind::Facts,
-                &doc.shown,
+                shown,
                 ErrorKind::WrongShape,
                 format!("facts document does not match schema version {SCHEMA_VERSION}: {e}"),
-            ))
+            );
+            err.line = u32::try_from(e.line()).ok().filter(|l| *l > 0);
+            return out.with_error(err);
         }
     };
     let mut saved = saved;
@@ -63,7 +97,7 @@ pub fn from_document(doc: JsonDocument) -> Collected {
     if without_der > 0 {
         out.facts.errors.push(error(
             SourceKind::Facts,
-            &doc.shown,
+            shown,
             ErrorKind::WrongShape,
             format!(
                 "{without_der} certificate(s) have no DER matching their id (a lean document, as `scan` writes beside SARIF?): they are kept, but cannot be checked against other sources' CAs"
