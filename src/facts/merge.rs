@@ -56,7 +56,12 @@ pub fn from_text(text: &str, shown: &str) -> Collected {
     let header: Header = match serde_json::from_str(text) {
         Ok(h) => h,
         Err(e) => {
-            let mut err = error(SourceKind::Facts, shown, ErrorKind::MalformedJson, format!("not valid JSON: {e}"));
+            let mut err = error(
+                SourceKind::Facts,
+                shown,
+                ErrorKind::MalformedJson,
+                format!("not valid JSON: {e}"),
+            );
             err.line = u32::try_from(e.line()).ok().filter(|l| *l > 0);
             return out.with_error(err);
         }

@@ -174,7 +174,9 @@ fn stand_in_kubectl(dir: &Path) -> PathBuf {
     let pods = serde_json::json!({"apiVersion": "v1", "kind": "List", "items": [
         {"metadata": {"name": "aks-certscan-node-a1"}, "spec": {"nodeName": "aks-nodepool1-12345678-vmss000000"}, "status": {"phase": "Running"}},
         {"metadata": {"name": "aks-certscan-node-b2"}, "spec": {"nodeName": "aks-nodepool1-12345678-vmss000001"}, "status": {"phase": "Running"}},
-        {"metadata": {"name": "aks-certscan-node-c3"}, "spec": {"nodeName": "aks-gpu-87654321-vmss000000"}, "status": {"phase": "Pending"}}
+        {"metadata": {"name": "aks-certscan-node-c3"}, "spec": {"nodeName": "aks-gpu-87654321-vmss000000"}, "status": {"phase": "Pending"}},
+        {"metadata": {"name": "aks-certscan-node-d4"}, "spec": {"nodeName": "aks-spot-11111111-vmss000000"}, "status": {"phase": "Running"}},
+        {"metadata": {"name": "aks-certscan-node-e5"}, "spec": {"nodeName": "aks-spot-11111111-vmss000001"}, "status": {"phase": "Running"}}
     ]});
     std::fs::write(dir.join("pods.json"), pods.to_string()).expect("pods");
     let bin = assert_cmd::cargo::cargo_bin("aks-certscan");
@@ -190,6 +192,8 @@ case "$1" in
     case "$4" in
       aks-certscan-node-a1) node='{a}' ;;
       aks-certscan-node-b2) node='{b}' ;;
+      aks-certscan-node-d4) echo "OCI runtime exec failed: not a facts document"; exit 0 ;;
+      aks-certscan-node-e5) sleep 20; exit 0 ;;
       *) echo "error: pod not found" >&2; exit 1 ;;
     esac
     [ "$5 $6 $7 $8 $9" = "-c scanner -- /usr/local/bin/aks-certscan facts" ] || exit 2
@@ -217,7 +221,16 @@ fn daemonset_gathers_every_node_and_names_the_one_that_failed() {
     let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("aks-certscan"));
     cmd.current_dir(root())
         .env("STANDIN_LOG", dir.path().join("calls.log"))
-        .args(["facts", "--now", NOW, "--daemonset", "aks-certscan", "--kubectl"])
+        .args([
+            "facts",
+            "--now",
+            NOW,
+            "--daemonset",
+            "aks-certscan",
+            "--cluster-timeout",
+            "3",
+            "--kubectl",
+        ])
         .arg(&kubectl)
         .stdin(Stdio::null());
     let out = bounded(cmd, Duration::from_secs(60));
@@ -231,13 +244,35 @@ fn daemonset_gathers_every_node_and_names_the_one_that_failed() {
     assert_eq!(roots.len(), 2, "{roots:?}");
     assert!(roots[0].starts_with("aks-nodepool1-12345678-vmss000000:"), "{roots:?}");
     assert!(roots[1].starts_with("aks-nodepool1-12345678-vmss000001:"), "{roots:?}");
-    let errors = doc["errors"].as_array().expect("errors");
-    assert_eq!(errors.len(), 1, "{errors:?}");
+    let errors: Vec<(String, String)> = doc["errors"]
+        .as_array()
+        .expect("errors")
+        .iter()
+        .map(|e| {
+            (
+                e["path"].as_str().expect("path").to_string(),
+                e["message"].as_str().expect("message").to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(errors.len(), 3, "{errors:?}");
+    // Node order: the Pending GPU node, the spot node printing garbage, the one that never answers.
+    assert_eq!(errors[0].0, "live://daemonset/aks-certscan/aks-gpu-87654321-vmss000000");
+    assert!(errors[0].1.contains("Pending"), "{}", errors[0].1);
     assert_eq!(
-        errors[0]["path"],
-        "live://daemonset/aks-certscan/aks-gpu-87654321-vmss000000"
+        errors[1].0,
+        "live://daemonset/aks-certscan/aks-spot-11111111-vmss000000"
     );
-    assert!(errors[0]["message"].as_str().expect("message").contains("Pending"));
+    assert!(
+        errors[1].1.contains("did not print a facts document"),
+        "{}",
+        errors[1].1
+    );
+    assert_eq!(
+        errors[2].0,
+        "live://daemonset/aks-certscan/aks-spot-11111111-vmss000001"
+    );
+    assert!(errors[2].1.contains("timed out"), "{}", errors[2].1);
     // Certificates follow their node's name.
     assert!(doc["certificates"]
         .as_array()
