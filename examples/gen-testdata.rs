@@ -381,6 +381,32 @@ fn linux_node(
     }
 }
 
+/// `/etc/default/kubelet` as AgentBaker writes it (one `KUBELET_FLAGS` line of every flag), with
+/// the rotation flags given.
+fn agentbaker_kubelet_defaults(rotation_flags: &str, node_labels: &str) -> String {
+    format!(
+        "KUBELET_FLAGS=--address=0.0.0.0 --anonymous-auth=false --authentication-token-webhook=true --authorization-mode=Webhook --azure-container-registry-config=/etc/kubernetes/azure.json --cgroups-per-qos=true --client-ca-file=/etc/kubernetes/certs/ca.crt --cloud-config=/etc/kubernetes/azure.json --cloud-provider=external --cluster-dns=10.0.0.10 --cluster-domain=cluster.local --container-log-max-size=50M --enforce-node-allocatable=pods --event-qps=0 --eviction-hard=memory.available<750Mi,nodefs.available<10%,nodefs.inodesFree<5%,pid.available<2000 --image-gc-high-threshold=85 --image-gc-low-threshold=80 --kube-reserved=cpu=100m,memory=1638Mi,pid=1000 --kubeconfig=/var/lib/kubelet/kubeconfig --max-pods=110 --node-status-update-frequency=10s --pod-infra-container-image=mcr.microsoft.com/oss/kubernetes/pause:3.6 --pod-manifest-path=/etc/kubernetes/manifests --pod-max-pids=-1 --protect-kernel-defaults=true --read-only-port=0 --resolv-conf=/run/systemd/resolve/resolv.conf --streaming-connection-idle-timeout=4h --system-reserved=cpu=0,memory=0,pid=1000 {rotation_flags}\nKUBELET_REGISTER_SCHEDULABLE=true\nNETWORK_POLICY=\nKUBELET_NODE_LABELS={node_labels}\n"
+    )
+}
+
+/// `/etc/default/kubeletconfig.json` as AgentBaker writes it when the kubelet config file is on.
+fn agentbaker_kubelet_config(rotate_certificates: bool, server_tls_bootstrap: bool, gate: bool) -> String {
+    format!(
+        "{{\n    \"kind\": \"KubeletConfiguration\",\n    \"apiVersion\": \"kubelet.config.k8s.io/v1beta1\",\n    \"staticPodPath\": \"/etc/kubernetes/manifests\",\n    \"address\": \"0.0.0.0\",\n    \"tlsCertFile\": \"/etc/kubernetes/certs/kubeletserver.crt\",\n    \"tlsPrivateKeyFile\": \"/etc/kubernetes/certs/kubeletserver.key\",\n    \"rotateCertificates\": {rotate_certificates},\n    \"serverTLSBootstrap\": {server_tls_bootstrap},\n    \"authentication\": {{\n        \"x509\": {{\n            \"clientCAFile\": \"/etc/kubernetes/certs/ca.crt\"\n        }},\n        \"webhook\": {{\n            \"enabled\": true\n        }},\n        \"anonymous\": {{}}\n    }},\n    \"authorization\": {{\n        \"mode\": \"Webhook\",\n        \"webhook\": {{}}\n    }},\n    \"readOnlyPort\": 0,\n    \"clusterDomain\": \"cluster.local\",\n    \"clusterDNS\": [\n        \"10.0.0.10\"\n    ],\n    \"maxPods\": 110,\n    \"featureGates\": {{\n        \"RotateKubeletServerCertificate\": {gate}\n    }}\n}}\n"
+    )
+}
+
+/// The kubelet's serving certificate as AgentBaker's CSE makes it on the node: self-signed,
+/// `CN=<node name>`, twenty years.
+fn self_signed_kubelet_serving(cn: &str, key_name: &str, serial: u64, not_before: OffsetDateTime) -> String {
+    let mut params = CertificateParams::new(vec![cn.to_string()]).expect("params");
+    params.distinguished_name.push(DnType::CommonName, cn);
+    params.serial_number = Some(SerialNumber::from(serial));
+    params.not_before = not_before;
+    params.not_after = not_before.replace_year(not_before.year() + 20).expect("date");
+    params.self_signed(&key(key_name)).expect("self-signed").pem()
+}
+
 fn main() {
     let out = root().join("scenarios");
     let _ = fs::remove_dir_all(&out);
@@ -484,8 +510,19 @@ fn main() {
             true,
             "2026-10-15-08-12-31",
         );
+        write(
+            &dir.join("node-linux/etc/default/kubelet"),
+            &agentbaker_kubelet_defaults(
+                "--rotate-certificates=true --feature-gates=DisableAcceleratorUsageMetrics=false,RotateKubeletServerCertificate=true --tls-cert-file=/etc/kubernetes/certs/kubeletserver.crt --tls-private-key-file=/etc/kubernetes/certs/kubeletserver.key",
+                "agentpool=nodepool1,kubernetes.azure.com/agentpool=nodepool1,kubernetes.azure.com/role=agent",
+            ),
+        );
         let k = dir.join("node-windows/k");
         write(&k.join("CA.crt"), &ca.pem);
+        write(
+            &k.join("kubeclusterconfig.json"),
+            "{\n    \"Cri\": {\n        \"Name\": \"containerd\"\n    },\n    \"Kubelet\": {\n        \"ClusterDNS\": \"10.0.0.10\",\n        \"ConfigArgs\": [\n            \"--address=0.0.0.0\",\n            \"--anonymous-auth=false\",\n            \"--authorization-mode=Webhook\",\n            \"--client-ca-file=c:\\\\k\\\\ca.crt\",\n            \"--feature-gates=RotateKubeletServerCertificate=true\",\n            \"--rotate-certificates=true\",\n            \"--read-only-port=0\"\n        ]\n    }\n}\n",
+        );
         write(&k.join("bootstrap-config"), &bootstrap_kubeconfig(&server));
         write(
             &k.join("config"),
@@ -888,6 +925,127 @@ fn main() {
             &dir.join("clusters.json"),
             &(serde_json::to_string_pretty(&list).expect("json") + "\n"),
         );
+    }
+
+    // kubelet-settings: a 2024 cluster whose nodes' kubelet configuration decides rotation. One
+    // node turned rotation off (flags in /etc/default/kubelet), one sets it through the kubelet
+    // config file with a flag overriding it, one has no kubelet configuration file at all.
+    {
+        let dir = out.join("kubelet-settings");
+        let server = fqdn("pay-rg-pay-3f2e8c", "7a6b5c4d", "northeurope");
+        let ca = cluster_ca("ca-prod", 0x1001, datetime!(2024-06-03 08:00:00 UTC), 30);
+        let apiserver = server_leaf(
+            &ca,
+            "apiserver",
+            &[&server],
+            "leaf-b",
+            0x1002,
+            datetime!(2026-06-03 08:00:00 UTC),
+        );
+        let spec = ClusterSpec {
+            name: "pay",
+            rg: "rg-pay",
+            region: "northeurope",
+            fqdn: &server,
+            version: "1.30.5",
+            rbac: true,
+            power: "Running",
+            provisioning: "Succeeded",
+            created: Some("2024-06-03T07:55:00Z"),
+            node_image: "AKSUbuntu-2204gen2containerd-202410.27.0",
+            pool_power: "Running",
+            aad: false,
+        };
+        write(
+            &dir.join("cluster.json"),
+            &(serde_json::to_string_pretty(&az_show(&spec)).expect("json") + "\n"),
+        );
+        let nodes = [
+            ("node-rotation-off", 0x1010u64, "aks-nodepool1-24682468-vmss000000"),
+            ("node-config-file", 0x1020, "aks-nodepool1-24682468-vmss000001"),
+            ("node-no-config", 0x1030, "aks-nodepool1-24682468-vmss000002"),
+        ];
+        for (name, serial, node) in nodes {
+            let root = dir.join(name);
+            let kubelet = client_leaf(
+                &ca,
+                &format!("system:node:{node}"),
+                "system:nodes",
+                "leaf-c",
+                serial,
+                datetime!(2026-10-01 08:00:00 UTC),
+            );
+            linux_node(
+                &root,
+                &server,
+                &ca,
+                &apiserver,
+                &kubelet,
+                "leaf-c",
+                true,
+                "2026-10-01-08-00-00",
+            );
+            let labels = "agentpool=nodepool1,kubernetes.azure.com/agentpool=nodepool1,kubernetes.azure.com/role=agent";
+            match name {
+                "node-rotation-off" => {
+                    // A serving certificate from the cluster CA, left from when rotation was on.
+                    let serving = server_leaf(
+                        &ca,
+                        node,
+                        &[node],
+                        "leaf-d",
+                        serial + 1,
+                        datetime!(2026-10-01 08:00:00 UTC),
+                    );
+                    write(
+                        &root.join("var/lib/kubelet/pki/kubelet-server-current.pem"),
+                        &format!("{serving}{}", key_pem("leaf-d")),
+                    );
+                    write(
+                        &root.join("etc/default/kubelet"),
+                        &agentbaker_kubelet_defaults(
+                            "--rotate-certificates=false --feature-gates=DisableAcceleratorUsageMetrics=false,RotateKubeletServerCertificate=false",
+                            labels,
+                        ),
+                    );
+                }
+                "node-config-file" => {
+                    let serving = server_leaf(
+                        &ca,
+                        node,
+                        &[node],
+                        "leaf-d",
+                        serial + 1,
+                        datetime!(2026-10-01 08:00:00 UTC),
+                    );
+                    write(
+                        &root.join("var/lib/kubelet/pki/kubelet-server-current.pem"),
+                        &format!("{serving}{}", key_pem("leaf-d")),
+                    );
+                    write(
+                        &root.join("etc/default/kubelet"),
+                        &agentbaker_kubelet_defaults(
+                            "--config=/etc/default/kubeletconfig.json --rotate-certificates=true",
+                            labels,
+                        ),
+                    );
+                    write(
+                        &root.join("etc/default/kubeletconfig.json"),
+                        &agentbaker_kubelet_config(false, true, true),
+                    );
+                    write(
+                        &root.join("etc/systemd/system/kubelet.service.d/10-tlsbootstrap.conf"),
+                        "[Service]\nEnvironment=\"KUBELET_TLS_BOOTSTRAP_FLAGS=--kubeconfig /var/lib/kubelet/kubeconfig --bootstrap-kubeconfig /var/lib/kubelet/bootstrap-kubeconfig\"\n",
+                    );
+                }
+                _ => {
+                    write(
+                        &root.join("etc/kubernetes/certs/kubeletserver.crt"),
+                        &self_signed_kubelet_serving(node, "leaf-d", serial + 1, datetime!(2024-06-03 08:10:00 UTC)),
+                    );
+                }
+            }
+        }
     }
     println!("wrote {}", out.display());
 }

@@ -30,6 +30,11 @@ metadata := {
 	"help_uri": "https://github.com/aks-certscan/aks-certscan/blob/main/docs/rules.md#cert001",
 	"references": ["https://learn.microsoft.com/azure/aks/certificate-rotation"],
 	"tags": ["security", "aks", "certificates", "expiry"],
+	"controls": {
+		"mcsb": ["DP-7"],
+		"nist-800-53": ["SC-12", "SC-17", "IA-5(2)"],
+		"org": ["rotate-90d"],
+	},
 	"precision": "very-high",
 	"params": {},
 }
@@ -48,3 +53,6 @@ findings contains finding if {
 		"location": {"path": cert.origin.path, "line": cert.origin.line},
 	}
 }
+
+# Every certificate is examined (for the compliance report).
+examined contains lib.examined_cert(cert) if some cert in input.certificates

@@ -32,6 +32,10 @@ metadata := {
 	"help_uri": "https://github.com/aks-certscan/aks-certscan/blob/main/docs/rules.md#cert002",
 	"references": ["https://learn.microsoft.com/azure/aks/certificate-rotation"],
 	"tags": ["security", "aks", "certificates", "expiry"],
+	"controls": {
+		"mcsb": ["DP-7"],
+		"nist-800-53": ["SC-12", "SC-17"],
+	},
 	"precision": "very-high",
 	"params": {
 		"expiry_warning_days": 30,
@@ -85,3 +89,6 @@ expiring_finding(cert) := {
 	"resource": {"kind": "certificate", "id": cert.id},
 	"location": {"path": cert.origin.path, "line": cert.origin.line},
 }
+
+# Every certificate is examined (for the compliance report).
+examined contains lib.examined_cert(cert) if some cert in input.certificates

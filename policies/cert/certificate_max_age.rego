@@ -27,6 +27,11 @@ metadata := {
 	"help_uri": "https://github.com/aks-certscan/aks-certscan/blob/main/docs/rules.md#cert004",
 	"references": ["https://learn.microsoft.com/azure/aks/certificate-rotation"],
 	"tags": ["security", "aks", "certificates", "compliance"],
+	"controls": {
+		"mcsb": ["DP-7"],
+		"nist-800-53": ["SC-12"],
+		"org": ["rotate-90d"],
+	},
 	"precision": "high",
 	"params": {"max_age_days": 90},
 }
@@ -53,4 +58,11 @@ findings contains finding if {
 		"resource": {"kind": "certificate", "id": cert.id},
 		"location": {"path": cert.origin.path, "line": cert.origin.line},
 	}
+}
+
+# Every non-CA certificate is examined (CAs are exempt), expired ones included (CERT001 reports
+# those), for the compliance report.
+examined contains lib.examined_cert(cert) if {
+	some cert in input.certificates
+	not cert.is_ca
 }

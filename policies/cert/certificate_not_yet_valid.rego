@@ -26,6 +26,10 @@ metadata := {
 	"help_uri": "https://github.com/aks-certscan/aks-certscan/blob/main/docs/rules.md#cert003",
 	"references": ["https://learn.microsoft.com/azure/aks/certificate-rotation"],
 	"tags": ["security", "aks", "certificates"],
+	"controls": {
+		"mcsb": ["DP-7"],
+		"nist-800-53": ["SC-17"],
+	},
 	"precision": "very-high",
 	"params": {},
 }
@@ -43,3 +47,6 @@ findings contains finding if {
 		"location": {"path": cert.origin.path, "line": cert.origin.line},
 	}
 }
+
+# Every certificate is examined (for the compliance report).
+examined contains lib.examined_cert(cert) if some cert in input.certificates

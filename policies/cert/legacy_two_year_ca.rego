@@ -31,6 +31,10 @@ metadata := {
 	"help_uri": "https://github.com/aks-certscan/aks-certscan/blob/main/docs/rules.md#cert006",
 	"references": ["https://learn.microsoft.com/azure/aks/certificate-rotation"],
 	"tags": ["security", "aks", "certificates", "ca"],
+	"controls": {
+		"mcsb": ["DP-7"],
+		"nist-800-53": ["SC-17"],
+	},
 	"precision": "high",
 	"params": {"tolerance_days": 2},
 }
@@ -62,4 +66,10 @@ findings contains finding if {
 		"resource": {"kind": "certificate", "id": cert.id},
 		"location": {"path": cert.origin.path, "line": cert.origin.line},
 	}
+}
+
+# Every cluster CA is examined (for the compliance report).
+examined contains lib.examined_cert(cert) if {
+	some cert in input.certificates
+	cert.role == "cluster-ca"
 }

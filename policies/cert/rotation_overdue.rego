@@ -44,6 +44,10 @@ metadata := {
 	"help_uri": "https://github.com/aks-certscan/aks-certscan/blob/main/docs/rules.md#cert005",
 	"references": ["https://learn.microsoft.com/azure/aks/certificate-rotation#certificate-auto-rotation"],
 	"tags": ["security", "aks", "certificates", "rotation"],
+	"controls": {
+		"mcsb": ["DP-7"],
+		"nist-800-53": ["SC-12", "SC-17"],
+	},
 	"precision": "high",
 	"params": {"auto_rotation_fraction": 0.8, "grace_days": 7},
 }
@@ -119,3 +123,16 @@ credentials_fix(cert) := sprintf("Fetch the credentials again: %s.", [lib.get_ad
 	is_string(cert.origin.kubeconfig_user)
 	startswith(cert.origin.kubeconfig_user, "clusterAdmin_")
 } else := sprintf("Fetch the credentials again: %s.", [lib.get_credentials])
+
+# The certificates AKS should be rotating, and the kubeconfig client certificates of clusters
+# that auto-rotate, are examined (for the compliance report); the others are not concerned.
+examined contains lib.examined_cert(cert) if {
+	some cert in input.certificates
+	lib.should_be_auto_rotated(cert)
+}
+
+examined contains lib.examined_cert(cert) if {
+	some cert in input.certificates
+	cert.role == "kubeconfig-client"
+	lib.should_auto_rotate(lib.clusters[cert.cluster_key])
+}

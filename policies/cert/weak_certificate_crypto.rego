@@ -30,6 +30,10 @@ metadata := {
 	"help_uri": "https://github.com/aks-certscan/aks-certscan/blob/main/docs/rules.md#cert007",
 	"references": ["https://learn.microsoft.com/azure/aks/certificate-rotation"],
 	"tags": ["security", "aks", "certificates", "crypto"],
+	"controls": {
+		"mcsb": ["DP-7"],
+		"nist-800-53": ["SC-13", "SC-17"],
+	},
 	"precision": "very-high",
 	"params": {"min_rsa_bits": 2048},
 }
@@ -98,3 +102,6 @@ findings contains finding if {
 		},
 	}
 }
+
+# Every certificate is examined (for the compliance report).
+examined contains lib.examined_cert(cert) if some cert in input.certificates

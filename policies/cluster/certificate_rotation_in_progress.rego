@@ -30,6 +30,10 @@ metadata := {
 	"help_uri": "https://github.com/aks-certscan/aks-certscan/blob/main/docs/rules.md#clus003",
 	"references": ["https://learn.microsoft.com/azure/aks/certificate-rotation"],
 	"tags": ["security", "aks", "rotation"],
+	"controls": {
+		"mcsb": ["DP-7"],
+		"nist-800-53": ["SC-12"],
+	},
 	"precision": "very-high",
 	"params": {},
 }
@@ -52,4 +56,15 @@ findings contains finding if {
 		"location": c.location,
 		"evidence": {"provisioning_state": c.provisioning_state, "power_state": c.power_state},
 	}
+}
+
+# Clusters whose provisioning state is known are examined; the others are unknown.
+examined contains lib.examined_cluster(c) if {
+	some c in input.clusters
+	is_string(c.provisioning_state)
+}
+
+unknown contains object.union(lib.examined_cluster(c), {"reason": "the cluster document has no provisioningState"}) if {
+	some c in input.clusters
+	not is_string(c.provisioning_state)
 }

@@ -31,6 +31,10 @@ metadata := {
 		"cluster-node-virtual-machine-failed-state",
 	])],
 	"tags": ["security", "aks", "rotation", "availability"],
+	"controls": {
+		"mcsb": ["DP-7"],
+		"nist-800-53": ["SC-12"],
+	},
 	"precision": "very-high",
 	"params": {},
 }
@@ -49,4 +53,15 @@ findings contains finding if {
 		"location": c.location,
 		"evidence": {"provisioning_state": c.provisioning_state, "power_state": c.power_state},
 	}
+}
+
+# Clusters whose provisioning state is known are examined; the others are unknown.
+examined contains lib.examined_cluster(c) if {
+	some c in input.clusters
+	is_string(c.provisioning_state)
+}
+
+unknown contains object.union(lib.examined_cluster(c), {"reason": "the cluster document has no provisioningState"}) if {
+	some c in input.clusters
+	not is_string(c.provisioning_state)
 }

@@ -31,6 +31,10 @@ metadata := {
 	"help_uri": "https://github.com/aks-certscan/aks-certscan/blob/main/docs/rules.md#clus002",
 	"references": ["https://learn.microsoft.com/azure/aks/start-stop-cluster"],
 	"tags": ["security", "aks", "rotation", "availability"],
+	"controls": {
+		"mcsb": ["DP-7"],
+		"nist-800-53": ["SC-12"],
+	},
 	"precision": "very-high",
 	"params": {},
 }
@@ -92,3 +96,14 @@ findings contains finding if {
 pool_location(c, pool) := pool.location if pool.location != null
 
 else := c.location
+
+# Clusters whose power state is known are examined; the others are unknown.
+examined contains lib.examined_cluster(c) if {
+	some c in input.clusters
+	is_string(c.power_state)
+}
+
+unknown contains object.union(lib.examined_cluster(c), {"reason": "the cluster document has no powerState"}) if {
+	some c in input.clusters
+	not is_string(c.power_state)
+}

@@ -30,6 +30,10 @@ metadata := {
 	"help_uri": "https://github.com/aks-certscan/aks-certscan/blob/main/docs/rules.md#clus001",
 	"references": ["https://learn.microsoft.com/azure/aks/certificate-rotation#certificate-auto-rotation"],
 	"tags": ["security", "aks", "rotation", "rbac"],
+	"controls": {
+		"mcsb": ["PA-7"],
+		"nist-800-53": ["AC-3", "AC-6"],
+	},
 	"precision": "very-high",
 	"params": {},
 }
@@ -46,4 +50,15 @@ findings contains finding if {
 		"location": c.location,
 		"evidence": {"enable_rbac": false, "kubernetes_version": c.kubernetes_version},
 	}
+}
+
+# Clusters whose RBAC setting is known are examined; the others are unknown.
+examined contains lib.examined_cluster(c) if {
+	some c in input.clusters
+	is_boolean(c.enable_rbac)
+}
+
+unknown contains object.union(lib.examined_cluster(c), {"reason": "the cluster document has no enableRbac"}) if {
+	some c in input.clusters
+	not is_boolean(c.enable_rbac)
 }

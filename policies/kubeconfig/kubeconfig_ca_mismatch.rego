@@ -26,6 +26,10 @@ metadata := {
 	"help_uri": "https://github.com/aks-certscan/aks-certscan/blob/main/docs/rules.md#kcfg002",
 	"references": ["https://learn.microsoft.com/azure/aks/certificate-rotation"],
 	"tags": ["security", "aks", "kubeconfig", "tls"],
+	"controls": {
+		"mcsb": ["DP-7"],
+		"nist-800-53": ["IA-5(2)", "SC-17"],
+	},
 	"precision": "very-high",
 	"params": {},
 }
@@ -58,4 +62,16 @@ findings contains finding if {
 			"kubeconfig_ca": check.verification.ca_id,
 		},
 	}
+}
+
+# Each kubeconfig CA compared with a probed API server's chain is examined; a kubeconfig cluster
+# whose server was not probed is not concerned (probe it with --probe-kubeconfig-servers).
+examined contains {
+	"kind": "kubeconfig-cluster",
+	"id": sprintf("%s#%s", [endpoint.endpoint, check.cluster]),
+	"cluster": lib.cluster_of(endpoint),
+} if {
+	some endpoint in input.endpoints
+	some check in endpoint.ca_checks
+	check.verification.result != null
 }

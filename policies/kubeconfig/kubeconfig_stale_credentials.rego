@@ -29,6 +29,10 @@ metadata := {
 	"help_uri": "https://github.com/aks-certscan/aks-certscan/blob/main/docs/rules.md#kcfg001",
 	"references": ["https://learn.microsoft.com/azure/aks/certificate-rotation"],
 	"tags": ["security", "aks", "kubeconfig", "rotation"],
+	"controls": {
+		"mcsb": ["DP-7"],
+		"nist-800-53": ["IA-5(2)", "SC-17"],
+	},
 	"precision": "very-high",
 	"params": {},
 }
@@ -68,4 +72,35 @@ findings contains finding if {
 			"ca_source": check.ca_source,
 		},
 	}
+}
+
+# Users with a client certificate checked against a CA are examined; a client certificate with no
+# CA to check it against is unknown.
+user_resource(user) := {
+	"kind": "kubeconfig-user",
+	"id": sprintf("%s#%s", [user.client_certificate_id, user.name]),
+	"cluster": lib.cluster_of(user),
+}
+
+checked(user) if user.current_ca_check.result != null
+
+checked(user) if {
+	some c in user.ca_checks
+	c.verification.result != null
+}
+
+examined contains user_resource(user) if {
+	some kc in input.kubeconfigs
+	some user in kc.users
+	is_string(user.client_certificate_id)
+	checked(user)
+}
+
+unknown_reason := "no cluster CA to check the client certificate against"
+
+unknown contains object.union(user_resource(user), {"reason": unknown_reason}) if {
+	some kc in input.kubeconfigs
+	some user in kc.users
+	is_string(user.client_certificate_id)
+	not checked(user)
 }

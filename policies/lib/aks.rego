@@ -74,6 +74,35 @@ node_roots_by_path := {root.path: root | some root in input.node_roots}
 # The node root a certificate came from, if any.
 node_root_of(cert) := node_roots_by_path[cert.origin.node_root]
 
+# A node's identity: its kubelet client certificate's subject (`system:node:<name>`) when one was
+# read, which is stable across machines and mount points; else its path.
+node_identity(root) := root.kubelet_client_subject if is_string(root.kubelet_client_subject)
+
+else := root.path
+
+# The resource of a node finding.
+node_resource(root) := {
+	"kind": "node-root",
+	"id": node_identity(root),
+	"name": sprintf("node %s", [root.path]),
+	"cluster": cluster_of(root),
+}
+
+# Where a node finding points: the kubelet kubeconfig when one was read, else the node root.
+node_location(root) := {"path": root.kubelet_kubeconfig, "line": null} if is_string(root.kubelet_kubeconfig)
+
+else := {"path": root.path, "line": null}
+
+# Where a kubelet setting came from, as a finding location.
+setting_location(setting) := {"path": setting.file, "line": setting.line}
+
+# A resource a rule examined, for the compliance report (`examined` sets): kind, id and cluster.
+examined_node(root) := {"kind": "node-root", "id": node_identity(root), "cluster": cluster_of(root)}
+
+examined_cert(cert) := {"kind": "certificate", "id": cert.id, "cluster": cluster_of(cert)}
+
+examined_cluster(c) := {"kind": "cluster", "id": cluster_id(c), "cluster": cluster_ref(c.key)}
+
 # Roles of certificates that auto-rotation renews.
 auto_rotated_roles := {"apiserver", "kubelet-client", "kubelet-server"}
 

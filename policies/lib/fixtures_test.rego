@@ -138,3 +138,32 @@ facts(certs) := {
 }
 
 with_clusters(certs, clusters) := object.union(facts(certs), {"clusters": clusters})
+
+# A kubelet setting as the node collector records it.
+setting(value, file, line, from) := {"value": value, "file": file, "line": line, "from": from}
+
+unknown_setting := setting(null, null, null, null)
+
+# A node root with kubelet settings (every field overridable).
+node_root(path, kubelet) := {
+	"path": path,
+	"os": "linux",
+	"kubelet_kubeconfig": sprintf("%s/var/lib/kubelet/kubeconfig", [path]),
+	"kubelet_client_subject": sprintf("O=system:nodes,CN=system:node:%s", [path]),
+	"cluster_key": null,
+	"tls_bootstrap": {"bootstrapped": true},
+	"kubelet": object.union(
+		{
+			"files_read": [],
+			"config_file": null,
+			"rotate_certificates": unknown_setting,
+			"server_tls_bootstrap": unknown_setting,
+			"rotate_kubelet_server_certificate": unknown_setting,
+			"kubeconfig_mode": "0600",
+			"kubeconfig_owner_uid": 0,
+			"kubeconfig_owner_gid": 0,
+			"kubeconfig_owner_unknown": null,
+		},
+		kubelet,
+	),
+}

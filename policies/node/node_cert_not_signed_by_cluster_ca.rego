@@ -35,6 +35,10 @@ metadata := {
 	"help_uri": "https://github.com/aks-certscan/aks-certscan/blob/main/docs/rules.md#node003",
 	"references": ["https://learn.microsoft.com/azure/aks/certificate-rotation"],
 	"tags": ["security", "aks", "certificates", "nodes", "rotation"],
+	"controls": {
+		"mcsb": ["DP-7"],
+		"nist-800-53": ["SC-17", "IA-5(2)"],
+	},
 	"precision": "very-high",
 	"params": {},
 }
@@ -57,4 +61,20 @@ findings contains finding if {
 		"location": {"path": cert.origin.path, "line": cert.origin.line},
 		"evidence": {"checked_against_ca": cert.ca_verification.ca_id},
 	}
+}
+
+# Kubelet certificates on nodes checked against a CA are examined; those with no CA to check them
+# against are unknown.
+examined contains lib.examined_cert(cert) if {
+	some cert in input.certificates
+	cert.origin.node_root != null
+	kubelet_roles[cert.role]
+	is_string(cert.ca_verification.result)
+}
+
+unknown contains object.union(lib.examined_cert(cert), {"reason": "no cluster CA to check it against"}) if {
+	some cert in input.certificates
+	cert.origin.node_root != null
+	kubelet_roles[cert.role]
+	not is_string(cert.ca_verification.result)
 }

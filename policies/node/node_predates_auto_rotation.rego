@@ -30,6 +30,10 @@ metadata := {
 	"help_uri": "https://github.com/aks-certscan/aks-certscan/blob/main/docs/rules.md#node002",
 	"references": ["https://learn.microsoft.com/azure/aks/certificate-rotation#certificate-auto-rotation"],
 	"tags": ["security", "aks", "rotation", "nodes"],
+	"controls": {
+		"mcsb": ["DP-7"],
+		"nist-800-53": ["SC-12"],
+	},
 	"precision": "high",
 	"params": {},
 }
@@ -65,4 +69,19 @@ findings contains finding if {
 			"agent_pool": node.agent_pool,
 		},
 	}
+}
+
+# AKS nodes with a creation time are examined; the others are unknown.
+node_resource(node) := {"kind": "node", "id": node.name, "cluster": lib.cluster_of(node)}
+
+examined contains node_resource(node) if {
+	some node in input.nodes
+	node.is_aks
+	is_number(node.created_at_unix)
+}
+
+unknown contains object.union(node_resource(node), {"reason": "the node list has no creation time"}) if {
+	some node in input.nodes
+	node.is_aks
+	not is_number(node.created_at_unix)
 }

@@ -31,6 +31,11 @@ metadata := {
 	"help_uri": "https://github.com/aks-certscan/aks-certscan/blob/main/docs/rules.md#node001",
 	"references": ["https://learn.microsoft.com/azure/aks/certificate-rotation#certificate-auto-rotation"],
 	"tags": ["security", "aks", "rotation", "nodes"],
+	"controls": {
+		"cis-aks": ["3.2.8"],
+		"mcsb": ["DP-7"],
+		"nist-800-53": ["SC-12", "IA-5(2)"],
+	},
 	"precision": "high",
 	"params": {},
 }
@@ -68,3 +73,14 @@ else := root.path
 kubelet_kubeconfig(root) := root.kubelet_kubeconfig if is_string(root.kubelet_kubeconfig)
 
 else := root.path
+
+# Nodes whose bootstrapping could be told are examined; the others are unknown.
+examined contains lib.examined_node(root) if {
+	some root in input.node_roots
+	is_boolean(root.tls_bootstrap.bootstrapped)
+}
+
+unknown contains object.union(lib.examined_node(root), {"reason": "the kubelet kubeconfig could not be read"}) if {
+	some root in input.node_roots
+	not is_boolean(root.tls_bootstrap.bootstrapped)
+}

@@ -56,6 +56,21 @@ pub fn markdown(rules: &[LoadedRule]) -> String {
         } else {
             format!("{} (user policy)", r.file)
         };
+        if !m.controls.is_empty() {
+            out.push_str("**Controls:**");
+            for (framework, controls) in &m.controls {
+                let listed: Vec<String> = controls
+                    .iter()
+                    .map(|c| match crate::policy::frameworks::control_title(framework, c) {
+                        Some(title) => format!("{c} ({title})"),
+                        None => c.clone(),
+                    })
+                    .collect();
+                let _ = write!(out, " `{framework}` {};", listed.join(", "));
+            }
+            out.pop();
+            out.push_str(". See [compliance.md](compliance.md).\n\n");
+        }
         if !m.references.is_empty() {
             let links: Vec<String> = m.references.iter().map(|r| format!("<{r}>")).collect();
             let _ = write!(out, "**References:** {}\n\n", links.join(", "));
@@ -77,6 +92,9 @@ fn text(rules: &[LoadedRule]) -> String {
         let _ = writeln!(out, "{} {} [{}]\n    {}", m.id, m.name, m.severity.as_str(), m.title);
         for (k, v) in &m.params {
             let _ = writeln!(out, "    param {k} = {v}");
+        }
+        for (framework, controls) in &m.controls {
+            let _ = writeln!(out, "    controls {framework}: {}", controls.join(", "));
         }
     }
     out

@@ -127,6 +127,7 @@ pub fn collect_file_with(
         Err(e) => return out.with_error(e),
     };
     out.source.files_read = 1;
+    out.read(shown, &bytes);
     let extraction = extract(&bytes);
     for problem in &extraction.problems {
         let mut e = error(kind, shown, ErrorKind::MalformedCertificate, problem.message.clone());

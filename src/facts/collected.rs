@@ -9,6 +9,8 @@ pub struct Collected {
     pub source: SourceRecord,
     /// What was read.
     pub facts: Facts,
+    /// `(file as shown, SHA-256)` of every file (or command output) read, for the source's digest.
+    pub digests: Vec<(String, String)>,
 }
 
 impl Collected {
@@ -20,8 +22,30 @@ impl Collected {
                 path: path.to_string(),
                 files_read: 0,
                 files_skipped: 0,
+                sha256: None,
             },
             facts: Facts::default(),
+            digests: Vec::new(),
+        }
+    }
+
+    /// Notes the content of one file read for this source.
+    pub fn read(&mut self, shown: &str, bytes: &[u8]) {
+        self.digests
+            .push((shown.to_string(), super::certificate::sha256_hex(bytes)));
+    }
+
+    /// The source's digest: the SHA-256 of its one file, or of the `sha256sum`-style list
+    /// (`<hash>  <file>` lines, sorted by file) of all of them; `None` when nothing was read.
+    pub fn source_digest(&self) -> Option<String> {
+        match self.digests.as_slice() {
+            [] => None,
+            [(_, one)] => Some(one.clone()),
+            many => {
+                let mut lines: Vec<String> = many.iter().map(|(f, h)| format!("{h}  {f}\n")).collect();
+                lines.sort_by(|a, b| a[66..].cmp(&b[66..]));
+                Some(super::certificate::sha256_hex(lines.concat().as_bytes()))
+            }
         }
     }
 
@@ -37,5 +61,6 @@ impl Collected {
         self.source.files_read += other.source.files_read;
         self.source.files_skipped += other.source.files_skipped;
         self.facts.absorb(other.facts);
+        self.digests.extend(other.digests);
     }
 }

@@ -285,6 +285,8 @@ pub struct JsonDocument {
     pub text: String,
     /// The parsed value.
     pub value: serde_json::Value,
+    /// SHA-256 of the bytes read.
+    pub sha256: String,
 }
 
 /// Reads and parses a JSON source (`-` is standard input).
@@ -297,14 +299,21 @@ pub fn read_json(path: &Path, max: u64, source: SourceKind) -> Result<JsonDocume
         read_capped(path, max, source, &shown)?
     };
     let text = utf8_text(&bytes, source, &shown)?.to_string();
-    parse_json(text, &shown, source)
+    let mut doc = parse_json(text, &shown, source)?;
+    doc.sha256 = crate::facts::certificate::sha256_hex(&bytes);
+    Ok(doc)
 }
 
 /// Parses JSON text that came from `shown` (a file, or a command's output).
 pub fn parse_json(text: String, shown: &str, source: SourceKind) -> Result<JsonDocument, CollectionError> {
     let shown = shown.to_string();
     match serde_json::from_str(&text) {
-        Ok(value) => Ok(JsonDocument { shown, text, value }),
+        Ok(value) => Ok(JsonDocument {
+            sha256: crate::facts::certificate::sha256_hex(text.as_bytes()),
+            shown,
+            text,
+            value,
+        }),
         Err(e) => {
             let mut err = error(source, &shown, ErrorKind::MalformedJson, format!("not valid JSON: {e}"));
             err.line = u32::try_from(e.line()).ok().filter(|l| *l > 0);

@@ -219,6 +219,7 @@ pub fn collect(path: &Path, ctx: &CollectContext) -> Collected {
         Err(e) => return out.with_error(e),
     };
     out.source.files_read = 1;
+    out.read(&shown, &bytes);
     let text = match utf8_text(&bytes, SourceKind::Kubeconfig, &shown) {
         Ok(t) => t,
         Err(e) => return out.with_error(e),
@@ -434,6 +435,7 @@ impl KubeconfigReader<'_> {
             }
         };
         self.out.source.files_read += 1;
+        self.out.read(&shown, &bytes);
         let extraction = extract(&bytes);
         if extraction.certificates.is_empty() && extraction.problems.is_empty() {
             self.out.facts.errors.push(error(

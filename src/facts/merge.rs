@@ -29,7 +29,9 @@ pub fn collect(path: &Path, ctx: &CollectContext) -> Collected {
     match checked {
         Ok(bytes) => {
             let text = std::str::from_utf8(&bytes).unwrap_or_default();
-            from_text(text.trim_start_matches('\u{feff}'), &shown)
+            let mut part = from_text(text.trim_start_matches('\u{feff}'), &shown);
+            part.read(&shown, &bytes);
+            part
         }
         Err(e) => Collected::for_source(SourceKind::Facts, &shown).with_error(e),
     }

@@ -25,6 +25,7 @@ pub mod endpoint;
 pub mod input;
 pub mod json_lines;
 pub mod kubeconfig;
+pub mod kubelet;
 pub mod live;
 pub mod merge;
 pub mod model;
@@ -150,6 +151,7 @@ pub fn assemble(parts: Vec<Collected>) -> FactsDocument {
     doc.sources.reserve(parts.len());
     for mut part in parts {
         make_node_roots_unique(&mut part, &mut root_paths);
+        part.source.sha256 = part.source_digest();
         doc.sources.push(part.source);
         doc.facts.absorb(part.facts);
     }

@@ -167,6 +167,11 @@ pub struct SourceRecord {
     pub files_read: u64,
     /// Files under a directory that held no certificate and were skipped (keys, unrelated files).
     pub files_skipped: u64,
+    /// SHA-256 of what was read: the file's, or for several files (a directory, a node root, a
+    /// kubeconfig with referenced files) that of the `sha256sum` list of them (`<hash>  <file>`
+    /// lines sorted by file); `null` when nothing was read. Compliance evidence.
+    #[serde(default)]
+    pub sha256: Option<String>,
 }
 
 /// Where a certificate was found.
@@ -669,6 +674,51 @@ pub struct TlsBootstrapEvidence {
     pub bootstrapped: Option<bool>,
 }
 
+/// One kubelet setting: its effective value and where it came from.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KubeletSetting {
+    /// The effective value; `null` when no file read sets it (unknown, never assumed).
+    pub value: Option<bool>,
+    /// The file that set it, as shown.
+    pub file: Option<String>,
+    /// Its 1-based line.
+    pub line: Option<u32>,
+    /// `flag` (command line, which wins) or `config-file`.
+    pub from: Option<String>,
+}
+
+/// The kubelet's certificate-rotation settings and kubeconfig permissions on a node.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KubeletSettings {
+    /// Configuration files read (`/etc/default/kubelet`, drop-ins, the config file).
+    #[serde(default)]
+    pub files_read: Vec<String>,
+    /// The kubelet config file (`--config`), as named on the node.
+    #[serde(default)]
+    pub config_file: Option<String>,
+    /// `--rotate-certificates` / `rotateCertificates`: client certificate rotation.
+    #[serde(default)]
+    pub rotate_certificates: KubeletSetting,
+    /// `--rotate-server-certificates` / `serverTLSBootstrap`: serving certificates from the cluster CA.
+    #[serde(default)]
+    pub server_tls_bootstrap: KubeletSetting,
+    /// The `RotateKubeletServerCertificate` feature gate.
+    #[serde(default)]
+    pub rotate_kubelet_server_certificate: KubeletSetting,
+    /// The kubelet kubeconfig's permission bits, octal (`"0600"`).
+    #[serde(default)]
+    pub kubeconfig_mode: Option<String>,
+    /// Its owner's user id, when known.
+    #[serde(default)]
+    pub kubeconfig_owner_uid: Option<u32>,
+    /// Its owner's group id, when known.
+    #[serde(default)]
+    pub kubeconfig_owner_gid: Option<u32>,
+    /// Why the owner is unknown.
+    #[serde(default)]
+    pub kubeconfig_owner_unknown: Option<String>,
+}
+
 /// A node's filesystem (`--node-root`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct NodeRootFact {
@@ -693,6 +743,9 @@ pub struct NodeRootFact {
     pub files_found: Vec<String>,
     /// `rg/name` of the managed cluster, when the API server matches a cluster's FQDN.
     pub cluster_key: Option<String>,
+    /// The kubelet's rotation settings and kubeconfig permissions.
+    #[serde(default)]
+    pub kubelet: KubeletSettings,
 }
 
 /// A probed TLS endpoint (see the live-checks docs).

@@ -76,9 +76,11 @@ pub fn collect(root: &Path, ctx: &CollectContext) -> Collected {
     let mut client_certificate = None;
     if let Some(path) = kubelet_kubeconfig.as_ref().or(bootstrap_kubeconfig.as_ref()) {
         let file_shown = join_display(&shown, Path::new(&relative(root, path)));
-        match read_capped(path, ctx.max_file_size, SourceKind::NodeRoot, &file_shown)
-            .and_then(|b| utf8_text(&b, SourceKind::NodeRoot, &file_shown).map(str::to_string))
-        {
+        let read = read_capped(path, ctx.max_file_size, SourceKind::NodeRoot, &file_shown);
+        if let Ok(bytes) = &read {
+            out.read(&file_shown, bytes);
+        }
+        match read.and_then(|b| utf8_text(&b, SourceKind::NodeRoot, &file_shown).map(str::to_string)) {
             Ok(text) => match parse_kubeconfig(&text) {
                 Ok(raw) => {
                     let view = raw.kubelet_view();
@@ -98,6 +100,30 @@ pub fn collect(root: &Path, ctx: &CollectContext) -> Collected {
             },
             Err(e) => out.facts.errors.push(e),
         }
+    }
+    let windows_k = match &layout {
+        Layout::Windows(k) => Some(k.clone()),
+        Layout::Linux => None,
+    };
+    let mut read = |path: &Path, file_shown: &str| -> Option<String> {
+        if !path.exists() {
+            return None;
+        }
+        let read = read_capped(path, ctx.max_file_size, SourceKind::NodeRoot, file_shown);
+        if let Ok(bytes) = &read {
+            out.read(file_shown, bytes);
+        }
+        match read.and_then(|b| utf8_text(&b, SourceKind::NodeRoot, file_shown).map(str::to_string)) {
+            Ok(text) => Some(text),
+            Err(e) => {
+                out.facts.errors.push(e);
+                None
+            }
+        }
+    };
+    fact.kubelet = super::kubelet::settings(root, &shown, windows_k.as_deref(), &mut read);
+    if let Some(path) = &kubelet_kubeconfig {
+        super::kubelet::kubeconfig_permissions(root, path, &mut fact.kubelet);
     }
     fact.tls_bootstrap = bootstrap_evidence(
         bootstrap_kubeconfig.is_some(),

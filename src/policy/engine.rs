@@ -75,6 +75,38 @@ pub struct LoadedRule {
     pub file: String,
     /// Shipped in the binary.
     pub bundled: bool,
+    /// The package defines `examined` (and maybe `unknown`): what it looked at, for compliance.
+    pub declares_examined: bool,
+    /// The package defines `unknown`: what it could not look at, and why.
+    pub declares_unknown: bool,
+}
+
+/// A resource a rule examined, or could not examine (with the reason), for compliance reports.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+pub struct Covered {
+    /// Resource kind (`certificate`, `node-root`, `cluster`, ...).
+    pub kind: String,
+    /// Resource id, as findings use it.
+    pub id: String,
+    /// Its cluster, when known.
+    #[serde(default)]
+    pub cluster: Option<crate::findings::ClusterRef>,
+    /// Why it could not be examined (`unknown` only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// What one rule examined and could not examine.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleCoverage {
+    /// Rule id.
+    pub rule_id: String,
+    /// Whether the rule declares what it examines at all.
+    pub declared: bool,
+    /// Resources examined (sorted, each once).
+    pub examined: Vec<Covered>,
+    /// Resources that could not be examined, with reasons (sorted, each once).
+    pub unknown: Vec<Covered>,
 }
 
 /// The loaded policy files, compiled, with their catalogue: what `scan` evaluates.
@@ -87,12 +119,28 @@ pub struct Engine {
     timeout: Duration,
     /// A fixed chunk size (tests), instead of one sized for the certificates and threads.
     chunk_size: Option<usize>,
+    /// SHA-256 of every policy file loaded (bundled and user), for compliance evidence.
+    digest: String,
 }
 
 impl std::fmt::Debug for Engine {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Engine").field("rules", &self.rules.len()).finish()
     }
+}
+
+fn bundle_digest(files: &[PolicyFile]) -> String {
+    let mut sorted: Vec<&PolicyFile> = files.iter().collect();
+    sorted.sort_by(|a, b| a.path.cmp(&b.path));
+    let mut all = Vec::new();
+    for f in sorted {
+        all.extend_from_slice(f.path.as_bytes());
+        all.push(0);
+        all.extend_from_slice(f.text.len().to_string().as_bytes());
+        all.push(0);
+        all.extend_from_slice(f.text.as_bytes());
+    }
+    crate::facts::certificate::sha256_hex(&all)
 }
 
 /// Adds `files` to a new regorus engine; every compile error is reported, not only the first.
@@ -165,11 +213,14 @@ impl Engine {
                 }
             };
             problems.extend(meta.problems().into_iter().map(|p| format!("{}: {p}", file.path)));
+            let defines = |name: &str| file.text.lines().any(|l| l.starts_with(&format!("{name} contains ")));
             rules.push(LoadedRule {
                 meta,
                 package: package.clone(),
                 file: file.path.clone(),
                 bundled: file.bundled,
+                declares_examined: defines("examined"),
+                declares_unknown: defines("unknown"),
             });
         }
         let mut by_id: BTreeMap<&str, &str> = BTreeMap::new();
@@ -202,7 +253,14 @@ impl Engine {
             },
             timeout: DEFAULT_TIMEOUT,
             chunk_size: None,
+            digest: bundle_digest(&files),
         })
+    }
+
+    /// SHA-256 over every policy file loaded (path, length and text of each, in path order): the
+    /// same policies give the same digest on any machine.
+    pub fn digest(&self) -> &str {
+        &self.digest
     }
 
     /// The same engine with another evaluation time limit.
@@ -312,6 +370,60 @@ impl Engine {
         Ok((findings, timings))
     }
 
+    /// What every rule not in `skip` examined and could not examine (its `examined` and
+    /// `unknown` sets), for compliance reports. Evaluated like the findings: certificate rules
+    /// over chunks, in parallel; the results never depend on the chunking.
+    pub fn coverage(
+        &self,
+        facts: &FactsDocument,
+        overrides: &Overrides,
+        skip: &Skip,
+    ) -> Result<Vec<RuleCoverage>, PolicyError> {
+        let rules: Vec<&LoadedRule> = self.rules.iter().filter(|r| !skip.contains(&r.meta.id)).collect();
+        if rules.is_empty() {
+            return Ok(Vec::new());
+        }
+        let base = self.prepared(overrides, &rules)?;
+        let view = PolicyView::new(facts, self.certificate_fields);
+        let tasks = self.tasks(&rules, view.certificate_count());
+        let outputs: Vec<Vec<RuleValues>> = tasks
+            .par_iter()
+            .map_init(
+                || base.clone(),
+                |engine, task| run_task_for(engine, &view, task, &rules, &["examined", "unknown"]),
+            )
+            .collect::<Result<_, _>>()?;
+        let mut per_rule: Vec<(BTreeSet<Covered>, BTreeSet<Covered>)> = vec![Default::default(); rules.len()];
+        let parse = |rule: &LoadedRule, value: &Value| -> Result<Covered, PolicyError> {
+            serde_json::from_value(to_json(value)).map_err(|e| PolicyError::BadFinding {
+                rule: rule.meta.id.clone(),
+                file: rule.file.clone(),
+                message: format!(
+                    "`examined` and `unknown` hold {{\"kind\", \"id\", \"cluster\"(, \"reason\")}} objects: {e}"
+                ),
+            })
+        };
+        for (i, lists) in outputs.into_iter().flatten() {
+            let mut lists = lists.into_iter();
+            for value in lists.next().unwrap_or_default() {
+                per_rule[i].0.insert(parse(rules[i], &value)?);
+            }
+            for value in lists.next().unwrap_or_default() {
+                per_rule[i].1.insert(parse(rules[i], &value)?);
+            }
+        }
+        Ok(rules
+            .iter()
+            .zip(per_rule)
+            .map(|(rule, (examined, unknown))| RuleCoverage {
+                rule_id: rule.meta.id.clone(),
+                declared: rule.declares_examined,
+                examined: examined.into_iter().collect(),
+                unknown: unknown.into_iter().collect(),
+            })
+            .collect())
+    }
+
     /// A clone of the compiled engine with the parameters as data and the time limit set,
     /// prepared once so that its clones start evaluating at once.
     fn prepared(&self, overrides: &Overrides, rules: &[&LoadedRule]) -> Result<regorus::Engine, PolicyError> {
@@ -372,6 +484,22 @@ fn run_task(
     task: &Task,
     rules: &[&LoadedRule],
 ) -> Result<Vec<(usize, Vec<Value>)>, PolicyError> {
+    run_task_for(engine, view, task, rules, &["findings"])
+        .map(|out| out.into_iter().map(|(i, mut v)| (i, v.remove(0))).collect())
+}
+
+/// One rule (its index) with the values of each name evaluated.
+type RuleValues = (usize, Vec<Vec<Value>>);
+
+/// Evaluates the named rules (`findings`, `examined`, `unknown`) of each package of one task;
+/// a name the package does not define gives an empty list.
+fn run_task_for(
+    engine: &mut regorus::Engine,
+    view: &PolicyView<'_>,
+    task: &Task,
+    rules: &[&LoadedRule],
+    names: &[&str],
+) -> Result<Vec<RuleValues>, PolicyError> {
     let input = match &task.input {
         Input::Chunk(range) => view.with_chunk(range.clone()),
         Input::NoCertificates => view.without_certificates(),
@@ -381,26 +509,39 @@ fn run_task(
     let mut out = Vec::with_capacity(task.rules.len());
     for &i in &task.rules {
         let rule = rules[i];
-        let value = engine
-            .eval_rule(format!("{}.findings", rule.package))
-            .map_err(|e| PolicyError::Evaluation {
-                rule: rule.meta.id.clone(),
-                file: rule.file.clone(),
-                message: format!("{e:#}"),
-            })?;
-        let values = match value {
-            Value::Undefined | Value::Null => Vec::new(),
-            Value::Set(set) => set.iter().cloned().collect(),
-            Value::Array(items) => items.iter().cloned().collect(),
-            other => {
-                return Err(PolicyError::BadFinding {
+        let mut lists = Vec::with_capacity(names.len());
+        for name in names {
+            let defined = match *name {
+                "examined" => rule.declares_examined,
+                "unknown" => rule.declares_unknown,
+                _ => true,
+            };
+            if !defined {
+                lists.push(Vec::new());
+                continue;
+            }
+            let value = engine
+                .eval_rule(format!("{}.{name}", rule.package))
+                .map_err(|e| PolicyError::Evaluation {
                     rule: rule.meta.id.clone(),
                     file: rule.file.clone(),
-                    message: format!("`findings` must be a set of objects, got {}", to_json(&other)),
-                })
-            }
-        };
-        out.push((i, values));
+                    message: format!("{e:#}"),
+                })?;
+            let values = match value {
+                Value::Undefined | Value::Null => Vec::new(),
+                Value::Set(set) => set.iter().cloned().collect(),
+                Value::Array(items) => items.iter().cloned().collect(),
+                other => {
+                    return Err(PolicyError::BadFinding {
+                        rule: rule.meta.id.clone(),
+                        file: rule.file.clone(),
+                        message: format!("`{name}` must be a set of objects, got {}", to_json(&other)),
+                    })
+                }
+            };
+            lists.push(values);
+        }
+        out.push((i, lists));
     }
     Ok(out)
 }

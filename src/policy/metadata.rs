@@ -66,6 +66,10 @@ pub struct RuleMeta {
     /// Tags (`security`, `aks`, `certificates`, ...).
     #[serde(default)]
     pub tags: Vec<String>,
+    /// The compliance controls this rule evidences, per framework (`{"cis-aks": ["3.2.8"],
+    /// "nist-800-53": ["SC-12"]}`); see `docs/compliance.md`. User rules may name their own.
+    #[serde(default)]
+    pub controls: BTreeMap<String, Vec<String>>,
     /// SARIF precision: `very-high`, `high`, `medium` or `low`.
     #[serde(default = "default_precision")]
     pub precision: String,
@@ -124,12 +128,41 @@ impl RuleMeta {
                 self.precision
             ));
         }
+        for (framework, controls) in &self.controls {
+            if !super::frameworks::is_framework_id(framework) {
+                out.push(format!(
+                    "controls: framework `{framework}` must be lower-case letters, digits and `-` (like `cis-aks`)"
+                ));
+            }
+            if controls.is_empty() || controls.iter().any(|c| c.trim().is_empty()) {
+                out.push(format!(
+                    "controls: framework `{framework}` needs at least one non-empty control id"
+                ));
+            }
+            if super::frameworks::framework(framework).is_some() {
+                for control in controls {
+                    if super::frameworks::control_title(framework, control).is_none() {
+                        out.push(format!(
+                            "controls: `{control}` is not a control of `{framework}` this tool knows (see docs/compliance.md)"
+                        ));
+                    }
+                }
+            }
+        }
         for (key, value) in &self.params {
             if value.is_null() {
                 out.push(format!("parameter `{key}` needs a default value"));
             }
         }
         out
+    }
+
+    /// The controls as SARIF tags (`compliance/cis-aks/3.2.8`), in framework order.
+    pub fn control_tags(&self) -> Vec<String> {
+        self.controls
+            .iter()
+            .flat_map(|(framework, controls)| controls.iter().map(move |c| format!("compliance/{framework}/{c}")))
+            .collect()
     }
 
     /// SARIF `security-severity` (a CVSS-style score): error 8.0, warning 5.0, note 2.0.

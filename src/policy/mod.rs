@@ -20,6 +20,7 @@
 pub mod bundle;
 pub mod describe;
 pub mod engine;
+pub mod frameworks;
 pub mod metadata;
 pub mod params;
 pub mod testing;

@@ -360,7 +360,16 @@ fn rule(r: &LoadedRule) -> Rule {
             level: level(m.severity),
         },
         properties: RuleProperties {
-            tags: m.tags.iter().take(10).cloned().collect(),
+            // The rule's own tags first (GitHub shows the first 10), then its controls as
+            // `compliance/<framework>/<control>`; at most 20 in all (GitHub's limit).
+            tags: m
+                .tags
+                .iter()
+                .take(10)
+                .cloned()
+                .chain(m.control_tags())
+                .take(20)
+                .collect(),
             precision: m.precision.clone(),
             problem_severity: match m.severity {
                 Level::Error => "error",

@@ -65,6 +65,9 @@ fn catalogue_ids_and_names_are_a_public_contract() {
             "NODE001 tls-bootstrap-missing",
             "NODE002 node-predates-auto-rotation",
             "NODE003 node-cert-not-signed-by-cluster-ca",
+            "NODE004 kubelet-client-rotation-disabled",
+            "NODE005 kubelet-serving-rotation-disabled",
+            "NODE006 kubelet-kubeconfig-permissions",
             "SCAN001 source-unreadable",
         ]
     );

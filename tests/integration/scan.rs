@@ -12,6 +12,8 @@ fn each_scenario_fires_exactly_its_rules() {
     let expected: &[(&str, &[&str])] = &[
         ("fleet", &["CLUS001", "CLUS003", "CLUS004"]),
         ("healthy", &[]),
+        // NODE004 and NODE005 on the node that turned rotation off; the others pass or are unknown.
+        ("kubelet-settings", &["CERT004", "NODE004", "NODE005"]),
         // CERT005: the clusterAdmin client certificate is past the point where AKS renews it.
         ("legacy-ca", &["CERT002", "CERT004", "CERT005", "CERT006"]),
         ("old-nodes", &["CERT004", "NODE001", "NODE002"]),
