@@ -103,6 +103,17 @@ def main():
             for finding in package.get("findings", []):
                 key = (rule_id, finding["resource"]["kind"], finding["resource"]["id"])
                 opa.setdefault(key, set()).add((finding["message"], finding.get("level") or package["metadata"]["severity"]))
+        # What each rule examined and could not examine (compliance), counted the same way.
+        opa_coverage = {package["metadata"]["id"]: (len(package.get("examined", [])), len(package.get("unknown", [])))
+                        for package in tree.values()}
+        report = run(binary, ["compliance", "--now", NOW, "--framework", "nist-800-53", "--format", "json",
+                              "--fail-on", "never"] + args)
+        regorus_coverage = {c["rule_id"]: (c["examined"], c["unknown"]) for c in json.loads(report.stdout)["coverage"]}
+        if opa_coverage != regorus_coverage:
+            failures += 1
+            diff = {k: (opa_coverage.get(k), regorus_coverage.get(k)) for k in set(opa_coverage) | set(regorus_coverage)
+                    if opa_coverage.get(k) != regorus_coverage.get(k)}
+            print(f"DIFFER {name}: examined/unknown (OPA, regorus) {diff}")
         scan = run(binary, ["scan", "--now", NOW, "--format", "json", "--fail-on", "never"] + args)
         findings = json.loads(scan.stdout)["findings"]
         regorus = {(f["rule_id"], f["resource"]["kind"], f["resource"]["id"]): (f["message"], f["level"]) for f in findings}
@@ -113,7 +124,8 @@ def main():
             failures += 1
             print(f"DIFFER {name}: only OPA {missing}; only regorus {extra}; message/level differ {differ}")
         else:
-            print(f"same   {name}: {len(regorus)} findings")
+            examined = sum(e for e, _ in regorus_coverage.values())
+            print(f"same   {name}: {len(regorus)} findings, {examined} resources examined")
     if failures:
         print(f"{failures} difference(s) between OPA and regorus")
         return 1

@@ -50,6 +50,12 @@ pub enum Command {
     /// Example: aks-certscan scan --cluster cluster.json --kubeconfig kubeconfig --format sarif --output results.sarif
     #[command(after_help = EXIT_CODES)]
     Scan(Box<ScanArgs>),
+    /// Report per control of a compliance framework: pass, fail, not applicable or unknown, with
+    /// the resources examined and the evidence (sources' SHA-256, policy bundle digest).
+    ///
+    /// Example: aks-certscan compliance --framework cis-aks --node-root /host --format markdown --output cis.md
+    #[command(after_help = EXIT_CODES)]
+    Compliance(Box<ComplianceArgs>),
     /// Scan on an interval and serve the results as Prometheus metrics (`/metrics`).
     ///
     /// Example: aks-certscan serve --listen 0.0.0.0:9102 --node-root /host --interval 1h
@@ -416,6 +422,103 @@ impl PolicyArgs {
     }
 }
 
+/// Formats of `compliance`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ComplianceFormat {
+    /// A Markdown report for people and auditors.
+    Markdown,
+    /// The report as JSON.
+    Json,
+}
+
+/// `compliance` arguments.
+#[derive(Debug, Args)]
+pub struct ComplianceArgs {
+    /// Sources.
+    #[command(flatten)]
+    pub sources: SourceArgs,
+    /// Policies.
+    #[command(flatten)]
+    pub policies: PolicyArgs,
+    /// The framework: `cis-aks`, `mcsb`, `nist-800-53`, `org`, or one a user rule names.
+    #[arg(long, value_name = "FRAMEWORK", help_heading = "Output")]
+    pub framework: String,
+    /// Report format; repeat together with --output to write several.
+    #[arg(long, short, value_enum, help_heading = "Output")]
+    pub format: Vec<ComplianceFormat>,
+    /// Output file for the --format at the same position; standard output when absent.
+    #[arg(long, short, value_name = "FILE", help_heading = "Output")]
+    pub output: Vec<PathBuf>,
+    /// Minimum level of a finding behind a failed control that makes the exit code 1.
+    #[arg(long, value_enum, default_value = "error", help_heading = "Output")]
+    pub fail_on: FailOn,
+}
+
+/// `compliance`, as plain options.
+#[derive(Debug, Clone)]
+pub struct ComplianceOptions {
+    /// What to collect.
+    pub plan: CollectPlan,
+    /// Worker threads.
+    pub threads: Option<usize>,
+    /// Policies and parameters.
+    pub policies: PolicyOptions,
+    /// Framework id.
+    pub framework: String,
+    /// `(format, file)` pairs; `None` is standard output.
+    pub outputs: Vec<(ComplianceFormat, Option<PathBuf>)>,
+    /// Failing findings at or above this level fail the run.
+    pub fail_on: Option<Level>,
+}
+
+impl ComplianceArgs {
+    /// Checks the flags and turns them into plain options.
+    pub fn options(&self) -> Result<ComplianceOptions, UsageError> {
+        if self.output.len() > self.format.len().max(1) {
+            return Err(UsageError("give a --format for each --output".into()));
+        }
+        let formats = if self.format.is_empty() {
+            vec![ComplianceFormat::Markdown]
+        } else {
+            self.format.clone()
+        };
+        let outputs: Vec<(ComplianceFormat, Option<PathBuf>)> = formats
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (*f, self.output.get(i).cloned()))
+            .collect();
+        if outputs.iter().filter(|(_, p)| p.is_none()).count() > 1 {
+            return Err(UsageError(
+                "only one --format can go to standard output; give the others an --output FILE".into(),
+            ));
+        }
+        if !crate::policy::frameworks::is_framework_id(&self.framework) {
+            return Err(UsageError(format!(
+                "--framework `{}`: expected an id like cis-aks",
+                self.framework
+            )));
+        }
+        Ok(ComplianceOptions {
+            plan: self.sources.plan()?,
+            threads: self.sources.threads.map(usize::from),
+            policies: self.policies.options(),
+            framework: self.framework.clone(),
+            outputs,
+            fail_on: fail_level(self.fail_on),
+        })
+    }
+}
+
+/// The level `--fail-on` names (`never`: none).
+pub fn fail_level(fail_on: FailOn) -> Option<Level> {
+    match fail_on {
+        FailOn::Error => Some(Level::Error),
+        FailOn::Warning => Some(Level::Warning),
+        FailOn::Note => Some(Level::Note),
+        FailOn::Never => None,
+    }
+}
+
 /// `serve` arguments.
 #[derive(Debug, Args)]
 pub struct ServeArgs {
@@ -637,12 +740,7 @@ impl ScanArgs {
             threads: self.sources.threads.map(usize::from),
             policies: self.policies.options(),
             outputs,
-            fail_on: match self.fail_on {
-                FailOn::Error => Some(Level::Error),
-                FailOn::Warning => Some(Level::Warning),
-                FailOn::Note => Some(Level::Note),
-                FailOn::Never => None,
-            },
+            fail_on: fail_level(self.fail_on),
             baseline: self.baseline.clone(),
             facts_out,
             color,

@@ -1,5 +1,6 @@
 //! One module per subcommand. Each returns an [`ExitStatus`]; `main` maps it to a process exit code.
 
+pub mod compliance;
 pub mod facts;
 pub mod policy_test;
 pub mod rules;
@@ -22,6 +23,7 @@ pub fn run(cli: crate::cli::Cli) -> Result<ExitStatus> {
         crate::cli::Command::Policy(crate::cli::PolicyCommand::Test(args)) => policy_test::run(&args),
         crate::cli::Command::Scan(args) => scan::run(&args.options()?),
         crate::cli::Command::Serve(args) => serve::run(&args.options()?),
+        crate::cli::Command::Compliance(args) => compliance::run(&args.options()?),
         crate::cli::Command::Rules(args) => rules::run(&args),
     }
 }

@@ -12,6 +12,7 @@
 
 pub mod aggregate;
 pub mod baseline;
+pub mod compliance;
 pub mod github;
 pub mod json;
 pub mod junit;

@@ -1,6 +1,7 @@
 //! End-to-end tests of the `aks-certscan` binary over the example estate in `testdata/`.
 
 mod bad_input;
+mod compliance;
 mod deploy;
 mod facts;
 mod fleet;
