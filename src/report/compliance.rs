@@ -322,6 +322,9 @@ fn cluster_name(c: Option<&ClusterRef>) -> Option<String> {
 
 const NO_CLUSTER: &str = "(no cluster)";
 
+/// Within one cluster: the failing resources, and how many were unknown and examined.
+type ClusterCounts = (BTreeSet<(String, String)>, usize, usize);
+
 /// The verdict from what is known about a control (or a control within one cluster).
 fn verdict(failed: usize, unknown: usize, notes: usize, examined: usize) -> Verdict {
     if failed > 0 {
@@ -404,7 +407,7 @@ pub fn build(inputs: &Inputs<'_>) -> ComplianceReport {
         let examined_count = examined.len();
         let v = verdict(failed_keys.len(), unknown.len(), notes.len(), examined_count);
         // Per cluster.
-        let mut counts: BTreeMap<String, (BTreeSet<(String, String)>, usize, usize)> = BTreeMap::new();
+        let mut counts: BTreeMap<String, ClusterCounts> = BTreeMap::new();
         for f in &findings {
             let entry = counts
                 .entry(f.cluster.clone().unwrap_or_else(|| NO_CLUSTER.into()))
