@@ -286,3 +286,102 @@ fn an_unknown_framework_is_a_usage_error() {
         stderr(&out)
     );
 }
+
+/// Copies a directory tree (regular files and symbolic links).
+fn copy_tree(from: &std::path::Path, to: &std::path::Path) {
+    for entry in walkdir::WalkDir::new(from) {
+        let entry = entry.expect("entry");
+        let target = to.join(entry.path().strip_prefix(from).expect("below"));
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&target).expect("mkdir");
+        } else if entry.file_type().is_symlink() {
+            std::os::unix::fs::symlink(std::fs::read_link(entry.path()).expect("link"), &target).expect("symlink");
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy");
+        }
+    }
+}
+
+#[test]
+fn node006_fires_on_open_or_foreign_kubeconfigs_and_is_unknown_on_a_copy() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempdir();
+    let node = dir.path().join("node");
+    copy_tree(
+        &root().join("testdata/scenarios/kubelet-settings/node-config-file"),
+        &node,
+    );
+    let kubeconfig = node.join("var/lib/kubelet/kubeconfig");
+    std::fs::set_permissions(&kubeconfig, std::fs::Permissions::from_mode(0o666)).expect("chmod");
+    let ids = |out: &std::process::Output| -> Vec<String> {
+        let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+        doc["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .map(|f| f["rule_id"].as_str().expect("id").to_string())
+            .collect()
+    };
+    let scan = |extra: &[&str]| {
+        let mut args = vec![
+            "scan",
+            "--now",
+            NOW,
+            "--format",
+            "json",
+            "--fail-on",
+            "never",
+            "--node-root",
+        ];
+        args.push(node.to_str().expect("utf8"));
+        args.extend(extra);
+        run(&args)
+    };
+    let out = scan(&[]);
+    assert!(
+        ids(&out).contains(&"NODE006".to_string()),
+        "mode 0666 fires: {}",
+        stdout(&out)
+    );
+    std::fs::set_permissions(&kubeconfig, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+    // SAFETY: geteuid has no preconditions.
+    let as_root = unsafe { libc::geteuid() } == 0;
+    if !as_root {
+        // Not root: the copy belongs to us, so its ownership is unknown and NODE006 stays silent.
+        assert!(!ids(&scan(&[])).contains(&"NODE006".to_string()));
+        eprintln!("skipping the ownership half: not running as root");
+        return;
+    }
+    assert!(
+        !ids(&scan(&[])).contains(&"NODE006".to_string()),
+        "0600 root:root passes"
+    );
+    let c = std::ffi::CString::new(kubeconfig.to_str().expect("utf8")).expect("c");
+    // SAFETY: a valid path; chown to an unprivileged user.
+    assert_eq!(unsafe { libc::chown(c.as_ptr(), 1000, 1000) }, 0);
+    let out = scan(&[]);
+    assert!(
+        ids(&out).contains(&"NODE006".to_string()),
+        "owner 1000 fires: {}",
+        stdout(&out)
+    );
+    // A node root not owned by root (a copy elsewhere): ownership is unknown, not a finding.
+    let root_c = std::ffi::CString::new(node.to_str().expect("utf8")).expect("c");
+    // SAFETY: as above.
+    assert_eq!(unsafe { libc::chown(root_c.as_ptr(), 1000, 1000) }, 0);
+    let out = scan(&[]);
+    assert!(!ids(&out).contains(&"NODE006".to_string()), "{}", stdout(&out));
+    let report = compliance("cis-aks", "json", &["--node-root", node.to_str().expect("utf8")]);
+    let doc: serde_json::Value = serde_json::from_slice(&report.stdout).expect("json");
+    let control = doc["controls"]
+        .as_array()
+        .expect("controls")
+        .iter()
+        .find(|c| c["id"] == "3.1.2")
+        .expect("3.1.2");
+    assert_eq!(control["verdict"], "unknown");
+    assert!(control["unknown_resources"][0]["reason"]
+        .as_str()
+        .expect("reason")
+        .contains("not owned by root"));
+}
