@@ -346,6 +346,10 @@ pub struct ScanArgs {
     /// A previous SARIF file: results get `baselineState`, and --fail-on counts only new ones.
     #[arg(long, value_name = "OLD.sarif", help_heading = "Output")]
     pub baseline: Option<PathBuf>,
+    /// Waivers: a YAML file of exceptions, each with a rule, what it waives (resource, cluster or
+    /// path glob), a reason and an `expires` date (docs/exceptions.md).
+    #[arg(long, value_name = "FILE", help_heading = "Output")]
+    pub exceptions: Option<PathBuf>,
     /// Where to write the facts document used (default: beside the SARIF output, `<name>.facts.json`).
     #[arg(long, value_name = "FILE", help_heading = "Output")]
     pub facts_out: Option<PathBuf>,
@@ -664,6 +668,8 @@ pub struct ScanOptions {
     pub sarif_aggregate: crate::report::aggregate::Aggregate,
     /// `--sarif-per-cluster DIR`.
     pub sarif_per_cluster: Option<PathBuf>,
+    /// `--exceptions FILE`.
+    pub exceptions: Option<PathBuf>,
 }
 
 /// Everything `facts` needs.
@@ -751,6 +757,7 @@ impl ScanArgs {
                 AggregateArg::Never => crate::report::aggregate::Aggregate::Never,
             },
             sarif_per_cluster: self.sarif_per_cluster.clone(),
+            exceptions: self.exceptions.clone(),
         })
     }
 }

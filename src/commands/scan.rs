@@ -111,14 +111,18 @@ pub fn run(options: &ScanOptions) -> Result<ExitStatus> {
     use_threads(options.threads)?;
     let mut phases = Phases::default();
     // Policies, parameters, skips and the baseline are checked before any slow collection.
-    let (engine, skip, overrides, baseline) = phases.time("load policies", || -> Result<_> {
+    let (engine, skip, overrides, baseline, exceptions) = phases.time("load policies", || -> Result<_> {
         let max = options.plan.context.max_file_size;
         let (engine, skip, overrides) = super::load_policies(&options.policies, max)?;
         let baseline = match &options.baseline {
             Some(path) => Some(Baseline::load(path, max).map_err(UsageError)?),
             None => None,
         };
-        Ok((engine, skip, overrides, baseline))
+        let exceptions = match &options.exceptions {
+            Some(path) => crate::report::exceptions::load(path, max).map_err(UsageError)?,
+            None => Vec::new(),
+        };
+        Ok((engine, skip, overrides, baseline, exceptions))
     })?;
 
     let (mut facts, timings) = crate::facts::collect_timed(&options.plan);
@@ -137,6 +141,19 @@ pub fn run(options: &ScanOptions) -> Result<ExitStatus> {
     let (findings, evaluation) = engine.evaluate_timed(&facts, &overrides, &skip)?;
     phases.add("evaluate rules", evaluation.rules);
     phases.add("describe findings", evaluation.describe);
+    // Exceptions: waived findings leave the gate and SARIF; stale exceptions are SCAN002 findings.
+    let (findings, waived) = if options.exceptions.is_some() {
+        let (mut kept, waived, statuses) = crate::report::exceptions::apply(findings, &exceptions, facts.now_unix);
+        if !skip.contains("SCAN002") {
+            let input = serde_json::json!({ "exceptions": statuses });
+            kept.extend(engine.evaluate_rule_on("SCAN002", &input, &facts, &overrides)?);
+            // Worst first again; the sort is stable, so each level keeps its order.
+            kept.sort_by(|a, b| b.level.cmp(&a.level));
+        }
+        (kept, waived)
+    } else {
+        (findings, Vec::new())
+    };
 
     let facts_path = phases.time("render", || -> Result<Option<PathBuf>> {
         Ok(match &options.facts_out {
@@ -172,6 +189,7 @@ pub fn run(options: &ScanOptions) -> Result<ExitStatus> {
         facts: &facts,
         facts_uri: &facts_uri,
         automation_id: None,
+        waived: &waived,
     };
     phases.time("render", || -> Result<()> {
         for output in &options.outputs {

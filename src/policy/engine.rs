@@ -370,6 +370,35 @@ impl Engine {
         Ok((findings, timings))
     }
 
+    /// Evaluates one rule on an input of the caller's (not the facts): rule SCAN002 on the
+    /// exceptions' statuses. `facts` is what its findings are described against.
+    pub fn evaluate_rule_on(
+        &self,
+        rule_id: &str,
+        input: &impl serde::Serialize,
+        facts: &FactsDocument,
+        overrides: &Overrides,
+    ) -> Result<Vec<Finding>, PolicyError> {
+        let Some(rule) = self.rule(rule_id) else {
+            return Ok(Vec::new());
+        };
+        let mut engine = self.prepared(overrides, &[rule])?;
+        engine.set_input(to_value(input));
+        let value = engine
+            .eval_rule(format!("{}.findings", rule.package))
+            .map_err(|e| PolicyError::Evaluation {
+                rule: rule.meta.id.clone(),
+                file: rule.file.clone(),
+                message: format!("{e:#}"),
+            })?;
+        let values: Vec<Value> = match value {
+            Value::Set(set) => set.iter().cloned().collect(),
+            Value::Array(items) => items.iter().cloned().collect(),
+            _ => Vec::new(),
+        };
+        Describer::new(facts).findings(rule, &values)
+    }
+
     /// What every rule not in `skip` examined and could not examine (its `examined` and
     /// `unknown` sets), for compliance reports. Evaluated like the findings: certificate rules
     /// over chunks, in parallel; the results never depend on the chunking.

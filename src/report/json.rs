@@ -5,7 +5,7 @@
 //!  "findings": [{"rule_id": "CERT001", "level": "error", "message": "...", "resource": {...},
 //!                "locations": [...], "evidence": {...}, "remediation": "...",
 //!                "fingerprint": "...", "baseline_state": "new"}],
-//!  "errors": [...]}
+//!  "errors": [...], "waived": [{"finding": {...}, "reason": "...", "expires": "...", ...}]}
 //! ```
 
 use std::io::{self, Write};
@@ -28,6 +28,9 @@ struct Document<'a> {
     summary: Summary,
     findings: Vec<Entry<'a>>,
     errors: &'a [CollectionError],
+    /// Findings waived by `--exceptions`, with the reason (absent without exceptions).
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    waived: &'a [super::exceptions::Waived],
 }
 
 #[derive(Serialize)]
@@ -47,6 +50,7 @@ impl Emitter for Json {
             summary: Summary::of(report.findings()),
             findings: Vec::new(),
             errors: &report.facts.facts.errors,
+            waived: report.waived,
         };
         // The findings are serialized in parallel into the skeleton.
         let skeleton = serde_json::to_vec_pretty(&doc)?;

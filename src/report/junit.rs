@@ -59,10 +59,15 @@ fn failure_body(report: &Report<'_>, f: &Finding) -> String {
 
 impl Emitter for Junit {
     fn emit(&self, report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
+        let waived_of = |id: &str| -> Vec<&super::exceptions::Waived> {
+            report.waived.iter().filter(|w| *w.finding.rule_id == *id).collect()
+        };
         let total_cases: usize = report
             .rules
             .iter()
-            .map(|r| report.findings().filter(|f| *f.rule_id == *r.meta.id).count().max(1))
+            .map(|r| {
+                report.findings().filter(|f| *f.rule_id == *r.meta.id).count().max(1) + waived_of(&r.meta.id).len()
+            })
             .sum();
         writeln!(out, r#"<?xml version="1.0" encoding="UTF-8"?>"#)?;
         writeln!(
@@ -74,13 +79,15 @@ impl Emitter for Junit {
         for rule in report.rules {
             let findings: Vec<&Finding> = report.findings().filter(|f| *f.rule_id == *rule.meta.id).collect();
             let m = &rule.meta;
+            let waived = waived_of(&m.id);
             writeln!(
                 out,
-                r#"  <testsuite name="{} {}" tests="{}" failures="{}" errors="0" skipped="0">"#,
+                r#"  <testsuite name="{} {}" tests="{}" failures="{}" errors="0" skipped="{}">"#,
                 m.id,
                 xml_escape(&m.name),
-                findings.len().max(1),
-                findings.len()
+                findings.len().max(1) + waived.len(),
+                findings.len(),
+                waived.len()
             )?;
             let classname = format!("aks-certscan.{}", m.id);
             if findings.is_empty() {
@@ -107,6 +114,18 @@ impl Emitter for Junit {
                     xml_escape(&failure_body(report, f))
                 )?;
                 writeln!(out, "    </testcase>")?;
+            }
+            // Waived findings are skipped cases, with the exception's reason and end date.
+            for w in waived {
+                writeln!(
+                    out,
+                    r#"    <testcase classname="{classname}" name="{}"><skipped message="{}"/></testcase>"#,
+                    xml_escape(&w.finding.resource.name),
+                    xml_escape(&format!(
+                        "waived until {}: {} ({}:{})",
+                        w.expires, w.reason, w.file, w.line
+                    ))
+                )?;
             }
             writeln!(out, "  </testsuite>")?;
         }

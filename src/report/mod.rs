@@ -13,6 +13,7 @@
 pub mod aggregate;
 pub mod baseline;
 pub mod compliance;
+pub mod exceptions;
 pub mod github;
 pub mod json;
 pub mod junit;
@@ -110,6 +111,8 @@ pub struct Report<'a> {
     /// Path of the facts document written beside the output, relative to the scan directory:
     /// the location of findings that came from no file.
     pub facts_uri: &'a str,
+    /// Findings left out by `--exceptions`, with the exception that waived each.
+    pub waived: &'a [exceptions::Waived],
     /// SARIF `automationDetails.id` (the code scanning category) when the caller chooses it
     /// (`--sarif-per-cluster`); otherwise derived from the clusters scanned.
     pub automation_id: Option<&'a str>,

@@ -487,6 +487,26 @@ impl Emitter for Sarif {
         let mut properties: BTreeMap<&'static str, serde_json::Value> = BTreeMap::new();
         properties.insert("evaluationTime", facts.now.clone().into());
         properties.insert("factsDocument", report.facts_uri.into());
+        if !report.waived.is_empty() {
+            // Waived findings are not results (GitHub would show them as open alerts): the run
+            // lists them with their reasons.
+            let waived: Vec<serde_json::Value> = report
+                .waived
+                .iter()
+                .map(|w| {
+                    serde_json::json!({
+                        "ruleId": &*w.finding.rule_id,
+                        "resource": w.finding.resource.id,
+                        "message": w.finding.message,
+                        "fingerprint": w.finding.fingerprint,
+                        "reason": w.reason,
+                        "expires": w.expires,
+                        "exception": format!("{}:{}", w.file, w.line),
+                    })
+                })
+                .collect();
+            properties.insert("waived", waived.into());
+        }
         if let Some(absent) = report.absent {
             properties.insert("absentResults", serde_json::to_value(absent).unwrap_or_default());
         }

@@ -114,6 +114,22 @@ impl Emitter for Text {
             }
             writeln!(out)?;
         }
+        if !report.waived.is_empty() {
+            writeln!(out, "{}", self.paint("1", "waived by exceptions"))?;
+            for w in report.waived {
+                writeln!(
+                    out,
+                    "  [{}] {}: until {}, {} ({}:{})",
+                    w.finding.rule_id,
+                    terminal(&w.finding.resource.name),
+                    terminal(&w.expires),
+                    terminal(&w.reason),
+                    terminal(&w.file),
+                    w.line
+                )?;
+            }
+            writeln!(out)?;
+        }
         let s = Summary::of(report.findings());
         let facts = &report.facts.facts;
         let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
@@ -140,13 +156,19 @@ impl Emitter for Text {
             .into_iter()
             .map(|(n, one, many)| format!("{n} {}", if n == 1 { one } else { many }))
             .collect();
+        let waived = if report.waived.is_empty() {
+            String::new()
+        } else {
+            format!("; {} waived by exceptions", report.waived.len())
+        };
         writeln!(
             out,
-            "{}: {} in {}{} (evaluated at {})",
+            "{}: {} in {}{}{} (evaluated at {})",
             self.paint("1", "aks-certscan"),
             verdict,
             counts.join(", "),
             unreadable,
+            waived,
             report.facts.now
         )
     }

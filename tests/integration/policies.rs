@@ -69,6 +69,7 @@ fn catalogue_ids_and_names_are_a_public_contract() {
             "NODE005 kubelet-serving-rotation-disabled",
             "NODE006 kubelet-kubeconfig-permissions",
             "SCAN001 source-unreadable",
+            "SCAN002 exception-not-in-force",
         ]
     );
     let defaults: Vec<(String, String)> = rules

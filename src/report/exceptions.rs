@@ -1,0 +1,372 @@
+//! `--exceptions FILE`: waivers with a reason and an end date.
+//!
+//! ```yaml
+//! exceptions:
+//!   - rule: CERT004                     # a rule id
+//!     cluster: rg-prod/prod             # what it waives: a cluster (rg/name), a resource id, or
+//!     # resource: 9f86d081884c7d65...   # a path glob (`path: certs/legacy/**`)
+//!     reason: Rotated in the Q1 maintenance window (CHG-1234)
+//!     expires: 2027-01-31               # through that day (UTC), or an RFC 3339 time
+//! ```
+//!
+//! A finding an active exception matches is left out of the gate (`--fail-on`) and out of SARIF
+//! `results` (GitHub shows every result as an open alert), and is listed with its reason in the
+//! text summary, in JSON (`waived`) and in the SARIF run's properties. An exception past its date
+//! waives nothing; it and one that matches no finding are reported by rule SCAN002, so that waivers
+//! cannot rot silently. See `docs/exceptions.md`.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::findings::Finding;
+
+/// One entry of the file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Exception {
+    /// Rule id.
+    pub rule: String,
+    /// What it waives.
+    pub target: Target,
+    /// Why.
+    pub reason: String,
+    /// Until when, as written.
+    pub expires: String,
+    /// The first second it no longer applies, Unix.
+    #[serde(skip)]
+    pub ends_unix: i64,
+    /// The file it is in, as shown.
+    pub file: String,
+    /// Its 1-based line.
+    pub line: u32,
+}
+
+/// What an exception waives.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Target {
+    /// Findings about this resource id.
+    Resource(String),
+    /// Findings of this cluster (`rg/name`, any case).
+    Cluster(String),
+    /// Findings with a location matching this glob (`*`, `?`, `**`).
+    Path(String),
+}
+
+impl Target {
+    /// `cluster rg/name`, `resource <id>`, `path <glob>`.
+    pub fn describe(&self) -> String {
+        match self {
+            Target::Resource(id) => format!("resource {id}"),
+            Target::Cluster(c) => format!("cluster {c}"),
+            Target::Path(p) => format!("path {p}"),
+        }
+    }
+
+    fn matches(&self, f: &Finding) -> bool {
+        match self {
+            Target::Resource(id) => f.resource.id == *id,
+            Target::Cluster(key) => f.resource.cluster.as_ref().is_some_and(|c| {
+                format!(
+                    "{}/{}",
+                    c.resource_group.as_deref().unwrap_or(""),
+                    c.name.as_deref().unwrap_or("")
+                )
+                .eq_ignore_ascii_case(key)
+            }),
+            Target::Path(glob) => f.locations.iter().any(|l| glob_matches(glob, &l.path)),
+        }
+    }
+}
+
+/// Where an exception stands at the evaluation time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Status {
+    /// In force and waiving at least one finding.
+    Active,
+    /// Past its date.
+    Expired,
+    /// In force, but matching no finding.
+    Unmatched,
+}
+
+/// An exception with its status, as rule SCAN002 reads it (`input.exceptions`).
+#[derive(Debug, Clone, Serialize)]
+pub struct StatusEntry {
+    /// Rule id.
+    pub rule: String,
+    /// `cluster rg/name`, `resource <id>` or `path <glob>`.
+    pub target: String,
+    /// Why.
+    pub reason: String,
+    /// Until when.
+    pub expires: String,
+    /// Status.
+    pub status: Status,
+    /// File.
+    pub file: String,
+    /// Line.
+    pub line: u32,
+}
+
+/// A finding left out of the gate and of SARIF results, with the exception that waived it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Waived {
+    /// The finding.
+    pub finding: Finding,
+    /// The rule of the exception (same as the finding's).
+    pub rule: String,
+    /// What the exception names.
+    pub target: String,
+    /// Its reason.
+    pub reason: String,
+    /// Until when.
+    pub expires: String,
+    /// Where the exception is.
+    pub file: String,
+    /// Its line.
+    pub line: u32,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFile {
+    exceptions: Vec<serde_saphyr::Spanned<RawEntry>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawEntry {
+    rule: String,
+    #[serde(default)]
+    resource: Option<String>,
+    #[serde(default)]
+    cluster: Option<String>,
+    #[serde(default)]
+    path: Option<String>,
+    reason: String,
+    expires: String,
+}
+
+/// `YYYY-MM-DD` (through that day, UTC) or an RFC 3339 time → the first second it no longer holds.
+fn end_of(expires: &str) -> Option<i64> {
+    let text = expires.trim();
+    if text.len() == 10 {
+        let start = crate::clock::parse_unix(&format!("{text}T00:00:00Z"))?;
+        return Some(start + 86_400);
+    }
+    crate::clock::parse_unix(text)
+}
+
+/// Reads an exceptions file (at most `max` bytes). Every problem is reported with its line.
+pub fn load(path: &Path, max: u64) -> Result<Vec<Exception>, String> {
+    let shown = crate::sanitize::terminal(&path.display().to_string());
+    let text = crate::safe_io::read_regular_text(path, max).map_err(|e| format!("--exceptions `{shown}`: {e}"))?;
+    parse(&text, &shown)
+}
+
+/// Parses the text of an exceptions file shown as `shown`.
+pub fn parse(text: &str, shown: &str) -> Result<Vec<Exception>, String> {
+    let options = serde_saphyr::options! { with_snippet: false };
+    let raw: RawFile = serde_saphyr::from_str_with_options(text, options).map_err(|e| {
+        format!(
+            "--exceptions `{shown}`: {}",
+            crate::facts::input::redact(&e.to_string())
+        )
+    })?;
+    let mut out = Vec::new();
+    let mut problems = Vec::new();
+    for entry in raw.exceptions {
+        let line = u32::try_from(entry.referenced.line()).unwrap_or(0);
+        let e = entry.value;
+        let targets: Vec<Target> = [
+            e.resource.map(Target::Resource),
+            e.cluster.map(Target::Cluster),
+            e.path.map(Target::Path),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        let here = format!("{shown}:{line}");
+        if e.rule.trim().is_empty() {
+            problems.push(format!("{here}: `rule` is empty"));
+        }
+        if e.reason.trim().is_empty() {
+            problems.push(format!("{here}: `reason` is empty: say why the finding is accepted"));
+        }
+        let ends = end_of(&e.expires);
+        if ends.is_none() {
+            problems.push(format!(
+                "{here}: `expires: {}` is not a date (YYYY-MM-DD) or RFC 3339 time",
+                e.expires
+            ));
+        }
+        let target = match targets.as_slice() {
+            [one] => Some(one.clone()),
+            [] => {
+                problems.push(format!(
+                    "{here}: name what is waived: `resource`, `cluster` (rg/name) or `path` (a glob)"
+                ));
+                None
+            }
+            _ => {
+                problems.push(format!(
+                    "{here}: give one of `resource`, `cluster` and `path`, not several"
+                ));
+                None
+            }
+        };
+        if let (Some(target), Some(ends_unix)) = (target, ends) {
+            out.push(Exception {
+                rule: e.rule.trim().to_string(),
+                target,
+                reason: e.reason.trim().to_string(),
+                expires: e.expires.trim().to_string(),
+                ends_unix,
+                file: shown.to_string(),
+                line,
+            });
+        }
+    }
+    if problems.is_empty() {
+        Ok(out)
+    } else {
+        Err(problems.join("\n"))
+    }
+}
+
+/// Splits findings into those reported and those waived, and says where each exception stands
+/// at `now_unix`. An exception applies to findings of its rule whose resource, cluster or
+/// location matches; the first matching exception (file order) is the one recorded.
+pub fn apply(
+    findings: Vec<Finding>,
+    exceptions: &[Exception],
+    now_unix: i64,
+) -> (Vec<Finding>, Vec<Waived>, Vec<StatusEntry>) {
+    let active: Vec<bool> = exceptions.iter().map(|e| now_unix < e.ends_unix).collect();
+    let mut used = vec![false; exceptions.len()];
+    let mut kept = Vec::with_capacity(findings.len());
+    let mut waived = Vec::new();
+    for f in findings {
+        let hit = exceptions
+            .iter()
+            .enumerate()
+            .find(|(i, e)| active[*i] && *e.rule == *f.rule_id && e.target.matches(&f));
+        match hit {
+            Some((i, e)) => {
+                used[i] = true;
+                waived.push(Waived {
+                    finding: f,
+                    rule: e.rule.clone(),
+                    target: e.target.describe(),
+                    reason: e.reason.clone(),
+                    expires: e.expires.clone(),
+                    file: e.file.clone(),
+                    line: e.line,
+                });
+            }
+            None => kept.push(f),
+        }
+    }
+    let statuses = exceptions
+        .iter()
+        .enumerate()
+        .map(|(i, e)| StatusEntry {
+            rule: e.rule.clone(),
+            target: e.target.describe(),
+            reason: e.reason.clone(),
+            expires: e.expires.clone(),
+            status: if !active[i] {
+                Status::Expired
+            } else if used[i] {
+                Status::Active
+            } else {
+                Status::Unmatched
+            },
+            file: e.file.clone(),
+            line: e.line,
+        })
+        .collect();
+    (kept, waived, statuses)
+}
+
+/// Shell-style glob on `/`-separated paths: `*` and `?` within a segment, `**` across segments.
+pub fn glob_matches(glob: &str, path: &str) -> bool {
+    fn segments(glob: &[&str], path: &[&str]) -> bool {
+        match (glob.first(), path.first()) {
+            (None, None) => true,
+            (Some(&"**"), _) => segments(&glob[1..], path) || (!path.is_empty() && segments(glob, &path[1..])),
+            (Some(g), Some(p)) => segment(g.as_bytes(), p.as_bytes()) && segments(&glob[1..], &path[1..]),
+            _ => false,
+        }
+    }
+    fn segment(g: &[u8], p: &[u8]) -> bool {
+        // Iterative wildcard matching: linear in practice, no recursion on `*`.
+        let (mut gi, mut pi) = (0, 0);
+        let (mut star, mut mark) = (None, 0);
+        while pi < p.len() {
+            if gi < g.len() && (g[gi] == b'?' || g[gi] == p[pi]) {
+                gi += 1;
+                pi += 1;
+            } else if gi < g.len() && g[gi] == b'*' {
+                star = Some(gi);
+                mark = pi;
+                gi += 1;
+            } else if let Some(s) = star {
+                gi = s + 1;
+                mark += 1;
+                pi = mark;
+            } else {
+                return false;
+            }
+        }
+        while gi < g.len() && g[gi] == b'*' {
+            gi += 1;
+        }
+        gi == g.len()
+    }
+    let g: Vec<&str> = glob.split('/').filter(|s| !s.is_empty() && *s != ".").collect();
+    let p: Vec<&str> = path.split('/').filter(|s| !s.is_empty() && *s != ".").collect();
+    segments(&g, &p)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn globs_match_segments_and_double_stars() {
+        assert!(glob_matches("certs/*.pem", "certs/a.pem"));
+        assert!(!glob_matches("certs/*.pem", "certs/sub/a.pem"));
+        assert!(glob_matches("certs/**/*.pem", "certs/sub/deep/a.pem"));
+        assert!(glob_matches("certs/**", "certs/a.pem"));
+        assert!(glob_matches("**/kubeconfig", "testdata/scenarios/rotated/kubeconfig"));
+        assert!(glob_matches("a?c", "abc") && !glob_matches("a?c", "abbc"));
+    }
+
+    #[test]
+    fn entries_need_a_target_a_reason_and_a_date() {
+        let text = "exceptions:\n  - rule: CERT004\n    reason: ''\n    expires: soon\n  - rule: CERT001\n    cluster: a/b\n    path: x\n    reason: r\n    expires: 2027-01-31\n";
+        let err = parse(text, "x.yaml").expect_err("invalid");
+        assert!(err.contains("x.yaml:2: `reason` is empty"), "{err}");
+        assert!(err.contains("`expires: soon` is not a date"), "{err}");
+        assert!(err.contains("x.yaml:2: name what is waived"), "{err}");
+        assert!(err.contains("x.yaml:5: give one of"), "{err}");
+        let unknown = parse(
+            "exceptions:\n  - rule: A\n    cluster: a/b\n    reason: r\n    expires: 2027-01-01\n    owner: me\n",
+            "y",
+        );
+        assert!(unknown.expect_err("unknown key").contains("owner"));
+    }
+
+    #[test]
+    fn a_date_runs_through_its_day() {
+        let end = end_of("2027-01-31").expect("date");
+        assert_eq!(end, crate::clock::parse_unix("2027-02-01T00:00:00Z").expect("time"));
+        assert_eq!(
+            end_of("2027-01-31T12:00:00Z"),
+            crate::clock::parse_unix("2027-01-31T12:00:00Z")
+        );
+    }
+}
