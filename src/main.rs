@@ -2,12 +2,18 @@
 
 use std::process::ExitCode;
 
-use aks_certscan::cli::Cli;
+use aks_certscan::cli::{parse_args, ParseFailure};
 use aks_certscan::commands::{self, ExitStatus, UsageError};
-use clap::Parser;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match parse_args(std::env::args_os()) {
+        Ok(cli) => cli,
+        Err(ParseFailure::Clap(e)) => e.exit(),
+        Err(ParseFailure::Usage(e)) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(ExitStatus::Error.code());
+        }
+    };
     match commands::run(cli) {
         Ok(status) => ExitCode::from(status.code()),
         Err(err) => {

@@ -25,6 +25,27 @@ pub fn run(cli: crate::cli::Cli) -> Result<ExitStatus> {
         crate::cli::Command::Serve(args) => serve::run(&args.options()?),
         crate::cli::Command::Compliance(args) => compliance::run(&args.options()?),
         crate::cli::Command::Rules(args) => rules::run(&args),
+        crate::cli::Command::Completions(args) => {
+            let shell = match args.shell {
+                crate::cli::Shell::Bash => clap_complete::Shell::Bash,
+                crate::cli::Shell::Zsh => clap_complete::Shell::Zsh,
+                crate::cli::Shell::Fish => clap_complete::Shell::Fish,
+                crate::cli::Shell::Powershell => clap_complete::Shell::PowerShell,
+                crate::cli::Shell::Elvish => clap_complete::Shell::Elvish,
+            };
+            let mut command = <crate::cli::Cli as clap::CommandFactory>::command();
+            let mut buf = Vec::new();
+            clap_complete::generate(shell, &mut command, "aks-certscan", &mut buf);
+            write_to(None, |out| out.write_all(&buf))?;
+            Ok(ExitStatus::Success)
+        }
+        crate::cli::Command::Man => {
+            let command = <crate::cli::Cli as clap::CommandFactory>::command();
+            let mut buf = Vec::new();
+            clap_mangen::Man::new(command).render(&mut buf)?;
+            write_to(None, |out| out.write_all(&buf))?;
+            Ok(ExitStatus::Success)
+        }
     }
 }
 

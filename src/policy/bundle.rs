@@ -54,6 +54,23 @@ fn collect_bundled(dir: &Dir<'static>, out: &mut Vec<PolicyFile>) {
     }
 }
 
+/// The `.rego` files of `dirs` (tests included), each directory once however it is named, and
+/// without the files that are the bundled policies themselves (`--policy policies` in this
+/// repository): `scan --policy` and `policy test` read user directories the same way.
+pub fn user_files(dirs: &[std::path::PathBuf]) -> Result<Vec<PolicyFile>, PolicyError> {
+    let bundled: std::collections::HashSet<String> = bundled().into_iter().map(|f| f.text).collect();
+    let mut seen = std::collections::HashSet::new();
+    let mut files = Vec::new();
+    for dir in dirs {
+        let identity = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.clone());
+        if !seen.insert(identity) {
+            continue;
+        }
+        files.extend(load_dir(dir)?.into_iter().filter(|f| !bundled.contains(&f.text)));
+    }
+    Ok(files)
+}
+
 /// Every `.rego` file under a user directory (or the file itself), in path order.
 pub fn load_dir(dir: &Path) -> Result<Vec<PolicyFile>, PolicyError> {
     if !dir.exists() {

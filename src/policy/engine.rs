@@ -184,9 +184,7 @@ impl Engine {
     /// Loads the bundled policies and every `.rego` file (tests excluded) of `user_dirs`.
     pub fn load(user_dirs: &[PathBuf]) -> Result<Self, PolicyError> {
         let mut files: Vec<PolicyFile> = bundle::bundled().into_iter().filter(|f| !f.is_test()).collect();
-        for dir in user_dirs {
-            files.extend(bundle::load_dir(dir)?.into_iter().filter(|f| !f.is_test()));
-        }
+        files.extend(bundle::user_files(user_dirs)?.into_iter().filter(|f| !f.is_test()));
         let (mut engine, packages) = compile(&files)?;
         let mut rules = Vec::new();
         let mut problems = Vec::new();
@@ -205,14 +203,28 @@ impl Engine {
                 }
                 Ok(v) => v,
             };
+            // Problems point at the `metadata` line of the `.rego` file.
+            let line = file
+                .text
+                .lines()
+                .position(|l| l.starts_with("metadata :=") || l.starts_with("metadata="))
+                .map(|n| n + 1)
+                .unwrap_or(1);
             let meta: RuleMeta = match serde_json::from_value(to_json(&value)) {
                 Ok(m) => m,
                 Err(e) => {
-                    problems.push(format!("{}: `metadata` is malformed: {e}", file.path));
+                    let message = e.to_string();
+                    // serde_json adds the position in the re-serialised value: meaningless here.
+                    let message = message.split(" at line ").next().unwrap_or(&message);
+                    problems.push(format!("{}:{line}: `metadata` is malformed: {message}", file.path));
                     continue;
                 }
             };
-            problems.extend(meta.problems().into_iter().map(|p| format!("{}: {p}", file.path)));
+            problems.extend(
+                meta.problems()
+                    .into_iter()
+                    .map(|p| format!("{}:{line}: {p}", file.path)),
+            );
             let defines = |name: &str| file.text.lines().any(|l| l.starts_with(&format!("{name} contains ")));
             rules.push(LoadedRule {
                 meta,

@@ -41,9 +41,7 @@ pub fn test_names(text: &str) -> Vec<String> {
 /// Runs the tests of the bundled policies plus `dirs`.
 pub fn run(dirs: &[PathBuf]) -> Result<Vec<TestOutcome>, PolicyError> {
     let mut files: Vec<PolicyFile> = bundle::bundled();
-    for dir in dirs {
-        files.extend(bundle::load_dir(dir)?);
-    }
+    files.extend(bundle::user_files(dirs)?);
     let (engine, packages) = compile(&files)?;
     let mut outcomes = Vec::new();
     for (file, package) in files.iter().zip(&packages) {

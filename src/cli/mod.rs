@@ -4,8 +4,10 @@
 
 use std::path::PathBuf;
 
+pub mod config;
+
 use clap::builder::PossibleValue;
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 use crate::clock::Instant;
 use crate::facts::{CollectContext, CollectPlan, KubeLogin, LiveOptions, Source};
@@ -27,9 +29,48 @@ pub struct UsageError(pub String);
 #[derive(Debug, Parser)]
 #[command(name = "aks-certscan", version, about, long_about = None, after_help = EXIT_CODES)]
 pub struct Cli {
+    /// Defaults for any flag from this YAML file (default: `.aks-certscan.yaml` in the working
+    /// directory, when there is one); flags given here win.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// Why the command line could not be turned into a [`Cli`].
+#[derive(Debug)]
+pub enum ParseFailure {
+    /// clap's own error (or `--help` / `--version`): print it the clap way.
+    Clap(clap::Error),
+    /// A config file problem.
+    Usage(UsageError),
+}
+
+/// Parses the command line, with the defaults of the config file (`--config`, or
+/// `.aks-certscan.yaml` in the working directory) for every flag not given.
+pub fn parse_args(argv: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Cli, ParseFailure> {
+    let mut argv: Vec<std::ffi::OsString> = argv.into_iter().collect();
+    let command = Cli::command();
+    let matches = command
+        .clone()
+        .try_get_matches_from(&argv)
+        .map_err(ParseFailure::Clap)?;
+    if let Some(path) = config::locate(&matches) {
+        let extra = config::extra_args(&command, &matches, &path).map_err(ParseFailure::Usage)?;
+        if !extra.is_empty() {
+            argv.extend(extra);
+            let matches = command.try_get_matches_from(&argv).map_err(|e| {
+                ParseFailure::Usage(UsageError(format!(
+                    "with the defaults of config file `{}`: {}",
+                    crate::sanitize::terminal(&path.display().to_string()),
+                    e.to_string().trim_start_matches("error: ").trim_end()
+                )))
+            })?;
+            return Cli::from_arg_matches(&matches).map_err(ParseFailure::Clap);
+        }
+    }
+    Cli::from_arg_matches(&matches).map_err(ParseFailure::Clap)
 }
 
 /// Exit codes, shown in `--help`.
@@ -62,6 +103,10 @@ pub enum Command {
     Serve(Box<ServeArgs>),
     /// List the rule catalogue, from the policies' own metadata.
     Rules(RulesArgs),
+    /// Print a shell completion script: `aks-certscan completions bash > /etc/bash_completion.d/aks-certscan`.
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff): `aks-certscan man | man -l -`.
+    Man,
     /// Policy development commands.
     #[command(subcommand)]
     Policy(PolicyCommand),
@@ -335,13 +380,19 @@ pub struct ScanArgs {
     #[command(flatten)]
     pub policies: PolicyArgs,
     /// Output format; repeat together with --output to write several (`--format sarif --output a.sarif --format text`).
-    #[arg(long, short, value_enum, help_heading = "Output")]
+    #[arg(long, short, value_enum, value_name = "FORMAT", help_heading = "Output")]
     pub format: Vec<Format>,
     /// Output file for the --format at the same position; standard output when absent.
     #[arg(long, short, value_name = "FILE", help_heading = "Output")]
     pub output: Vec<PathBuf>,
     /// Minimum level that makes the exit code 1.
-    #[arg(long, value_enum, default_value = "error", help_heading = "Output")]
+    #[arg(
+        long,
+        value_enum,
+        value_name = "LEVEL",
+        default_value = "error",
+        help_heading = "Output"
+    )]
     pub fail_on: FailOn,
     /// A previous SARIF file: results get `baselineState`, and --fail-on counts only new ones.
     #[arg(long, value_name = "OLD.sarif", help_heading = "Output")]
@@ -454,7 +505,13 @@ pub struct ComplianceArgs {
     #[arg(long, short, value_name = "FILE", help_heading = "Output")]
     pub output: Vec<PathBuf>,
     /// Minimum level of a finding behind a failed control that makes the exit code 1.
-    #[arg(long, value_enum, default_value = "error", help_heading = "Output")]
+    #[arg(
+        long,
+        value_enum,
+        value_name = "LEVEL",
+        default_value = "error",
+        help_heading = "Output"
+    )]
     pub fail_on: FailOn,
 }
 
@@ -760,6 +817,29 @@ impl ScanArgs {
             exceptions: self.exceptions.clone(),
         })
     }
+}
+
+/// Shells `completions` writes for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Shell {
+    /// Bash.
+    Bash,
+    /// Zsh.
+    Zsh,
+    /// Fish.
+    Fish,
+    /// PowerShell.
+    Powershell,
+    /// Elvish.
+    Elvish,
+}
+
+/// `completions` arguments.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum, value_name = "SHELL")]
+    pub shell: Shell,
 }
 
 /// `rules` arguments.
