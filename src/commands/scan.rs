@@ -148,7 +148,7 @@ pub fn run(options: &ScanOptions) -> Result<ExitStatus> {
             let input = serde_json::json!({ "exceptions": statuses });
             kept.extend(engine.evaluate_rule_on("SCAN002", &input, &facts, &overrides)?);
             // Worst first again; the sort is stable, so each level keeps its order.
-            kept.sort_by(|a, b| b.level.cmp(&a.level));
+            kept.sort_by_key(|f| std::cmp::Reverse(f.level));
         }
         (kept, waived)
     } else {
