@@ -2,6 +2,7 @@
 
 mod bad_input;
 mod compliance;
+mod day_to_day;
 mod deploy;
 mod facts;
 mod fleet;

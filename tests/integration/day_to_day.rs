@@ -1,0 +1,238 @@
+//! Day-to-day use: the config file, waivers with an end date, completions and the man page.
+
+use std::path::Path;
+
+use crate::util::*;
+
+fn in_dir(dir: &Path, args: &[&str]) -> std::process::Output {
+    let mut cmd = bin();
+    cmd.current_dir(dir).args(args);
+    cmd.output().expect("runs")
+}
+
+fn rule_ids(out: &std::process::Output) -> Vec<String> {
+    let doc: serde_json::Value =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|_| panic!("{}{}", stdout(out), stderr(out)));
+    let mut ids: Vec<String> = doc["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| f["rule_id"].as_str().expect("id").to_string())
+        .collect();
+    ids.sort();
+    ids.dedup();
+    ids
+}
+
+#[test]
+fn the_config_file_gives_defaults_and_flags_win() {
+    let dir = tempdir();
+    let node = root().join("testdata/scenarios/stalled-rotation/node");
+    std::fs::write(
+        dir.path().join(".aks-certscan.yaml"),
+        format!(
+            "# defaults for this repository\ncerts: [{}]\nscan:\n  format: [json]\n  fail-on: never\n  skip: [CERT004]\n  param:\n    CERT002.expiry_warning_days: 30\n",
+            node.display()
+        ),
+    )
+    .expect("write");
+    let out = in_dir(dir.path(), &["scan", "--now", NOW]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(rule_ids(&out), ["CERT002"], "CERT004 skipped by the config");
+    // A flag on the command line replaces the config's value.
+    let out = in_dir(dir.path(), &["scan", "--now", NOW, "--skip", "CERT002"]);
+    assert_eq!(rule_ids(&out), ["CERT004"]);
+    // --config names another file; it may come before the command.
+    let other = dir.path().join("other.yaml");
+    std::fs::write(&other, "scan:\n  format: [text]\n").expect("write");
+    let out = in_dir(
+        dir.path(),
+        &[
+            "--config",
+            other.to_str().expect("utf8"),
+            "scan",
+            "--now",
+            NOW,
+            "--certs",
+            node.to_str().expect("utf8"),
+        ],
+    );
+    assert!(stdout(&out).contains("aks-certscan: "), "text output: {}", stdout(&out));
+}
+
+#[test]
+fn unknown_keys_in_the_config_file_are_errors_with_their_line() {
+    let dir = tempdir();
+    std::fs::write(
+        dir.path().join(".aks-certscan.yaml"),
+        "certs: [x]\nscan:\n  fail-on: warning\n  formats: [json]\ncertz: [y]\n",
+    )
+    .expect("write");
+    let out = in_dir(dir.path(), &["scan", "--now", NOW]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains(".aks-certscan.yaml:4: `formats` is not a flag of `aks-certscan scan`"),
+        "{err}"
+    );
+    assert!(err.contains(".aks-certscan.yaml:5: unknown key `certz`"), "{err}");
+    // A value the flag does not accept names the config file.
+    std::fs::write(dir.path().join(".aks-certscan.yaml"), "scan:\n  fail-on: sometimes\n").expect("write");
+    let out = in_dir(dir.path(), &["scan", "--now", NOW, "--certs", "x"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("config file `.aks-certscan.yaml`"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+/// `stalled-rotation` has CERT002 and CERT005 (warnings) and CERT004 (a note).
+fn stalled(extra: &[&str], now: &str) -> std::process::Output {
+    let mut args: Vec<String> = vec![
+        "scan".into(),
+        "--now".into(),
+        now.into(),
+        "--fail-on".into(),
+        "warning".into(),
+    ];
+    args.extend(scenario_args("stalled-rotation"));
+    args.extend(extra.iter().map(|s| s.to_string()));
+    let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+    run(&argv)
+}
+
+fn exceptions_file(dir: &Path, expires: &str) -> String {
+    let path = dir.join("exceptions.yaml");
+    std::fs::write(
+        &path,
+        format!(
+            "exceptions:\n  - rule: CERT002\n    cluster: rg-search/search\n    reason: Rotation scheduled in the January window (CHG-1234)\n    expires: {expires}\n  - rule: CERT005\n    path: testdata/scenarios/stalled-rotation/**\n    reason: Known stalled rotation, node pool being replaced (CHG-1235)\n    expires: {expires}\n  - rule: CERT007\n    resource: 0000000000000000000000000000000000000000000000000000000000000000\n    reason: Legacy appliance certificate\n    expires: {expires}\n"
+        ),
+    )
+    .expect("write");
+    path.display().to_string()
+}
+
+#[test]
+fn a_waiver_keeps_findings_out_of_the_gate_until_it_expires() {
+    let dir = tempdir();
+    let file = exceptions_file(dir.path(), "2027-01-31");
+    // Without waivers: warnings fail the gate.
+    assert_eq!(stalled(&["--format", "json"], NOW).status.code(), Some(1));
+    // With them: CERT002 and CERT005 are waived; CERT004 (a note) stays; the CERT007 entry
+    // matches nothing and is itself a finding.
+    let out = stalled(&["--format", "json", "--exceptions", &file], NOW);
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let ids: Vec<&str> = doc["findings"]
+        .as_array()
+        .expect("f")
+        .iter()
+        .map(|f| f["rule_id"].as_str().expect("id"))
+        .collect();
+    assert!(!ids.contains(&"CERT002") && !ids.contains(&"CERT005"), "{ids:?}");
+    assert!(ids.contains(&"CERT004"));
+    let scan002: Vec<&serde_json::Value> = doc["findings"]
+        .as_array()
+        .expect("f")
+        .iter()
+        .filter(|f| f["rule_id"] == "SCAN002")
+        .collect();
+    assert_eq!(scan002.len(), 1, "the CERT007 entry waives nothing");
+    assert!(scan002[0]["message"]
+        .as_str()
+        .expect("m")
+        .contains("matches no finding"));
+    assert_eq!(scan002[0]["locations"][0]["line"], 10);
+    let waived = doc["waived"].as_array().expect("waived");
+    assert_eq!(waived.len(), 2);
+    assert!(waived
+        .iter()
+        .any(|w| w["reason"].as_str().expect("r").contains("CHG-1234")));
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "the unmatched exception is a warning at --fail-on warning"
+    );
+
+    // Drop the stale entry: the gate passes.
+    let text = std::fs::read_to_string(&file).expect("read");
+    let kept: String = text.lines().take(9).map(|l| format!("{l}\n")).collect();
+    std::fs::write(&file, kept).expect("write");
+    let out = stalled(&["--format", "sarif", "--exceptions", &file], NOW);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let sarif: serde_json::Value = serde_json::from_slice(&out.stdout).expect("sarif");
+    let results = sarif["runs"][0]["results"].as_array().expect("results");
+    assert!(
+        results.iter().all(|r| r["ruleId"] == "CERT004"),
+        "waived findings are no results"
+    );
+    assert_eq!(
+        sarif["runs"][0]["properties"]["waived"]
+            .as_array()
+            .expect("waived")
+            .len(),
+        2
+    );
+    let text_out = stalled(&["--format", "text", "--exceptions", &file], NOW);
+    let text = stdout(&text_out);
+    assert!(text.contains("waived by exceptions"), "{text}");
+    assert!(
+        text.contains("until 2027-01-31, Rotation scheduled in the January window (CHG-1234)"),
+        "{text}"
+    );
+    let junit = stdout(&stalled(&["--format", "junit", "--exceptions", &file], NOW));
+    assert!(junit.contains("<skipped message=\"waived until 2027-01-31"), "{junit}");
+
+    // After the date, the findings are back and each expired waiver is a SCAN002 finding.
+    let out = stalled(&["--format", "json", "--exceptions", &file], "2027-02-01T00:00:00Z");
+    assert_eq!(out.status.code(), Some(1));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let messages: Vec<&str> = doc["findings"]
+        .as_array()
+        .expect("f")
+        .iter()
+        .filter(|f| f["rule_id"] == "SCAN002")
+        .map(|f| f["message"].as_str().expect("m"))
+        .collect();
+    assert_eq!(messages.len(), 2, "{messages:?}");
+    assert!(messages.iter().all(|m| m.contains("expired on 2027-01-31")));
+    assert!(doc.get("waived").is_none(), "nothing is waived any more");
+}
+
+#[test]
+fn a_bad_exceptions_file_is_a_usage_error_naming_the_line() {
+    let dir = tempdir();
+    let path = dir.path().join("exceptions.yaml");
+    std::fs::write(
+        &path,
+        "exceptions:\n  - rule: CERT002\n    reason: r\n    expires: 2027-01-31\n",
+    )
+    .expect("write");
+    let out = stalled(&["--exceptions", path.to_str().expect("utf8")], NOW);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("exceptions.yaml:2: name what is waived"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn completions_and_the_man_page() {
+    for shell in ["bash", "zsh", "fish", "powershell"] {
+        let out = run(&["completions", shell]);
+        assert!(out.status.success(), "{shell}");
+        assert!(stdout(&out).contains("--fail-on"), "{shell} completes flags");
+    }
+    let out = run(&["man"]);
+    assert!(stdout(&out).starts_with(".ie") && stdout(&out).contains(".TH aks-certscan 1"));
+    let bash = std::process::Command::new("bash")
+        .arg("-n")
+        .arg("-c")
+        .arg(stdout(&run(&["completions", "bash"])))
+        .output();
+    if let Ok(check) = bash {
+        assert!(check.status.success(), "bash accepts the script: {}", stderr(&check));
+    }
+}
