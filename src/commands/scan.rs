@@ -182,6 +182,7 @@ pub fn run(options: &ScanOptions) -> Result<ExitStatus> {
         }
         None => (without_baseline(findings), None),
     };
+    let provenance = crate::report::Provenance::from_vars(|name| std::env::var(name).ok());
     let report = Report {
         findings: &reported,
         absent: absent.as_deref(),
@@ -189,6 +190,7 @@ pub fn run(options: &ScanOptions) -> Result<ExitStatus> {
         facts: &facts,
         facts_uri: &facts_uri,
         automation_id: None,
+        provenance: provenance.as_ref(),
         waived: &waived,
     };
     phases.time("render", || -> Result<()> {

@@ -54,6 +54,7 @@ fn scan_once(options: &ServeOptions, engine: &Engine, skip: &Skip, overrides: &O
         facts: &facts,
         facts_uri: crate::report::DEFAULT_FACTS_FILE,
         automation_id: None,
+        provenance: None,
         waived: &[],
     };
     let mut body = Vec::with_capacity(1 << 20);

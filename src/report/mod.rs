@@ -88,6 +88,40 @@ impl Format {
     }
 }
 
+/// The repository and commit a CI run scans: what SARIF consumers need to map relative paths to
+/// the code and to know which version was analysed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Provenance {
+    /// The repository's URI.
+    pub repository_uri: String,
+    /// The commit.
+    pub revision: Option<String>,
+    /// The branch or ref.
+    pub branch: Option<String>,
+}
+
+impl Provenance {
+    /// From the variables GitHub Actions (`GITHUB_SERVER_URL`, `GITHUB_REPOSITORY`, `GITHUB_SHA`,
+    /// `GITHUB_REF`) or Azure Pipelines (`BUILD_REPOSITORY_URI`, `BUILD_SOURCEVERSION`,
+    /// `BUILD_SOURCEBRANCH`) set, read through `get`; `None` elsewhere (a laptop's scan says
+    /// nothing it does not know).
+    pub fn from_vars(get: impl Fn(&str) -> Option<String>) -> Option<Provenance> {
+        let non_empty = |name: &str| get(name).filter(|v| !v.trim().is_empty());
+        if let (Some(server), Some(repo)) = (non_empty("GITHUB_SERVER_URL"), non_empty("GITHUB_REPOSITORY")) {
+            return Some(Provenance {
+                repository_uri: format!("{}/{repo}", server.trim_end_matches('/')),
+                revision: non_empty("GITHUB_SHA"),
+                branch: non_empty("GITHUB_REF"),
+            });
+        }
+        non_empty("BUILD_REPOSITORY_URI").map(|uri| Provenance {
+            repository_uri: uri,
+            revision: non_empty("BUILD_SOURCEVERSION"),
+            branch: non_empty("BUILD_SOURCEBRANCH"),
+        })
+    }
+}
+
 /// A finding with its state relative to the baseline, when one was given.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Reported {
@@ -111,6 +145,9 @@ pub struct Report<'a> {
     /// Path of the facts document written beside the output, relative to the scan directory:
     /// the location of findings that came from no file.
     pub facts_uri: &'a str,
+    /// The repository and commit scanned, when a CI system says so (SARIF
+    /// `versionControlProvenance`).
+    pub provenance: Option<&'a Provenance>,
     /// Findings left out by `--exceptions`, with the exception that waived each.
     pub waived: &'a [exceptions::Waived],
     /// SARIF `automationDetails.id` (the code scanning category) when the caller chooses it

@@ -54,6 +54,8 @@ struct Log<'a> {
 struct Run<'a> {
     tool: Tool,
     automation_details: AutomationDetails,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    version_control_provenance: Vec<VersionControl>,
     original_uri_base_ids: BTreeMap<&'static str, ArtifactLocation>,
     invocations: Vec<Invocation>,
     results: Vec<SarifResult<'a>>,
@@ -106,6 +108,9 @@ struct DefaultConfiguration {
 
 #[derive(Serialize)]
 struct RuleProperties {
+    /// The rule's kebab-case name as the catalogue spells it (SARIF `name` is PascalCase).
+    #[serde(rename = "aks-certscan/name")]
+    catalogue_name: String,
     tags: Vec<String>,
     precision: String,
     #[serde(rename = "problem.severity")]
@@ -118,6 +123,17 @@ struct RuleProperties {
 #[derive(Serialize)]
 struct AutomationDetails {
     id: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct VersionControl {
+    repository_uri: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    revision_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    branch: Option<String>,
+    mapped_to: ArtifactLocation,
 }
 
 #[derive(Serialize)]
@@ -303,6 +319,21 @@ fn message_text(text: &str) -> String {
     out
 }
 
+/// SARIF's friendly rule name is one PascalCase identifier (`certificate-expired` becomes
+/// `CertificateExpired`); the catalogue's kebab-case name stays in the rule's properties.
+fn pascal_case(name: &str) -> String {
+    name.split(['-', '_'])
+        .filter(|w| !w.is_empty())
+        .map(|w| {
+            let mut chars = w.chars();
+            chars
+                .next()
+                .map(|c| c.to_ascii_uppercase().to_string() + chars.as_str())
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
 fn level(l: Level) -> &'static str {
     l.as_str()
 }
@@ -330,7 +361,7 @@ fn rule(r: &LoadedRule) -> Rule {
     };
     Rule {
         id: m.id.clone(),
-        name: m.name.clone(),
+        name: pascal_case(&m.name),
         short_description: Text { text: m.title.clone() },
         full_description: Text {
             text: truncate(&m.description, 1024),
@@ -360,13 +391,12 @@ fn rule(r: &LoadedRule) -> Rule {
             level: level(m.severity),
         },
         properties: RuleProperties {
-            // The rule's own tags first (GitHub shows the first 10), then its controls as
+            catalogue_name: m.name.clone(),
+            // `security` first: GitHub reads `security-severity` only from rules tagged so.
+            // Then the rule's own tags (GitHub shows the first 10), then its controls as
             // `compliance/<framework>/<control>`; at most 20 in all (GitHub's limit).
-            tags: m
-                .tags
-                .iter()
-                .take(10)
-                .cloned()
+            tags: std::iter::once("security".to_string())
+                .chain(m.tags.iter().filter(|t| *t != "security").take(9).cloned())
                 .chain(m.control_tags())
                 .take(20)
                 .collect(),
@@ -540,6 +570,20 @@ impl Emitter for Sarif {
                         rules: report.rules.iter().map(rule).collect(),
                     },
                 },
+                version_control_provenance: report
+                    .provenance
+                    .map(|p| {
+                        vec![VersionControl {
+                            repository_uri: p.repository_uri.clone(),
+                            revision_id: p.revision.clone(),
+                            branch: p.branch.clone(),
+                            mapped_to: ArtifactLocation {
+                                uri: String::new(),
+                                uri_base_id: Some("%SRCROOT%"),
+                            },
+                        }]
+                    })
+                    .unwrap_or_default(),
                 automation_details: AutomationDetails {
                     id: if n == 0 {
                         base_id.clone()
@@ -606,6 +650,15 @@ mod tests {
         assert!(artifact("sub/../../../../etc/ssl/x.pem").is_none());
         assert_eq!(artifact("sub/./a/../b.pem").expect("inside").uri, "sub/b.pem");
         assert_eq!(artifact("/etc/../../x").expect("absolute").uri, "x");
+    }
+
+    #[test]
+    fn rule_names_are_pascal_case() {
+        assert_eq!(pascal_case("certificate-expired"), "CertificateExpired");
+        assert_eq!(
+            pascal_case("node-cert-not-signed-by-cluster-ca"),
+            "NodeCertNotSignedByClusterCa"
+        );
     }
 
     #[test]

@@ -82,6 +82,7 @@ fn rendered(format: Format) -> String {
         facts: &facts,
         facts_uri: "out/scan.facts.json",
         automation_id: None,
+        provenance: None,
         waived: &[],
     };
     render(format, false, &report).expect("renders")
@@ -152,4 +153,25 @@ fn json_carries_the_model_and_a_summary() {
     let doc: serde_json::Value = serde_json::from_str(&rendered(Format::Json)).expect("json");
     assert_eq!(doc["summary"], serde_json::json!({"error": 1, "warning": 1, "note": 1}));
     assert_eq!(doc["findings"][0]["fingerprint"].as_str().map(str::len), Some(64));
+}
+
+#[test]
+fn provenance_comes_from_the_ci_system_only() {
+    use super::Provenance;
+    let vars = |pairs: &'static [(&'static str, &'static str)]| {
+        move |name: &str| pairs.iter().find(|(k, _)| *k == name).map(|(_, v)| v.to_string())
+    };
+    let github = Provenance::from_vars(vars(&[
+        ("GITHUB_SERVER_URL", "https://github.com"),
+        ("GITHUB_REPOSITORY", "contoso/platform"),
+        ("GITHUB_SHA", "0123abc"),
+        ("GITHUB_REF", "refs/heads/main"),
+    ]))
+    .expect("github");
+    assert_eq!(github.repository_uri, "https://github.com/contoso/platform");
+    assert_eq!(github.revision.as_deref(), Some("0123abc"));
+    let azure =
+        Provenance::from_vars(vars(&[("BUILD_REPOSITORY_URI", "https://dev.azure.com/c/p/_git/r")])).expect("azure");
+    assert_eq!(azure.branch, None);
+    assert!(Provenance::from_vars(vars(&[])).is_none());
 }

@@ -24,6 +24,9 @@ fn command() -> Command {
         .env("NO_COLOR", "1")
         .env("HOME", root().join("testdata/no-home"))
         .stdin(Stdio::null());
+    for var in CI_VARIABLES {
+        cmd.env_remove(var);
+    }
     cmd
 }
 

@@ -1,6 +1,7 @@
 //! End-to-end tests of the `aks-certscan` binary over the example estate in `testdata/`.
 
 mod bad_input;
+mod ci_files;
 mod compliance;
 mod day_to_day;
 mod deploy;

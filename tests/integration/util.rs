@@ -13,6 +13,17 @@ pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// Variables through which a CI system names the repository and commit.
+pub const CI_VARIABLES: &[&str] = &[
+    "GITHUB_SERVER_URL",
+    "GITHUB_REPOSITORY",
+    "GITHUB_SHA",
+    "GITHUB_REF",
+    "BUILD_REPOSITORY_URI",
+    "BUILD_SOURCEVERSION",
+    "BUILD_SOURCEBRANCH",
+];
+
 /// The binary, run from the repository root, with no kubeconfig or colour from the environment.
 pub fn bin() -> Command {
     let mut cmd = Command::cargo_bin("aks-certscan").expect("binary");
@@ -20,6 +31,10 @@ pub fn bin() -> Command {
         .env_remove("KUBECONFIG")
         .env("NO_COLOR", "1")
         .env("HOME", root().join("testdata/no-home"));
+    // Outputs must not depend on the CI system the tests run in (SARIF provenance).
+    for var in CI_VARIABLES {
+        cmd.env_remove(var);
+    }
     cmd
 }
 
@@ -124,7 +139,10 @@ pub fn validate_sarif(path: &Path) {
         eprintln!("skipping SARIF schema validation: ../shared/tools/validate-sarif or python3 is not available");
         return;
     };
+    // Warnings fail too: each one is a GitHub behaviour we did not intend (a severity ignored,
+    // a tag dropped).
     let out = std::process::Command::new(tool)
+        .args(["--fail-on", "warning"])
         .arg(path)
         .output()
         .expect("validator runs");
