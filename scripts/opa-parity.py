@@ -4,8 +4,10 @@ regorus on every testdata scenario, and every Rego unit test passes under OPA to
 
     python3 scripts/opa-parity.py [path/to/aks-certscan]
 
-OPA comes from the PyPI package opa-golib-python-bindings (Go OPA behind a C library); it is
-installed on first use. Exit status 0 when OPA and regorus agree, 1 when they differ.
+OPA comes from the PyPI package opa-golib-python-bindings (Go OPA behind a C library), pinned in
+.ci/requirements-opa.txt; .ci/run installs it into a virtual environment, and this script never installs
+anything. The binary defaults to the debug build in cargo's target directory (CARGO_TARGET_DIR
+respected). Exit status 0 when OPA and regorus agree, 1 when they differ or OPA is missing.
 """
 
 import json
@@ -23,10 +25,17 @@ def opa_engine():
     try:
         from opa_bindings import OpaEngine
     except ImportError:
-        subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--ignore-requires-python",
-                        "opa-golib-python-bindings"], check=True)
-        from opa_bindings import OpaEngine
+        sys.exit("opa-parity: the Python package opa-golib-python-bindings is missing; run .ci/run, "
+                 "or install it into a virtual environment: python3 -m venv VENV && VENV/bin/pip "
+                 "install --no-deps --ignore-requires-python -r .ci/requirements-opa.txt")
     return OpaEngine()
+
+
+def default_binary():
+    """The debug binary in cargo's own target directory (which CARGO_TARGET_DIR may move)."""
+    target = subprocess.run([str(ROOT / "scripts" / "target-dir")], check=True,
+                            capture_output=True, text=True).stdout.strip()
+    return str(pathlib.Path(target) / "debug" / "aks-certscan")
 
 
 def rego_files(with_tests):
@@ -66,7 +75,7 @@ def run(binary, args):
 
 
 def main():
-    binary = sys.argv[1] if len(sys.argv) > 1 else str(ROOT / "target" / "debug" / "aks-certscan")
+    binary = sys.argv[1] if len(sys.argv) > 1 else default_binary()
     failures = 0
 
     # 1. Rego unit tests under OPA.

@@ -1,11 +1,17 @@
 #!/usr/bin/env bash
-# Opens the SARIF of the example estate with Microsoft's sarif-tools (a real SARIF consumer) and
-# with the shared GitHub-rules validator when it is there.
+# Opens the SARIF of the example estate with Microsoft's sarif-tools (a real SARIF consumer; PyPI
+# sarif-tools, pinned in .ci/requirements.txt) and with the shared GitHub-rules validator when it is
+# there. Installs nothing: .ci/run puts the pinned tools on PATH.
 #
 #     scripts/sarif-tools-check.sh [path/to/aks-certscan]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bin=${1:-target/debug/aks-certscan}
+bin=${1:-"$(scripts/target-dir)/debug/aks-certscan"}
+if ! command -v sarif >/dev/null 2>&1; then
+  echo "sarif-tools-check: 'sarif' (PyPI sarif-tools) is not on PATH; run .ci/run, or:" >&2
+  echo "  python3 -m venv VENV && VENV/bin/pip install -r .ci/requirements.txt" >&2
+  exit 1
+fi
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 "$bin" scan --now 2026-11-29T00:00:00Z --fail-on never \
@@ -14,8 +20,7 @@ trap 'rm -rf "$out"' EXIT
   --node-root testdata/scenarios/rotated/node-stopped-during-rotation \
   --cluster testdata/scenarios/fleet/clusters.json --certs testdata/corpus/certs \
   --format sarif --output "$out/aks-certscan.sarif"
-command -v sarif >/dev/null 2>&1 || python3 -m pip install --quiet sarif-tools
 sarif summary "$out/aks-certscan.sarif"
 if [ -x ../shared/tools/validate-sarif ]; then
-  ../shared/tools/validate-sarif "$out/aks-certscan.sarif"
+  ../shared/tools/validate-sarif --fail-on warning "$out/aks-certscan.sarif"
 fi

@@ -52,8 +52,10 @@ pub enum ParseFailure {
 pub fn parse_args(argv: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Cli, ParseFailure> {
     let mut argv: Vec<std::ffi::OsString> = argv.into_iter().collect();
     let command = Cli::command();
-    let matches = command
-        .clone()
+    // The first pass finds the command and the config file; a required flag may come from that
+    // file (`compliance: {framework: cis-aks}`), so nothing is required yet. The second pass,
+    // with the config's words added, is the strict one.
+    let matches = without_required_args(command.clone())
         .try_get_matches_from(&argv)
         .map_err(ParseFailure::Clap)?;
     if let Some(path) = config::locate(&matches) {
@@ -70,7 +72,18 @@ pub fn parse_args(argv: impl IntoIterator<Item = std::ffi::OsString>) -> Result<
             return Cli::from_arg_matches(&matches).map_err(ParseFailure::Clap);
         }
     }
+    let matches = command.try_get_matches_from(&argv).map_err(ParseFailure::Clap)?;
     Cli::from_arg_matches(&matches).map_err(ParseFailure::Clap)
+}
+
+/// `command` with no argument required, in every subcommand.
+fn without_required_args(command: clap::Command) -> clap::Command {
+    let names: Vec<String> = command.get_subcommands().map(|s| s.get_name().to_string()).collect();
+    let mut command = command.mut_args(|a| a.required(false));
+    for name in names {
+        command = command.mut_subcommand(name, without_required_args);
+    }
+    command
 }
 
 /// Exit codes, shown in `--help`.

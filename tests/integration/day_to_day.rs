@@ -236,3 +236,80 @@ fn completions_and_the_man_page() {
         assert!(check.status.success(), "bash accepts the script: {}", stderr(&check));
     }
 }
+
+/// The README's full config example, run as the README says: every key is a real flag, the
+/// section's parameters and waivers apply, and a required flag (`--framework`) can come from it.
+#[test]
+fn the_example_config_file_runs_as_documented() {
+    let dir = tempdir();
+    let sarif = dir.path().join("example.sarif");
+    let sarif_arg = sarif.display().to_string();
+    let out = run(&[
+        "--config",
+        "examples/aks-certscan.yaml",
+        "scan",
+        "--now",
+        NOW,
+        "--output",
+        &sarif_arg,
+    ]);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}{}", stderr(&out));
+    assert!(text.contains("(maximum age 400 days)"), "param from the file: {text}");
+    assert!(
+        text.contains("2 waived by exceptions"),
+        "exceptions from the file: {text}"
+    );
+    assert!(sarif.is_file(), "SARIF written where the flag said");
+    validate_sarif(&sarif);
+
+    let out = run(&["--config", "examples/aks-certscan.yaml", "compliance", "--now", NOW]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stdout(&out).starts_with("# Compliance report: CIS Azure Kubernetes Service"),
+        "framework and format from the file: {}",
+        stdout(&out)
+    );
+    // Without the file, `--framework` is still required.
+    let out = run(&["compliance", "--now", NOW, "--certs", "testdata/corpus/certs"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("--framework"), "{}", stderr(&out));
+}
+
+/// The README's waiver walk-through on `testdata/exceptions.yaml`: in force, the findings are
+/// waived and the gate passes; the day after `expires`, they are back and SCAN002 names each entry.
+#[test]
+fn the_example_waivers_work_then_expire() {
+    let scan = |now: &str| {
+        run(&[
+            "scan",
+            "--now",
+            now,
+            "--fail-on",
+            "warning",
+            "--cluster",
+            "testdata/scenarios/stalled-rotation/cluster.json",
+            "--node-root",
+            "testdata/scenarios/stalled-rotation/node",
+            "--exceptions",
+            "testdata/exceptions.yaml",
+            "--format",
+            "json",
+        ])
+    };
+    let in_force = scan("2026-12-15T23:59:59Z");
+    assert_eq!(in_force.status.code(), Some(0), "{}", stderr(&in_force));
+    assert_eq!(rule_ids(&in_force), vec!["CERT004"]);
+    let doc: serde_json::Value = serde_json::from_slice(&in_force.stdout).expect("json");
+    let waived: Vec<&str> = doc["waived"]
+        .as_array()
+        .expect("waived")
+        .iter()
+        .map(|w| w["finding"]["rule_id"].as_str().unwrap_or("?"))
+        .collect();
+    assert_eq!(waived, vec!["CERT002", "CERT005"], "{doc}");
+
+    let expired = scan("2026-12-16T00:00:00Z");
+    assert_eq!(expired.status.code(), Some(1), "{}", stderr(&expired));
+    assert_eq!(rule_ids(&expired), vec!["CERT002", "CERT004", "CERT005", "SCAN002"]);
+}
