@@ -152,6 +152,7 @@ node_root(path, kubelet) := {
 	"kubelet_client_subject": sprintf("O=system:nodes,CN=system:node:%s", [path]),
 	"cluster_key": null,
 	"tls_bootstrap": {"bootstrapped": true},
+	"serving_certificate_cluster_signed": false,
 	"kubelet": object.union(
 		{
 			"files_read": [],

@@ -9,7 +9,7 @@ metadata := {
 	"name": "kubelet-serving-rotation-disabled",
 	"title": "Kubelet serving certificate rotation is turned off",
 	"severity": "warning",
-	"scope": "document",
+	"scope": "non-certificate",
 	"description": concat("\n\n", [
 		concat(" ", [
 			"The node's kubelet serves with a certificate signed by the cluster CA (it came from a CSR,",
@@ -44,13 +44,6 @@ metadata := {
 	"params": {},
 }
 
-# Node roots (by path) that serve with a certificate the cluster CA signed.
-cluster_signed_serving contains cert.origin.node_root if {
-	some cert in input.certificates
-	cert.role == "kubelet-server"
-	cert.node_ca_verification.result == "verified"
-}
-
 disabled(root) := root.kubelet.rotate_kubelet_server_certificate if {
 	root.kubelet.rotate_kubelet_server_certificate.value == false
 } else := root.kubelet.server_tls_bootstrap if {
@@ -59,7 +52,7 @@ disabled(root) := root.kubelet.rotate_kubelet_server_certificate if {
 
 findings contains finding if {
 	some root in input.node_roots
-	cluster_signed_serving[root.path]
+	root.serving_certificate_cluster_signed
 	setting := disabled(root)
 	finding := {
 		"message": sprintf("node %s serves with a cluster-signed certificate but does not rotate it (%s, line %d)", [
@@ -82,13 +75,13 @@ known(root) if is_boolean(root.kubelet.server_tls_bootstrap.value)
 
 examined contains lib.examined_node(root) if {
 	some root in input.node_roots
-	cluster_signed_serving[root.path]
+	root.serving_certificate_cluster_signed
 	known(root)
 }
 
 unknown contains object.union(lib.examined_node(root), {"reason": reason}) if {
 	some root in input.node_roots
-	cluster_signed_serving[root.path]
+	root.serving_certificate_cluster_signed
 	not known(root)
 	reason := concat(" ", [
 		"no kubelet flag or config file read on the node sets",

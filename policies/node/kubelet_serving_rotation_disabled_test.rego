@@ -6,19 +6,16 @@ import rego.v1
 
 defaults := "n/etc/default/kubelet"
 
-serving(result) := object.union(fx.base_cert, {
-	"id": "srv",
-	"role": "kubelet-server",
-	"origin": object.union(fx.base_cert.origin, {"node_root": "n"}),
-	"node_ca_verification": {"result": result},
-})
-
-doc(kubelet, result) := object.union(fx.facts([serving(result)]), {"node_roots": [fx.node_root("n", kubelet)]})
+# A node whose kubelet serving certificate the node's CA signed (`signed`), or its own self-signed one.
+doc(kubelet, signed) := object.union(fx.facts([]), {"node_roots": [object.union(
+	fx.node_root("n", kubelet),
+	{"serving_certificate_cluster_signed": signed},
+)]})
 
 gate_off := {"rotate_kubelet_server_certificate": fx.setting(false, defaults, 1, "flag")}
 
 test_fires_when_the_gate_is_off_on_a_cluster_signed_serving_certificate if {
-	r := rule.findings with input as doc(gate_off, "verified")
+	r := rule.findings with input as doc(gate_off, true)
 	count(r) == 1
 	some f in r
 	f.location == {"path": defaults, "line": 1}
@@ -26,13 +23,13 @@ test_fires_when_the_gate_is_off_on_a_cluster_signed_serving_certificate if {
 
 test_fires_when_server_tls_bootstrap_is_off if {
 	kubelet := {"server_tls_bootstrap": fx.setting(false, "n/etc/default/kubeletconfig.json", 9, "config-file")}
-	r := rule.findings with input as doc(kubelet, "verified")
+	r := rule.findings with input as doc(kubelet, true)
 	some f in r
 	f.location.line == 9
 }
 
 test_not_concerned_with_a_self_signed_serving_certificate if {
-	input_doc := doc(gate_off, "not-signed-by-ca")
+	input_doc := doc(gate_off, false)
 	count(rule.findings) == 0 with input as input_doc
 	count(rule.examined) == 0 with input as input_doc
 	count(rule.unknown) == 0 with input as input_doc
@@ -43,12 +40,12 @@ test_silent_when_rotation_is_on if {
 		"rotate_kubelet_server_certificate": fx.setting(true, defaults, 1, "flag"),
 		"server_tls_bootstrap": fx.setting(true, defaults, 1, "flag"),
 	}
-	count(rule.findings) == 0 with input as doc(kubelet, "verified")
-	count(rule.examined) == 1 with input as doc(kubelet, "verified")
+	count(rule.findings) == 0 with input as doc(kubelet, true)
+	count(rule.examined) == 1 with input as doc(kubelet, true)
 }
 
 test_unknown_when_no_file_sets_either if {
-	input_doc := doc({}, "verified")
+	input_doc := doc({}, true)
 	count(rule.findings) == 0 with input as input_doc
 	count(rule.unknown) == 1 with input as input_doc
 }

@@ -13,6 +13,8 @@
 //!   client or node certificate against the **current CA** of its API server
 //!   (`current_ca_verification`), an endpoint's chain against every kubeconfig CA for that server
 //!   (`ca_checks`), and the one verdict rules read (`ca_verification`: current, else local);
+//! - **node relations**: whether a node's kubelet serving certificate was signed by its CA
+//!   (`serving_certificate_cluster_signed`);
 //! - **display names**: how messages name each certificate occurrence.
 //!
 //! The current CA of a server is the CA with the latest `not_before` among every CA seen for it
@@ -30,6 +32,7 @@ use rayon::prelude::*;
 use super::certificate::{check_against_bundle, check_chain_against_bundle, fill_validity};
 use super::model::{
     CaVerification, CertificateFact, CertificateRole, EndpointCaCheck, FactsDocument, KubeconfigFact, UserCaCheck,
+    VerificationResult,
 };
 use crate::clock::Instant;
 use crate::probe::target::Target;
@@ -44,10 +47,38 @@ pub fn derive(doc: &mut FactsDocument, now: Instant) {
         .for_each(|cert| fill_validity(cert, now.0));
     link_clusters(doc);
     check_signatures(doc);
+    mark_cluster_signed_serving(doc);
     doc.facts
         .certificates
         .par_iter_mut()
         .for_each(|cert| cert.display_name = display_name(cert));
+}
+
+/// Marks each node root whose kubelet serving certificate the node's CA signed. A relation
+/// between a node and its certificates, computed here so that rules about nodes need not read the
+/// certificate list (which would make them see every certificate of the estate at once).
+fn mark_cluster_signed_serving(doc: &mut FactsDocument) {
+    let signed: std::collections::HashSet<&str> = doc
+        .facts
+        .certificates
+        .iter()
+        .filter(|c| c.role == CertificateRole::KubeletServer)
+        .filter(|c| {
+            c.node_ca_verification
+                .as_ref()
+                .is_some_and(|v| v.result == VerificationResult::Verified)
+        })
+        .filter_map(|c| c.origin.node_root.as_deref())
+        .collect();
+    let marked: Vec<bool> = doc
+        .facts
+        .node_roots
+        .iter()
+        .map(|root| signed.contains(root.path.as_str()))
+        .collect();
+    for (root, mark) in doc.facts.node_roots.iter_mut().zip(marked) {
+        root.serving_certificate_cluster_signed = mark;
+    }
 }
 
 /// The host of a server URL (`https://h:443/path` gives `h`; `[::1]:6443` gives `::1`).

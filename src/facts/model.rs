@@ -746,6 +746,11 @@ pub struct NodeRootFact {
     /// The kubelet's rotation settings and kubeconfig permissions.
     #[serde(default)]
     pub kubelet: KubeletSettings,
+    /// Derived: a kubelet serving certificate on the node verifies against the node's `ca.crt`
+    /// (it came from the cluster CA, so it must be rotated), as opposed to the kubelet's own
+    /// self-signed one.
+    #[serde(default)]
+    pub serving_certificate_cluster_signed: bool,
 }
 
 /// A probed TLS endpoint (see the live-checks docs).

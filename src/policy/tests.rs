@@ -143,3 +143,18 @@ fn the_auto_rotation_date_and_seconds_are_the_same_instant() {
         "{date}"
     );
 }
+
+/// A rule of scope `document` sees every certificate of the estate as one regorus value: at
+/// 100,000 certificates that alone is about 150 MB. Bundled rules about nodes, clusters or
+/// kubeconfigs read relations Rust derived (`serving_certificate_cluster_signed`, ...) instead.
+#[test]
+fn no_bundled_rule_needs_the_whole_document() {
+    let engine = Engine::load(&[]).expect("bundled policies");
+    let whole: Vec<&str> = engine
+        .rules()
+        .iter()
+        .filter(|r| r.meta.scope == super::metadata::Scope::Document)
+        .map(|r| r.meta.id.as_str())
+        .collect();
+    assert!(whole.is_empty(), "rules of scope `document`: {whole:?}");
+}

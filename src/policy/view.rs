@@ -48,7 +48,6 @@ pub const BUNDLED_CERTIFICATE_FIELDS: &[&str] = &[
     "signature_algorithm",
     "signature_digest",
     "ca_verification",
-    "node_ca_verification",
     "result",
     "ca_id",
     "ca_source",
