@@ -298,18 +298,28 @@ pub fn read_json(path: &Path, max: u64, source: SourceKind) -> Result<JsonDocume
     } else {
         read_capped(path, max, source, &shown)?
     };
+    // The digest is of the bytes as stored (a byte-order mark included), as `sha256sum` gives it.
+    let sha256 = crate::facts::certificate::sha256_hex(&bytes);
     let text = utf8_text(&bytes, source, &shown)?.to_string();
-    let mut doc = parse_json(text, &shown, source)?;
-    doc.sha256 = crate::facts::certificate::sha256_hex(&bytes);
-    Ok(doc)
+    parse_json_with_digest(text, &shown, source, sha256)
 }
 
 /// Parses JSON text that came from `shown` (a file, or a command's output).
 pub fn parse_json(text: String, shown: &str, source: SourceKind) -> Result<JsonDocument, CollectionError> {
+    let sha256 = crate::facts::certificate::sha256_hex(text.as_bytes());
+    parse_json_with_digest(text, shown, source, sha256)
+}
+
+fn parse_json_with_digest(
+    text: String,
+    shown: &str,
+    source: SourceKind,
+    sha256: String,
+) -> Result<JsonDocument, CollectionError> {
     let shown = shown.to_string();
     match serde_json::from_str(&text) {
         Ok(value) => Ok(JsonDocument {
-            sha256: crate::facts::certificate::sha256_hex(text.as_bytes()),
+            sha256,
             shown,
             text,
             value,
