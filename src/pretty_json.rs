@@ -16,6 +16,12 @@ use serde::Serialize;
 /// serde_json's pretty indentation: two spaces per level.
 const INDENT: &[u8] = b"  ";
 
+/// Spaces ready to be written after a line break: enough for 32 levels.
+const SPACES: usize = 64;
+
+/// `,\n` and [`SPACES`] spaces, sliced for each line break.
+const NEWLINE_AND_SPACES: &[u8; 2 + SPACES] = b",\n                                                                ";
+
 /// Items per parallel piece: big enough to amortise the hand-off, small enough to spread.
 const PIECE: usize = 1024;
 
@@ -52,11 +58,19 @@ impl Indented {
     }
 
     fn newline<W: ?Sized + Write>(&self, writer: &mut W, first: bool) -> io::Result<()> {
-        writer.write_all(if first { b"\n" } else { b",\n" })?;
-        for _ in 0..self.depth {
-            writer.write_all(INDENT)?;
+        // One write per line break: this runs for every key of every item.
+        let line = if first {
+            &NEWLINE_AND_SPACES[1..]
+        } else {
+            &NEWLINE_AND_SPACES[..]
+        };
+        match line.get(..line.len() - SPACES + INDENT.len() * self.depth) {
+            Some(prefix) => writer.write_all(prefix),
+            None => {
+                writer.write_all(&line[..line.len() - SPACES])?;
+                (0..self.depth).try_for_each(|_| writer.write_all(INDENT))
+            }
         }
-        Ok(())
     }
 
     fn close<W: ?Sized + Write>(&mut self, writer: &mut W, bracket: &[u8]) -> io::Result<()> {
@@ -301,6 +315,21 @@ mod tests {
                 "{n} items"
             );
         }
+    }
+
+    #[test]
+    fn deep_nesting_past_the_ready_made_indentation_is_still_serde_json() {
+        // Items nested deeper than the spaces kept for one write per line break (32 levels).
+        let mut deep = serde_json::json!({"leaf": [1, "two"]});
+        for level in 0..40 {
+            deep = serde_json::json!({ "level": level, "inner": [deep] });
+        }
+        let all = vec![deep.clone(), deep];
+        let expected = serde_json::to_vec_pretty(&serde_json::json!({"items": all, "after": 1})).expect("json");
+        let skeleton = serde_json::to_vec_pretty(&serde_json::json!({"items": [], "after": 1})).expect("json");
+        let mut out = Vec::new();
+        write_spliced(&mut out, &skeleton, "items", 1, &all, itself).expect("writes");
+        assert_eq!(String::from_utf8_lossy(&out), String::from_utf8_lossy(&expected));
     }
 
     #[test]

@@ -99,6 +99,11 @@ pub fn special_kind(file_type: &std::fs::FileType) -> &'static str {
 /// Opens `path` for reading without blocking and checks, on the open file, that it is a regular
 /// file. Links are followed (a `--certs` tree may be made of them); what they lead to is checked.
 pub fn open_regular(path: &Path) -> Result<File, ReadError> {
+    open_regular_with_metadata(path).map(|(file, _)| file)
+}
+
+/// [`open_regular`], also returning the open file's metadata (one `fstat` for both uses).
+fn open_regular_with_metadata(path: &Path) -> Result<(File, std::fs::Metadata), ReadError> {
     let mut options = OpenOptions::new();
     options.read(true);
     #[cfg(unix)]
@@ -110,20 +115,21 @@ pub fn open_regular(path: &Path) -> Result<File, ReadError> {
         options.custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY);
     }
     let file = options.open(path)?;
-    let file_type = file.metadata()?.file_type();
+    let metadata = file.metadata()?;
+    let file_type = metadata.file_type();
     if file_type.is_dir() {
         return Err(ReadError::Directory);
     }
     if !file_type.is_file() {
         return Err(ReadError::Special(special_kind(&file_type)));
     }
-    Ok(file)
+    Ok((file, metadata))
 }
 
 /// Reads a whole regular file of at most `max` bytes.
 pub fn read_regular(path: &Path, max: u64) -> Result<Vec<u8>, ReadError> {
-    let file = open_regular(path)?;
-    let size = file.metadata()?.len();
+    let (file, metadata) = open_regular_with_metadata(path)?;
+    let size = metadata.len();
     if size > max {
         return Err(ReadError::TooLarge { size, max });
     }

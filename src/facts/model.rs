@@ -53,8 +53,8 @@ macro_rules! fact_kinds {
 
             /// Makes room for every fact of `parts`, so that absorbing them grows each list once.
             pub fn reserve_for<'a>(&mut self, parts: impl Iterator<Item = &'a Facts> + Clone) {
-                $(self.$field.reserve(parts.clone().map(|p| p.$field.len()).sum());)*
-                self.errors.reserve(parts.map(|p| p.errors.len()).sum());
+                $(reserve_for_parts(&mut self.$field, parts.clone().map(|p| p.$field.len()));)*
+                reserve_for_parts(&mut self.errors, parts.map(|p| p.errors.len()));
             }
 
             /// True when no fact at all was recorded (errors are not facts).
@@ -73,6 +73,15 @@ macro_rules! fact_kinds {
             }
         }
     };
+}
+
+/// Reserves room in `into` for lists of the given lengths, unless [`append`] will take the only
+/// non-empty one whole (one source holding all the certificates: no copy at all).
+fn reserve_for_parts<T>(into: &mut Vec<T>, lengths: impl Iterator<Item = usize>) {
+    let (total, non_empty) = lengths.fold((0, 0), |(total, n), len| (total + len, n + usize::from(len > 0)));
+    if !(into.is_empty() && non_empty <= 1) {
+        into.reserve(total);
+    }
 }
 
 /// `into.extend(from)`, without copying `from` when `into` holds nothing yet.
