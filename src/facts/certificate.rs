@@ -15,9 +15,19 @@ use x509_parser::signature_algorithm::SignatureAlgorithm;
 use super::model::{CaVerification, CertificateFact, CertificateOrigin, CertificateRole, Der, VerificationResult};
 use crate::clock::{days, format_unix, DAY};
 
+/// A SHA-256 digest, as bytes.
+pub type Sha256 = [u8; 32];
+
+/// SHA-256 of `bytes`.
+pub fn sha256(bytes: &[u8]) -> Sha256 {
+    let mut out = [0u8; 32];
+    out.copy_from_slice(ring::digest::digest(&ring::digest::SHA256, bytes).as_ref());
+    out
+}
+
 /// SHA-256 of `der`, lowercase hex: the certificate id.
 pub fn sha256_hex(der: &[u8]) -> String {
-    HEXLOWER.encode(ring::digest::digest(&ring::digest::SHA256, der).as_ref())
+    HEXLOWER.encode(&sha256(der))
 }
 
 /// Parses `der` and records what the certificate itself says. Fields that depend on the

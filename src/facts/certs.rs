@@ -11,8 +11,8 @@ use std::path::Path;
 use super::walk::{self, WalkError};
 use rayon::prelude::*;
 
-use super::certificate::analyze;
-use super::collected::Collected;
+use super::certificate::{analyze, Sha256};
+use super::collected::{list_digest, Collected};
 use super::input::{display_path, error, io_kind, io_message, join_display, read_capped};
 use super::model::*;
 use super::pem::extract;
@@ -23,7 +23,8 @@ const CERTIFICATE_EXTENSIONS: &[&str] = &["crt", "cer", "pem", "der", "cert"];
 /// Files read by one parallel task.
 const FILES_PER_TASK: usize = 64;
 
-/// Collects one `--certs` path.
+/// Collects one `--certs` path. For a directory, the source's digest is already in the returned
+/// source record.
 pub fn collect(root: &Path, ctx: &CollectContext) -> Collected {
     let shown_root = display_path(root);
     let mut out = Collected::for_source(SourceKind::Certs, &shown_root);
@@ -50,27 +51,41 @@ pub fn collect(root: &Path, ctx: &CollectContext) -> Collected {
         out.facts.errors.push(error(SourceKind::Certs, &shown, kind, message));
     }
     let files = walk.files;
-    // Files are read in parallel, a batch per task, and the batches joined in file order.
-    let batches: Vec<Collected> = files
+    // Files are read in parallel, a batch per task, and the batches joined in file order. Each
+    // file's digest is kept as bytes beside the file list; the names are made again for the
+    // source digest at the end, on one thread, instead of living through the whole walk
+    // (100,000 names held from worker threads cost 35 MiB of peak memory).
+    let batches: Vec<(Collected, Vec<Option<Sha256>>)> = files
         .par_chunks(FILES_PER_TASK)
         .map(|batch| {
             let mut part = Collected::default();
+            let mut digests = Vec::with_capacity(batch.len());
             for file in batch {
-                part.absorb(collect_file(
+                let mut one = collect_file(
                     file,
                     &relative_shown(root, &shown_root, file),
                     false,
                     CertificateRole::Unknown,
                     ctx,
-                ));
+                );
+                digests.push(one.digests.pop().map(|(_, hash)| hash));
+                part.absorb(one);
             }
-            part
+            (part, digests)
         })
         .collect();
-    out.facts.reserve_for(batches.iter().map(|b| &b.facts));
-    for batch in batches {
+    out.facts.reserve_for(batches.iter().map(|(b, _)| &b.facts));
+    let mut digests = Vec::with_capacity(files.len());
+    for (batch, batch_digests) in batches {
         out.absorb(batch);
+        digests.extend(batch_digests);
     }
+    let read: Vec<(String, Sha256)> = files
+        .iter()
+        .zip(digests)
+        .filter_map(|(file, digest)| Some((relative_shown(root, &shown_root, file), digest?)))
+        .collect();
+    out.source.sha256 = list_digest(read);
     out
 }
 

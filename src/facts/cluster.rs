@@ -43,7 +43,7 @@ pub fn collect(path: &Path, ctx: &CollectContext) -> Collected {
 /// Reads clusters from a parsed JSON document (a file, standard input, or `az` output).
 pub fn from_document(doc: JsonDocument) -> Collected {
     let mut out = Collected::for_source(SourceKind::Cluster, &doc.shown);
-    out.digests.push((doc.shown.clone(), doc.sha256.clone()));
+    out.digests.push((doc.shown.clone(), doc.sha256));
     out.source.files_read = 1;
     let mut found = Vec::new();
     find(&doc.value, String::new(), &mut found);

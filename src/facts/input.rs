@@ -286,7 +286,7 @@ pub struct JsonDocument {
     /// The parsed value.
     pub value: serde_json::Value,
     /// SHA-256 of the bytes read.
-    pub sha256: String,
+    pub sha256: crate::facts::certificate::Sha256,
 }
 
 /// Reads and parses a JSON source (`-` is standard input).
@@ -299,14 +299,14 @@ pub fn read_json(path: &Path, max: u64, source: SourceKind) -> Result<JsonDocume
         read_capped(path, max, source, &shown)?
     };
     // The digest is of the bytes as stored (a byte-order mark included), as `sha256sum` gives it.
-    let sha256 = crate::facts::certificate::sha256_hex(&bytes);
+    let sha256 = crate::facts::certificate::sha256(&bytes);
     let text = utf8_text(&bytes, source, &shown)?.to_string();
     parse_json_with_digest(text, &shown, source, sha256)
 }
 
 /// Parses JSON text that came from `shown` (a file, or a command's output).
 pub fn parse_json(text: String, shown: &str, source: SourceKind) -> Result<JsonDocument, CollectionError> {
-    let sha256 = crate::facts::certificate::sha256_hex(text.as_bytes());
+    let sha256 = crate::facts::certificate::sha256(text.as_bytes());
     parse_json_with_digest(text, shown, source, sha256)
 }
 
@@ -314,7 +314,7 @@ fn parse_json_with_digest(
     text: String,
     shown: &str,
     source: SourceKind,
-    sha256: String,
+    sha256: crate::facts::certificate::Sha256,
 ) -> Result<JsonDocument, CollectionError> {
     let shown = shown.to_string();
     match serde_json::from_str(&text) {

@@ -151,7 +151,9 @@ pub fn assemble(parts: Vec<Collected>) -> FactsDocument {
     doc.sources.reserve(parts.len());
     for mut part in parts {
         make_node_roots_unique(&mut part, &mut root_paths);
-        part.source.sha256 = part.source_digest();
+        if part.source.sha256.is_none() {
+            part.source.sha256 = part.source_digest();
+        }
         doc.sources.push(part.source);
         doc.facts.absorb(part.facts);
     }

@@ -32,7 +32,7 @@ pub fn collect(path: &Path, ctx: &CollectContext) -> Collected {
 /// Reads nodes from a parsed JSON document (a file, standard input, or `kubectl` output).
 pub fn from_document(doc: JsonDocument) -> Collected {
     let mut out = Collected::for_source(SourceKind::Nodes, &doc.shown);
-    out.digests.push((doc.shown.clone(), doc.sha256.clone()));
+    out.digests.push((doc.shown.clone(), doc.sha256));
     out.source.files_read = 1;
     let items: Vec<(String, &Value)> = match (
         get(&doc.value, "items").and_then(Value::as_array),
