@@ -14,6 +14,9 @@ use super::model::{CollectionError, ErrorKind, SourceKind};
 /// Default per-file size cap: real certificates, kubeconfigs and cluster documents are far smaller.
 pub use crate::safe_io::DEFAULT_MAX_FILE_SIZE;
 
+/// Describes an I/O error in a lowercase sentence (every collector words them the same way).
+pub use crate::safe_io::io_message;
+
 /// Shows a path as the user would recognise it: relative to the working directory when it lies
 /// below it, with `/` separators, and with no `./` prefix.
 pub fn display_path(path: &Path) -> String {
@@ -78,11 +81,6 @@ pub fn io_kind(err: &io::Error) -> ErrorKind {
         _ if err.raw_os_error() == Some(libc::ELOOP) => ErrorKind::SymlinkLoop,
         _ => ErrorKind::Io,
     }
-}
-
-/// Describes an I/O error in a lowercase sentence.
-pub fn io_message(err: &io::Error) -> String {
-    crate::safe_io::io_message(err)
 }
 
 /// The collection error for a file that could not be read.
