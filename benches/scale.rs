@@ -15,8 +15,8 @@ use std::time::{Duration, Instant};
 
 use aks_certscan::clock::Instant as EvalTime;
 use aks_certscan::facts::model::{CertificateRole, ClusterFact, FactsDocument};
-use aks_certscan::facts::{collect, CollectPlan, Source};
 use aks_certscan::policy::{Engine, Overrides, Skip};
+use aks_certscan::sources::{CollectPlan, Source};
 use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
 
 fn median(mut samples: Vec<Duration>) -> Duration {
@@ -56,7 +56,7 @@ fn time_collect(dir: &Path, runs: usize) -> (Duration, FactsDocument) {
     let mut doc = FactsDocument::default();
     for _ in 0..runs {
         let start = Instant::now();
-        doc = collect(&plan);
+        doc = aks_certscan::pipeline::collect_facts(&plan).0;
         samples.push(start.elapsed());
     }
     (median(samples), doc)

@@ -13,7 +13,8 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use aks_certscan::facts::{pem, walk};
+use aks_certscan::sources::read::pem;
+use aks_certscan::walk;
 use rayon::prelude::*;
 use x509_parser::prelude::{FromDer, X509Certificate};
 

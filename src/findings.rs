@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use crate::facts::certificate::sha256_hex;
+use crate::facts::x509::sha256_hex;
 
 /// How serious a finding is (SARIF `level`). Ordered: a note is less than a warning.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

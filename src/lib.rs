@@ -26,14 +26,18 @@
 //!   a cap, never blocking) and written (temporary file and rename, never through a link).
 #![deny(missing_docs)]
 
+pub mod address;
 pub mod cli;
 pub mod clock;
 pub mod commands;
 pub mod facts;
 pub mod findings;
+pub mod paths;
+pub mod pipeline;
 pub mod policy;
 pub mod pretty_json;
-pub mod probe;
 pub mod report;
 pub mod safe_io;
 pub mod sanitize;
+pub mod sources;
+pub mod walk;

@@ -2,10 +2,10 @@
 //! would hand them over. Every target only checks that nothing panics, hangs or runs away with
 //! memory; what the parsers record is tested in the scanner's own tests.
 
-use aks_certscan::facts::collected::Collected;
-use aks_certscan::facts::input::parse_json;
 use aks_certscan::facts::model::{CertificateOrigin, CertificateRole, SourceKind};
-use aks_certscan::facts::CollectContext;
+use aks_certscan::facts::part::Part;
+use aks_certscan::sources::read::input::parse_json;
+use aks_certscan::sources::CollectContext;
 
 /// Text the way the collectors see it: invalid UTF-8 becomes replacement characters.
 pub fn text(data: &[u8]) -> String {
@@ -14,38 +14,37 @@ pub fn text(data: &[u8]) -> String {
 
 /// Every certificate found in a file, analysed: PEM, DER, base64 PEM in text.
 pub fn certificates(data: &[u8]) {
-    let found = aks_certscan::facts::pem::extract(data);
+    let found = aks_certscan::sources::read::pem::extract(data);
     for cert in found.certificates {
-        let _ =
-            aks_certscan::facts::certificate::analyze(cert.der, CertificateOrigin::default(), CertificateRole::Unknown);
+        let _ = aks_certscan::facts::x509::analyze(cert.der, CertificateOrigin::default(), CertificateRole::Unknown);
     }
 }
 
 /// A kubeconfig (YAML or JSON). Paths inside it resolve below a directory that does not exist.
 pub fn kubeconfig(data: &[u8]) {
     let ctx = CollectContext::default();
-    let base = Collected::for_source(SourceKind::Kubeconfig, "fuzz");
-    let _ = aks_certscan::facts::kubeconfig::from_text(&text(data), "fuzz", "/nonexistent-fuzz".into(), &ctx, base);
+    let base = Part::for_source(SourceKind::Kubeconfig, "fuzz");
+    let _ = aks_certscan::sources::kubeconfig::from_text(&text(data), "fuzz", "/nonexistent-fuzz".into(), &ctx, base);
 }
 
 /// `az aks show` / `az aks list` / ARM JSON.
 pub fn cluster(data: &[u8]) {
     if let Ok(doc) = parse_json(text(data), "fuzz", SourceKind::Cluster) {
-        let _ = aks_certscan::facts::cluster::from_document(doc);
+        let _ = aks_certscan::sources::cluster::from_document(doc);
     }
 }
 
 /// `kubectl get nodes -o json`.
 pub fn nodes(data: &[u8]) {
     if let Ok(doc) = parse_json(text(data), "fuzz", SourceKind::Nodes) {
-        let _ = aks_certscan::facts::nodes::from_document(doc);
+        let _ = aks_certscan::sources::nodes::from_document(doc);
     }
 }
 
 /// A saved facts document, merged and derived again as `--facts` does.
 pub fn facts_document(data: &[u8]) {
     if let Ok(doc) = parse_json(text(data), "fuzz", SourceKind::Facts) {
-        let part = aks_certscan::facts::merge::from_document(doc);
+        let part = aks_certscan::sources::facts_merge::from_document(doc);
         let mut assembled = aks_certscan::facts::assemble(vec![part]);
         let now = aks_certscan::clock::Instant::parse("2026-11-29T00:00:00Z").expect("fixed time");
         aks_certscan::facts::derive::derive(&mut assembled, now);
@@ -80,5 +79,5 @@ pub fn node_root(data: &[u8]) {
         }
         let _ = std::fs::write(&path, content);
     }
-    let _ = aks_certscan::facts::node_root::collect(&base, &CollectContext::default());
+    let _ = aks_certscan::sources::node_root::collect(&base, &CollectContext::default());
 }

@@ -10,11 +10,11 @@ use clap::builder::PossibleValue;
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 use crate::clock::Instant;
-use crate::facts::{CollectContext, CollectPlan, KubeLogin, LiveOptions, Source};
 use crate::findings::Level;
-use crate::probe::proxy::ProxyConfig;
-use crate::probe::ProbeOptions;
 use crate::report::Format;
+use crate::sources::probe::proxy::ProxyConfig;
+use crate::sources::probe::ProbeOptions;
+use crate::sources::{CollectContext, CollectPlan, KubeLogin, LiveOptions, Source};
 
 /// A usage problem: printed without a chain, exit code 2.
 #[derive(Debug, thiserror::Error)]
@@ -228,7 +228,7 @@ pub struct SourceArgs {
     #[arg(long, value_name = "RFC3339")]
     pub now: Option<String>,
     /// Largest file read, in bytes; bigger files are recorded as errors.
-    #[arg(long, value_name = "BYTES", default_value_t = crate::facts::input::DEFAULT_MAX_FILE_SIZE)]
+    #[arg(long, value_name = "BYTES", default_value_t = crate::sources::read::input::DEFAULT_MAX_FILE_SIZE)]
     pub max_file_size: u64,
     /// Worker threads for collection and evaluation (default: one per CPU). Output never
     /// depends on it.
@@ -281,7 +281,7 @@ impl SourceArgs {
             return Err(UsageError("--cluster-timeout: expected seconds above 0".into()));
         }
         if sources.is_empty() {
-            sources = crate::facts::kubeconfig::default_paths()
+            sources = crate::sources::kubeconfig::default_paths()
                 .into_iter()
                 .map(Source::Kubeconfig)
                 .collect();

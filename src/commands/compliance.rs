@@ -30,7 +30,7 @@ pub fn run(options: &ComplianceOptions) -> Result<ExitStatus> {
         ))
         .into());
     }
-    let mut facts = crate::facts::collect(&options.plan);
+    let mut facts = crate::pipeline::collect_facts(&options.plan).0;
     warn_errors(&facts.facts.errors);
     if nothing_collected(&facts) {
         eprintln!("error: nothing could be collected from the sources given (see the warnings above)");

@@ -9,7 +9,7 @@ use crate::cli::FactsOptions;
 pub fn run(options: &FactsOptions) -> Result<ExitStatus> {
     use_threads(options.threads)?;
     let mut phases = Phases::default();
-    let (mut doc, timings) = crate::facts::collect_timed(&options.plan);
+    let (mut doc, timings) = crate::pipeline::collect_facts(&options.plan);
     phases.add("collect", timings.collect);
     phases.add("derive", timings.derive);
     warn_errors(&doc.facts.errors);

@@ -125,7 +125,7 @@ pub fn run(options: &ScanOptions) -> Result<ExitStatus> {
         Ok((engine, skip, overrides, baseline, exceptions))
     })?;
 
-    let (mut facts, timings) = crate::facts::collect_timed(&options.plan);
+    let (mut facts, timings) = crate::pipeline::collect_facts(&options.plan);
     phases.add("collect", timings.collect);
     phases.add("derive", timings.derive);
     warn_errors(&facts.facts.errors);
@@ -173,7 +173,7 @@ pub fn run(options: &ScanOptions) -> Result<ExitStatus> {
     // SARIF names the facts document even when none had to be written.
     let facts_uri = facts_path
         .as_deref()
-        .map(crate::facts::input::display_path)
+        .map(crate::paths::display_path)
         .unwrap_or_else(|| DEFAULT_FACTS_FILE.into());
     let (reported, absent) = match &baseline {
         Some(b) => {

@@ -37,7 +37,7 @@ fn scan_once(options: &ServeOptions, engine: &Engine, skip: &Skip, overrides: &O
     if !options.fixed_now {
         plan.now = EvalTime::now();
     }
-    let mut facts = crate::facts::collect(&plan);
+    let mut facts = crate::pipeline::collect_facts(&plan).0;
     warn_errors(&facts.facts.errors);
     if nothing_collected(&facts) {
         return Err("nothing could be collected from the sources".into());

@@ -1,143 +1,40 @@
-//! Facts: collect what the sources say, then derive what follows from it.
+//! Facts: the versioned document collectors fill and policies read, how parts from many sources
+//! become one document, and everything derived from it.
 //!
 //! ```text
-//!  CollectPlan ─▶ one collector per source (parallel) ─▶ assemble (concatenate) ─▶ derive ─▶ FactsDocument
+//!  Vec<Part> (one per source, see crate::sources) ─▶ assemble (concatenate, one fact per identity) ─▶ derive ─▶ FactsDocument
 //! ```
 //!
-//! - Collectors ([`kubeconfig`], [`certs`], [`cluster`], [`nodes`], [`node_root`], [`merge`],
-//!   [`endpoint`], [`live`]) record what they observe. A collector never fails: whatever it
-//!   cannot read becomes a [`model::CollectionError`] in the document, and everything else is
-//!   still collected.
-//! - [`assemble`] concatenates the parts in source order and keeps one fact per identity.
-//! - [`derive::derive`] computes every time-derived field, every relation between sources and
-//!   every signature verdict, in one place. Merging saved documents is concatenation followed by
-//!   the same derivation.
-//!
-//! [`collect`] is the only entry point, for the binary and the benchmarks alike.
+//! - [`model`]: the schema, field by field (`docs/facts.md`);
+//! - [`part`]: what one source gave;
+//! - [`assemble`]: concatenates the parts in source order and keeps one fact per identity;
+//! - [`derive::derive`]: every time-derived field, every relation between sources and every
+//!   signature verdict, in one place. Merging saved documents is concatenation followed by the
+//!   same derivation;
+//! - [`x509`]: one certificate parsed into a fact, signatures checked, SHA-256.
 
-pub mod azure;
-pub mod certificate;
-pub mod certs;
-pub mod cluster;
-pub mod collected;
 pub mod derive;
-pub mod endpoint;
-pub mod input;
-pub mod json_lines;
-pub mod kubeconfig;
-pub mod kubelet;
-pub mod live;
-pub mod merge;
 pub mod model;
-pub mod node_root;
-pub mod nodes;
-pub mod pem;
-pub mod plan;
-pub mod walk;
+pub mod part;
+pub mod x509;
 
 use std::collections::{HashMap, HashSet};
 
-use rayon::prelude::*;
-
-use collected::Collected;
 use model::{FactsDocument, ScannerInfo, SCHEMA_VERSION};
-pub use plan::{CollectContext, CollectPlan, KubeLogin, LiveOptions, Source};
+use part::Part;
 
-/// Collects every source of `plan` and derives the document: the one way to get facts.
-pub fn collect(plan: &CollectPlan) -> FactsDocument {
-    collect_timed(plan).0
-}
-
-/// How long [`collect_timed`] spent reading sources and deriving.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct CollectTimings {
-    /// Reading and parsing every source, and concatenating the parts.
-    pub collect: std::time::Duration,
-    /// [`derive::derive`].
-    pub derive: std::time::Duration,
-}
-
-/// [`collect`], also saying how long each step took.
-pub fn collect_timed(plan: &CollectPlan) -> (FactsDocument, CollectTimings) {
-    let start = std::time::Instant::now();
-    let offline = plan
-        .sources
-        .iter()
-        .filter(|s| !matches!(s, Source::Aks(_) | Source::AllClusters | Source::DaemonSet(_)));
-    let mut parts = collect_parts(offline, &plan.context);
-    if plan.probe_kubeconfig_servers {
-        let servers = kubeconfig_servers(&parts);
-        parts.extend(collect_parts(servers.iter(), &plan.context));
-    }
-    let targets: Vec<String> = plan
-        .sources
-        .iter()
-        .filter_map(|s| match s {
-            Source::Aks(target) => Some(target.clone()),
-            _ => None,
-        })
-        .collect();
-    for source in &plan.sources {
-        if let Source::DaemonSet(namespace) = source {
-            parts.extend(live::daemonset::collect(namespace, &plan.live, &plan.context, plan.now));
-        }
-    }
-    let all_clusters = plan.sources.contains(&Source::AllClusters);
-    parts.extend(live::collect(&targets, all_clusters, &plan.live, &plan.context));
+/// Assembles `parts` and derives the document at `now`: the one way from what sources gave to
+/// the facts policies read.
+pub fn build(parts: Vec<Part>, now: crate::clock::Instant) -> FactsDocument {
     let mut doc = assemble(parts);
-    let collected = std::time::Instant::now();
-    derive::derive(&mut doc, plan.now);
-    let timings = CollectTimings {
-        collect: collected - start,
-        derive: collected.elapsed(),
-    };
-    (doc, timings)
+    derive::derive(&mut doc, now);
+    doc
 }
 
-/// Runs the collector of one offline source; `--aks` sources are read by [`live::collect`], after
-/// every offline source, so they yield nothing here.
-fn collect_one(source: &Source, ctx: &CollectContext) -> Collected {
-    match source {
-        Source::Kubeconfig(path) => kubeconfig::collect(path, ctx),
-        Source::Certs(path) => certs::collect(path, ctx),
-        Source::Cluster(path) => cluster::collect(path, ctx),
-        Source::Nodes(path) => nodes::collect(path, ctx),
-        Source::NodeRoot(path) => node_root::collect(path, ctx),
-        Source::Facts(path) => merge::collect(path, ctx),
-        Source::Endpoint { target, server_name } => endpoint::collect(target, server_name.as_deref(), ctx),
-        Source::Aks(_) | Source::AllClusters | Source::DaemonSet(_) => Collected::default(),
-    }
-}
-
-fn collect_parts<'a>(sources: impl Iterator<Item = &'a Source>, ctx: &CollectContext) -> Vec<Collected> {
-    let sources: Vec<&Source> = sources.collect();
-    sources.par_iter().map(|source| collect_one(source, ctx)).collect()
-}
-
-/// The API servers named by the kubeconfigs in `parts`, each once, with their `tls-server-name`:
-/// what `--probe-kubeconfig-servers` probes.
-fn kubeconfig_servers(parts: &[Collected]) -> Vec<Source> {
-    let mut seen = HashSet::new();
-    let mut out = Vec::new();
-    for kc in parts.iter().flat_map(|p| &p.facts.kubeconfigs) {
-        for cluster in &kc.clusters {
-            if let Some(server) = &cluster.server {
-                if seen.insert((server.clone(), cluster.tls_server_name.clone())) {
-                    out.push(Source::Endpoint {
-                        target: server.clone(),
-                        server_name: cluster.tls_server_name.clone(),
-                    });
-                }
-            }
-        }
-    }
-    out
-}
-
-/// Concatenates collected parts in order into a document (not yet derived), keeping one fact
+/// Concatenates parts in order into a document (not yet derived), keeping one fact
 /// per identity: the same file given twice does not double its certificates, and a cluster read
 /// from `az aks show` and from a standalone agent pool document is one cluster.
-pub fn assemble(parts: Vec<Collected>) -> FactsDocument {
+pub fn assemble(parts: Vec<Part>) -> FactsDocument {
     let mut doc = FactsDocument {
         schema_version: SCHEMA_VERSION,
         scanner: ScannerInfo {
@@ -166,7 +63,7 @@ pub fn assemble(parts: Vec<Collected>) -> FactsDocument {
 /// (`/host`): when saved documents from many nodes are merged, a repeated path gets the node's
 /// name appended (`/host#aks-nodepool1-12345678-vmss000001`), or a counter when the name is
 /// unknown, and the node's certificates follow.
-fn make_node_roots_unique(part: &mut Collected, seen: &mut HashSet<String>) {
+fn make_node_roots_unique(part: &mut Part, seen: &mut HashSet<String>) {
     for root in &mut part.facts.node_roots {
         if seen.insert(root.path.clone()) {
             continue;

@@ -598,6 +598,11 @@ pub struct ClusterFact {
     pub agent_pools: Vec<AgentPoolFact>,
 }
 
+/// The cluster key of an AKS name: `rg/name`, lowercase (Azure names are case-insensitive).
+pub fn cluster_key(resource_group: &str, name: &str) -> String {
+    format!("{}/{}", resource_group.to_lowercase(), name.to_lowercase())
+}
+
 /// One agent (node) pool.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct AgentPoolFact {

@@ -83,9 +83,9 @@ pub fn load_dir(dir: &Path) -> Result<Vec<PolicyFile>, PolicyError> {
     // The same walker as `--certs`: links followed, each real directory once, loops and special
     // files reported.
     let walk = if dir.is_dir() {
-        crate::facts::walk::walk(dir)
+        crate::walk::walk(dir)
     } else {
-        crate::facts::walk::Walk {
+        crate::walk::Walk {
             files: vec![dir.to_path_buf()],
             errors: Vec::new(),
         }
@@ -104,7 +104,7 @@ pub fn load_dir(dir: &Path) -> Result<Vec<PolicyFile>, PolicyError> {
             }
         })?;
         files.push(PolicyFile {
-            path: crate::facts::input::display_path(path),
+            path: crate::paths::display_path(path),
             text,
             bundled: false,
         });

@@ -140,7 +140,7 @@ fn bundle_digest(files: &[PolicyFile]) -> String {
         all.push(0);
         all.extend_from_slice(f.text.as_bytes());
     }
-    crate::facts::certificate::sha256_hex(&all)
+    crate::facts::x509::sha256_hex(&all)
 }
 
 /// Adds `files` to a new regorus engine; every compile error is reported, not only the first.

@@ -30,9 +30,6 @@ pub mod view;
 pub use engine::{CertificateFields, Engine, LoadedRule, Skip};
 pub use params::Overrides;
 
-#[cfg(test)]
-mod tests;
-
 /// What can go wrong with policies. Each variant names the file or rule concerned.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]

@@ -169,12 +169,8 @@ pub fn load(path: &Path, max: u64) -> Result<Vec<Exception>, String> {
 /// Parses the text of an exceptions file shown as `shown`.
 pub fn parse(text: &str, shown: &str) -> Result<Vec<Exception>, String> {
     let options = serde_saphyr::options! { with_snippet: false };
-    let raw: RawFile = serde_saphyr::from_str_with_options(text, options).map_err(|e| {
-        format!(
-            "--exceptions `{shown}`: {}",
-            crate::facts::input::redact(&e.to_string())
-        )
-    })?;
+    let raw: RawFile = serde_saphyr::from_str_with_options(text, options)
+        .map_err(|e| format!("--exceptions `{shown}`: {}", crate::sanitize::redact(&e.to_string())))?;
     let mut out = Vec::new();
     let mut problems = Vec::new();
     for entry in raw.exceptions {

@@ -4,10 +4,14 @@
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
-use super::{CertificateFields, Engine, Overrides, Skip};
 use crate::clock::Instant;
 use crate::facts::model::FactsDocument;
-use crate::facts::{collect, CollectPlan, Source};
+use crate::policy::{CertificateFields, Engine, Overrides, Skip};
+use crate::sources::{CollectPlan, Source};
+
+fn collect(plan: &CollectPlan) -> FactsDocument {
+    super::collect_facts(plan).0
+}
 
 fn now() -> Instant {
     Instant::parse("2026-11-29T00:00:00Z").expect("now")
@@ -90,9 +94,12 @@ const USER_HELPERS: &str = "# --- The full finding shape";
 
 #[test]
 fn the_bundled_rules_read_only_the_certificate_fields_they_are_shown() {
-    let shown: BTreeSet<&str> = super::view::BUNDLED_CERTIFICATE_FIELDS.iter().copied().collect();
+    let shown: BTreeSet<&str> = crate::policy::view::BUNDLED_CERTIFICATE_FIELDS
+        .iter()
+        .copied()
+        .collect();
     let mut unshown = BTreeSet::new();
-    for file in super::bundle::bundled().iter().filter(|f| !f.is_test()) {
+    for file in crate::policy::bundle::bundled().iter().filter(|f| !f.is_test()) {
         let text = match file.text.split_once(USER_HELPERS) {
             Some((for_rules, _)) => for_rules,
             None => file.text.as_str(),
@@ -129,7 +136,9 @@ fn the_bundled_rules_read_only_the_certificate_fields_they_are_shown() {
 
 #[test]
 fn the_auto_rotation_date_and_seconds_are_the_same_instant() {
-    let mut engine = super::engine::compile(&super::bundle::bundled()).expect("compiles").0;
+    let mut engine = crate::policy::engine::compile(&crate::policy::bundle::bundled())
+        .expect("compiles")
+        .0;
     let seconds = engine
         .eval_rule("data.aks_certscan.lib.auto_rotation_start_unix".into())
         .expect("defined");
@@ -153,7 +162,7 @@ fn no_bundled_rule_needs_the_whole_document() {
     let whole: Vec<&str> = engine
         .rules()
         .iter()
-        .filter(|r| r.meta.scope == super::metadata::Scope::Document)
+        .filter(|r| r.meta.scope == crate::policy::metadata::Scope::Document)
         .map(|r| r.meta.id.as_str())
         .collect();
     assert!(whole.is_empty(), "rules of scope `document`: {whole:?}");

@@ -15,14 +15,15 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use super::azure::{boolean, get, integer, kubernetes_minor, node_image_date, parse_resource_id, string};
-use super::collected::Collected;
-use super::input::{error, read_json, JsonDocument};
-use super::json_lines::start_lines;
-use super::kubeconfig::cluster_key;
-use super::model::*;
-use super::CollectContext;
 use crate::clock::parse_unix;
+use crate::facts::model::*;
+use crate::facts::part::Part;
+use crate::sources::read::azure::{
+    boolean, get, integer, kubernetes_minor, node_image_date, parse_resource_id, string,
+};
+use crate::sources::read::input::{error, read_json, JsonDocument};
+use crate::sources::read::json_lines::start_lines;
+use crate::sources::CollectContext;
 
 enum Found<'a> {
     Cluster(String, &'a Value),
@@ -30,19 +31,19 @@ enum Found<'a> {
 }
 
 /// Collects one `--cluster` document (`-` for standard input).
-pub fn collect(path: &Path, ctx: &CollectContext) -> Collected {
+pub fn collect(path: &Path, ctx: &CollectContext) -> Part {
     match read_json(path, ctx.max_file_size, SourceKind::Cluster) {
         Ok(doc) => from_document(doc),
         Err(e) => {
             let shown = e.path.clone();
-            Collected::for_source(SourceKind::Cluster, &shown).with_error(e)
+            Part::for_source(SourceKind::Cluster, &shown).with_error(e)
         }
     }
 }
 
 /// Reads clusters from a parsed JSON document (a file, standard input, or `az` output).
-pub fn from_document(doc: JsonDocument) -> Collected {
-    let mut out = Collected::for_source(SourceKind::Cluster, &doc.shown);
+pub fn from_document(doc: JsonDocument) -> Part {
+    let mut out = Part::for_source(SourceKind::Cluster, &doc.shown);
     out.digests.push((doc.shown.clone(), doc.sha256));
     out.source.files_read = 1;
     let mut found = Vec::new();

@@ -9,7 +9,7 @@ use std::io::{self, Read, Write};
 use data_encoding::BASE64;
 
 use super::deadline::DeadlineStream;
-use super::target::Target;
+use crate::address::Target;
 
 /// Proxy settings.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

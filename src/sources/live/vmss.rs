@@ -14,12 +14,14 @@ use serde_json::Value;
 
 use super::command::run;
 use super::{step_error, AksTarget, COMMAND_TIMEOUT};
-use crate::facts::certificate::analyze;
-use crate::facts::collected::Collected;
-use crate::facts::input::error;
 use crate::facts::model::{CertificateOrigin, ErrorKind, NodeRootFact, SourceKind};
-use crate::facts::node_root::{bootstrap_evidence, role_of_node_file, summarize_certificates, SECURE_BOOTSTRAP_LINUX};
-use crate::facts::pem::extract;
+use crate::facts::part::Part;
+use crate::facts::x509::analyze;
+use crate::sources::node_root::{
+    bootstrap_evidence, role_of_node_file, summarize_certificates, SECURE_BOOTSTRAP_LINUX,
+};
+use crate::sources::read::input::error;
+use crate::sources::read::pem::extract;
 
 /// The script run on each node. Only certificate blocks are printed.
 pub const SCRIPT: &str = r####"for f in /etc/kubernetes/certs/*.crt /var/lib/kubelet/pki/kubelet-client-current.pem /var/lib/kubelet/pki/kubelet-server-current.pem; do [ -f "$f" ] && { echo "### file $f"; sed -n '/-----BEGIN CERTIFICATE-----/,/-----END CERTIFICATE-----/p' "$f"; }; done; for f in /var/lib/kubelet/bootstrap-kubeconfig /var/lib/kubelet/kubeconfig /etc/systemd/system/secure-tls-bootstrap.service /opt/azure/tlsbootstrap /opt/azure/containers/secure-tls-bootstrap.sh; do [ -e "$f" ] && echo "### exists $f"; done; [ -f /var/lib/kubelet/kubeconfig ] && grep -E '^ *(server|client-certificate):' /var/lib/kubelet/kubeconfig | sed 's/^ */### kubelet /'; true"####;
@@ -35,7 +37,7 @@ fn az_json(az: &Path, args: &[&str], common: &[String], max_output: u64) -> Resu
 }
 
 /// Reads the certificates of every instance of every Linux scale set in `node_rg`.
-pub fn collect(target: &AksTarget, node_rg: &str, az: &Path, common: &[String], max_output: u64) -> Vec<Collected> {
+pub fn collect(target: &AksTarget, node_rg: &str, az: &Path, common: &[String], max_output: u64) -> Vec<Part> {
     let list_uri = target.uri("vmss");
     let sets = match az_json(az, &["vmss", "list", "-g", node_rg, "-o", "json"], common, max_output) {
         Ok(Value::Array(sets)) => sets,
@@ -59,7 +61,7 @@ pub fn collect(target: &AksTarget, node_rg: &str, az: &Path, common: &[String], 
             .unwrap_or("Linux");
         let set_uri = target.uri(&format!("vmss/{name}"));
         if os.eq_ignore_ascii_case("windows") {
-            parts.push(Collected::for_source(SourceKind::NodeRoot, &set_uri).with_error(error(
+            parts.push(Part::for_source(SourceKind::NodeRoot, &set_uri).with_error(error(
                 SourceKind::NodeRoot,
                 &set_uri,
                 ErrorKind::Unsupported,
@@ -130,8 +132,8 @@ fn stdout_of(result: &Value) -> Option<String> {
 }
 
 /// Turns one instance's run-command output into a node root fact.
-pub fn from_run_command(uri: &str, result: &Value) -> Collected {
-    let mut out = Collected::for_source(SourceKind::NodeRoot, uri);
+pub fn from_run_command(uri: &str, result: &Value) -> Part {
+    let mut out = Part::for_source(SourceKind::NodeRoot, uri);
     let Some(stdout) = stdout_of(result) else {
         return out.with_error(error(
             SourceKind::NodeRoot,

@@ -16,10 +16,10 @@ use serde_json::Value;
 
 use super::command;
 use crate::clock::Instant;
-use crate::facts::collected::Collected;
-use crate::facts::input::{error, parse_json};
 use crate::facts::model::{ErrorKind, SourceKind};
-use crate::facts::{merge, CollectContext, LiveOptions};
+use crate::facts::part::Part;
+use crate::sources::read::input::{error, parse_json};
+use crate::sources::{facts_merge, CollectContext, LiveOptions};
 
 /// The label the DaemonSet's pods carry.
 pub const SELECTOR: &str = "app.kubernetes.io/name=aks-certscan-node";
@@ -63,13 +63,13 @@ fn pods_of(list: &Value) -> Vec<Pod> {
     pods
 }
 
-fn failure(namespace: &str, node: &str, kind: ErrorKind, message: String) -> Collected {
+fn failure(namespace: &str, node: &str, kind: ErrorKind, message: String) -> Part {
     let path = uri(namespace, node);
-    Collected::for_source(SourceKind::NodeRoot, &path).with_error(error(SourceKind::NodeRoot, &path, kind, message))
+    Part::for_source(SourceKind::NodeRoot, &path).with_error(error(SourceKind::NodeRoot, &path, kind, message))
 }
 
 /// Gathers and merges every node's document.
-pub fn collect(namespace: &str, options: &LiveOptions, ctx: &CollectContext, now: Instant) -> Vec<Collected> {
+pub fn collect(namespace: &str, options: &LiveOptions, ctx: &CollectContext, now: Instant) -> Vec<Part> {
     let timeout = options.cluster_timeout.min(super::COMMAND_TIMEOUT);
     let list_args: Vec<String> = ["get", "pods", "-n", namespace, "-l", SELECTOR, "-o", "json"]
         .iter()
@@ -92,7 +92,7 @@ pub fn collect(namespace: &str, options: &LiveOptions, ctx: &CollectContext, now
             ),
         )];
     }
-    let results: Vec<std::sync::Mutex<Collected>> = pods.iter().map(|_| Default::default()).collect();
+    let results: Vec<std::sync::Mutex<Part>> = pods.iter().map(|_| Default::default()).collect();
     let next = std::sync::atomic::AtomicUsize::new(0);
     std::thread::scope(|scope| {
         for _ in 0..options.jobs.clamp(1, pods.len()) {
@@ -119,7 +119,7 @@ fn node_facts(
     ctx: &CollectContext,
     now: Instant,
     timeout: Duration,
-) -> Collected {
+) -> Part {
     let node = if pod.node.is_empty() {
         pod.name.as_str()
     } else {
@@ -170,7 +170,7 @@ fn node_facts(
             )
         }
     };
-    let mut part = merge::from_document(doc);
+    let mut part = facts_merge::from_document(doc);
     // The node's name, not the mount point, identifies its root.
     for root in &mut part.facts.node_roots {
         let named = format!("{node}:{}", root.path);

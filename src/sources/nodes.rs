@@ -10,28 +10,28 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use super::azure::{get, get_path, string};
-use super::collected::Collected;
-use super::input::{error, read_json, JsonDocument};
-use super::json_lines::start_lines;
-use super::model::*;
-use super::CollectContext;
 use crate::clock::parse_unix;
+use crate::facts::model::*;
+use crate::facts::part::Part;
+use crate::sources::read::azure::{get, get_path, string};
+use crate::sources::read::input::{error, read_json, JsonDocument};
+use crate::sources::read::json_lines::start_lines;
+use crate::sources::CollectContext;
 
 /// Collects one `--nodes` document (`-` for standard input).
-pub fn collect(path: &Path, ctx: &CollectContext) -> Collected {
+pub fn collect(path: &Path, ctx: &CollectContext) -> Part {
     match read_json(path, ctx.max_file_size, SourceKind::Nodes) {
         Ok(doc) => from_document(doc),
         Err(e) => {
             let shown = e.path.clone();
-            Collected::for_source(SourceKind::Nodes, &shown).with_error(e)
+            Part::for_source(SourceKind::Nodes, &shown).with_error(e)
         }
     }
 }
 
 /// Reads nodes from a parsed JSON document (a file, standard input, or `kubectl` output).
-pub fn from_document(doc: JsonDocument) -> Collected {
-    let mut out = Collected::for_source(SourceKind::Nodes, &doc.shown);
+pub fn from_document(doc: JsonDocument) -> Part {
+    let mut out = Part::for_source(SourceKind::Nodes, &doc.shown);
     out.digests.push((doc.shown.clone(), doc.sha256));
     out.source.files_read = 1;
     let items: Vec<(String, &Value)> = match (

@@ -7,13 +7,14 @@
 
 use std::path::Path;
 
-use super::collected::Collected;
-use super::input::{display_path, error, read_capped, read_stdin_capped, utf8_text, JsonDocument};
-use super::model::*;
-use super::CollectContext;
+use crate::facts::model::*;
+use crate::facts::part::Part;
+use crate::paths::display_path;
+use crate::sources::read::input::{error, read_capped, read_stdin_capped, utf8_text, JsonDocument};
+use crate::sources::CollectContext;
 
 /// Reads one saved facts document.
-pub fn collect(path: &Path, ctx: &CollectContext) -> Collected {
+pub fn collect(path: &Path, ctx: &CollectContext) -> Part {
     let stdin = path.as_os_str() == "-";
     let shown = if stdin { "-".to_string() } else { display_path(path) };
     let bytes = if stdin {
@@ -33,12 +34,12 @@ pub fn collect(path: &Path, ctx: &CollectContext) -> Collected {
             part.read(&shown, &bytes);
             part
         }
-        Err(e) => Collected::for_source(SourceKind::Facts, &shown).with_error(e),
+        Err(e) => Part::for_source(SourceKind::Facts, &shown).with_error(e),
     }
 }
 
 /// Reads one saved facts document already parsed as JSON (see [`from_text`]).
-pub fn from_document(doc: JsonDocument) -> Collected {
+pub fn from_document(doc: JsonDocument) -> Part {
     from_text(&doc.text, &doc.shown)
 }
 
@@ -52,8 +53,8 @@ struct Header {
 /// Reads one saved facts document from its text, straight into the typed model (a generic JSON
 /// tree of 100,000 certificates would take several times the memory): a document that fails
 /// validation is one error entry; the errors it carries are kept, with any found here.
-pub fn from_text(text: &str, shown: &str) -> Collected {
-    let mut out = Collected::for_source(SourceKind::Facts, shown);
+pub fn from_text(text: &str, shown: &str) -> Part {
+    let mut out = Part::for_source(SourceKind::Facts, shown);
     out.source.files_read = 1;
     let header: Header = match serde_json::from_str(text) {
         Ok(h) => h,
@@ -95,7 +96,7 @@ pub fn from_text(text: &str, shown: &str) -> Collected {
     let mut without_der = 0;
     for cert in &mut saved.facts.certificates {
         // A DER that does not hash to the id is not trusted for signature checks.
-        if cert.der.is_empty() || super::certificate::sha256_hex(&cert.der.0) != cert.id {
+        if cert.der.is_empty() || crate::facts::x509::sha256_hex(&cert.der.0) != cert.id {
             cert.der = Der::default();
             without_der += 1;
         }

@@ -1,15 +1,16 @@
-//! What one collector returns: the source record and the facts read from that source.
+//! A part: what one source gave (its record, the facts read from it, and the digests of what was
+//! read), concatenated into the document in source order by [`super::assemble`].
 
 use std::cmp::Ordering;
 
 use data_encoding::HEXLOWER;
 
-use super::certificate::{sha256, Sha256};
 use super::model::{CollectionError, Facts, SourceKind, SourceRecord};
+use super::x509::{sha256, Sha256};
 
 /// Facts gathered from one source, concatenated into the document in source order.
 #[derive(Debug, Clone, Default)]
-pub struct Collected {
+pub struct Part {
     /// The source record.
     pub source: SourceRecord,
     /// What was read.
@@ -20,10 +21,10 @@ pub struct Collected {
     pub digests: Vec<(String, Sha256)>,
 }
 
-impl Collected {
+impl Part {
     /// An empty result for a source.
     pub fn for_source(kind: SourceKind, path: &str) -> Self {
-        Collected {
+        Part {
             source: SourceRecord {
                 kind,
                 path: path.to_string(),
@@ -57,7 +58,7 @@ impl Collected {
 
     /// Appends everything from `other` (a part of the same source, such as one file of a
     /// directory) except its source record, whose file counts are added.
-    pub fn absorb(&mut self, other: Collected) {
+    pub fn absorb(&mut self, other: Part) {
         self.source.files_read += other.source.files_read;
         self.source.files_skipped += other.source.files_skipped;
         self.facts.absorb(other.facts);
@@ -129,13 +130,13 @@ mod tests {
             "a\u{1}",
             "A.crt",
         ];
-        let mut collected = Collected::default();
+        let mut collected = Part::default();
         for (i, name) in names.iter().enumerate() {
             collected.read(name, format!("content {i}").as_bytes());
         }
         assert_eq!(collected.source_digest(), Some(digest_of_lines(&collected.digests)));
         // Two files: the digest of `sha256sum`'s output for them, sorted by name.
-        let mut two = Collected::default();
+        let mut two = Part::default();
         two.read("b", b"2");
         two.read("a", b"1");
         let list = format!(
@@ -145,9 +146,9 @@ mod tests {
         );
         assert_eq!(two.source_digest(), Some(HEXLOWER.encode(&sha256(list.as_bytes()))));
         // One file: its own digest.
-        let mut one = Collected::default();
+        let mut one = Part::default();
         one.read("a", b"1");
         assert_eq!(one.source_digest(), Some(HEXLOWER.encode(&sha256(b"1"))));
-        assert_eq!(Collected::default().source_digest(), None);
+        assert_eq!(Part::default().source_digest(), None);
     }
 }

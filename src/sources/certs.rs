@@ -8,15 +8,16 @@
 
 use std::path::Path;
 
-use super::walk::{self, WalkError};
+use crate::walk::{self, WalkError};
 use rayon::prelude::*;
 
-use super::certificate::{analyze, Sha256};
-use super::collected::{list_digest, Collected};
-use super::input::{display_path, error, io_kind, io_message, join_display, read_capped};
-use super::model::*;
-use super::pem::extract;
-use super::CollectContext;
+use crate::facts::model::*;
+use crate::facts::part::{list_digest, Part};
+use crate::facts::x509::{analyze, Sha256};
+use crate::paths::{display_path, join_display};
+use crate::sources::read::input::{error, io_kind, io_message, read_capped};
+use crate::sources::read::pem::extract;
+use crate::sources::CollectContext;
 
 const CERTIFICATE_EXTENSIONS: &[&str] = &["crt", "cer", "pem", "der", "cert"];
 
@@ -25,9 +26,9 @@ const FILES_PER_TASK: usize = 64;
 
 /// Collects one `--certs` path. For a directory, the source's digest is already in the returned
 /// source record.
-pub fn collect(root: &Path, ctx: &CollectContext) -> Collected {
+pub fn collect(root: &Path, ctx: &CollectContext) -> Part {
     let shown_root = display_path(root);
-    let mut out = Collected::for_source(SourceKind::Certs, &shown_root);
+    let mut out = Part::for_source(SourceKind::Certs, &shown_root);
     let meta = match std::fs::metadata(root) {
         Ok(m) => m,
         Err(e) => return out.with_error(error(SourceKind::Certs, &shown_root, io_kind(&e), io_message(&e))),
@@ -55,10 +56,10 @@ pub fn collect(root: &Path, ctx: &CollectContext) -> Collected {
     // file's digest is kept as bytes beside the file list; the names are made again for the
     // source digest at the end, on one thread, instead of living through the whole walk
     // (100,000 names held from worker threads cost 35 MiB of peak memory).
-    let batches: Vec<(Collected, Vec<Option<Sha256>>)> = files
+    let batches: Vec<(Part, Vec<Option<Sha256>>)> = files
         .par_chunks(FILES_PER_TASK)
         .map(|batch| {
-            let mut part = Collected::default();
+            let mut part = Part::default();
             let mut digests = Vec::with_capacity(batch.len());
             for file in batch {
                 let mut one = collect_file(
@@ -104,13 +105,7 @@ fn has_certificate_extension(path: &Path) -> bool {
 
 /// Reads one file and records every certificate in it. `must_hold` makes "no certificate" an
 /// error (a file named by the user, or a well-known certificate path).
-pub fn collect_file(
-    path: &Path,
-    shown: &str,
-    must_hold: bool,
-    role: CertificateRole,
-    ctx: &CollectContext,
-) -> Collected {
+pub fn collect_file(path: &Path, shown: &str, must_hold: bool, role: CertificateRole, ctx: &CollectContext) -> Part {
     collect_file_with(
         path,
         shown,
@@ -131,8 +126,8 @@ pub fn collect_file_with(
     kind: SourceKind,
     base_origin: impl Fn(&str) -> CertificateOrigin,
     role_of: impl Fn(usize) -> CertificateRole,
-) -> Collected {
-    let mut out = Collected::default();
+) -> Part {
+    let mut out = Part::default();
     let bytes = match read_capped(path, ctx.max_file_size, kind, shown) {
         Ok(b) => b,
         Err(e) if e.kind == ErrorKind::Empty && !must_hold && !has_certificate_extension(path) => {

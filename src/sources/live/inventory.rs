@@ -14,10 +14,10 @@ use std::time::Duration;
 use serde_json::Value;
 
 use super::command;
-use crate::facts::collected::Collected;
-use crate::facts::input::{error, parse_json};
 use crate::facts::model::{ClusterFact, ErrorKind, SourceKind};
-use crate::facts::{cluster, CollectContext, LiveOptions};
+use crate::facts::part::Part;
+use crate::sources::read::input::{error, parse_json};
+use crate::sources::{cluster, CollectContext, LiveOptions};
 
 /// Rows per page: Resource Graph's maximum for `--first`.
 pub const PAGE_SIZE: usize = 1000;
@@ -75,7 +75,7 @@ fn explain(message: String) -> String {
 /// The inventory: the pages read (as cluster collector parts, plus any error), and the clusters.
 pub struct Inventory {
     /// One part per page with clusters, and error parts.
-    pub parts: Vec<Collected>,
+    pub parts: Vec<Part>,
     /// Every cluster found, once, in inventory order.
     pub clusters: Vec<ClusterFact>,
 }
@@ -90,7 +90,7 @@ pub fn collect(options: &LiveOptions, ctx: &CollectContext, timeout: Duration) -
     for page in 1..=MAX_PAGES {
         let uri = page_uri(page);
         let fail = |kind: ErrorKind, message: String| {
-            Collected::for_source(SourceKind::Cluster, &uri).with_error(error(SourceKind::Cluster, &uri, kind, message))
+            Part::for_source(SourceKind::Cluster, &uri).with_error(error(SourceKind::Cluster, &uri, kind, message))
         };
         let args = arguments(options, skip_token.as_deref());
         let text = match command::run(&options.az, &args, &[], timeout, ctx.max_file_size) {
@@ -103,7 +103,7 @@ pub fn collect(options: &LiveOptions, ctx: &CollectContext, timeout: Duration) -
         let doc = match parse_json(text, &uri, SourceKind::Cluster) {
             Ok(doc) => doc,
             Err(e) => {
-                parts.push(Collected::for_source(SourceKind::Cluster, &uri).with_error(error(
+                parts.push(Part::for_source(SourceKind::Cluster, &uri).with_error(error(
                     SourceKind::Cluster,
                     &uri,
                     ErrorKind::MalformedJson,
@@ -174,7 +174,7 @@ pub fn collect(options: &LiveOptions, ctx: &CollectContext, timeout: Duration) -
 
 /// The same resource group and name in two subscriptions are two clusters: their keys get the
 /// subscription in front (`SUBSCRIPTION/rg/name`) so that neither is merged into the other.
-fn disambiguate(parts: &mut [Collected], clusters: &mut [ClusterFact]) {
+fn disambiguate(parts: &mut [Part], clusters: &mut [ClusterFact]) {
     let mut subscriptions: HashMap<String, HashSet<String>> = HashMap::new();
     for c in clusters.iter() {
         subscriptions

@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use super::model::{KubeletSetting, KubeletSettings};
+use crate::facts::model::{KubeletSetting, KubeletSettings};
 
 /// A flag as found: name, value (`None` for a bare `--flag`), file and line.
 #[derive(Debug, Clone, PartialEq)]
@@ -145,8 +145,8 @@ pub fn settings(
     let mut out = KubeletSettings::default();
     let shown_of = |path: &Path| -> String {
         match path.strip_prefix(root) {
-            Ok(rel) => super::input::join_display(shown_root, rel),
-            Err(_) => super::input::display_path(path),
+            Ok(rel) => crate::paths::join_display(shown_root, rel),
+            Err(_) => crate::paths::display_path(path),
         }
     };
     let mut flags: Vec<Flag> = Vec::new();

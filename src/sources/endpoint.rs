@@ -6,21 +6,21 @@
 //! facts document). Whether the chain verifies against each kubeconfig CA for that server and
 //! whether the host name matches the leaf are computed here and in [`super::link`].
 
-use super::certificate::analyze;
-use super::collected::Collected;
-use super::input::error;
-use super::model::*;
-use super::CollectContext;
-use crate::probe::target::Target;
-use crate::probe::tls::probe;
+use crate::address::Target;
+use crate::facts::model::*;
+use crate::facts::part::Part;
+use crate::facts::x509::analyze;
+use crate::sources::probe::tls::probe;
+use crate::sources::read::input::error;
+use crate::sources::CollectContext;
 
 /// Probes one endpoint.
-pub fn collect(text: &str, server_name: Option<&str>, ctx: &CollectContext) -> Collected {
+pub fn collect(text: &str, server_name: Option<&str>, ctx: &CollectContext) -> Part {
     let target = match Target::parse(text) {
         Ok(t) => t,
         Err(message) => {
             let text = crate::sanitize::without_userinfo(text);
-            return Collected::for_source(SourceKind::Endpoint, &text).with_error(error(
+            return Part::for_source(SourceKind::Endpoint, &text).with_error(error(
                 SourceKind::Endpoint,
                 &text,
                 ErrorKind::Unsupported,
@@ -29,7 +29,7 @@ pub fn collect(text: &str, server_name: Option<&str>, ctx: &CollectContext) -> C
         }
     };
     let shown = target.display();
-    let mut out = Collected::for_source(SourceKind::Endpoint, &shown);
+    let mut out = Part::for_source(SourceKind::Endpoint, &shown);
     let result = match probe(&target, server_name, &ctx.probe) {
         Ok(r) => r,
         Err(e) => {

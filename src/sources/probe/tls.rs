@@ -16,8 +16,8 @@ use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{ClientConfig, ClientConnection, DigitallySignedStruct, SignatureScheme};
 
 use super::deadline::DeadlineStream;
-use super::target::Target;
 use super::ProbeOptions;
+use crate::address::Target;
 
 /// What a probe saw.
 #[derive(Debug, Clone)]

@@ -1,7 +1,7 @@
 //! Live TLS probes of API servers: connect (directly or through an HTTP CONNECT proxy), send SNI,
 //! accept whatever chain is presented without trusting it (like `curl -k`), and record it.
 //!
-//! - [`target`]: `HOST[:PORT]`, `https://` URLs from kubeconfigs, IPv6 literals.
+//! - targets (`HOST[:PORT]`, `https://` URLs from kubeconfigs, IPv6 literals) are parsed by [`crate::address`].
 //! - [`proxy`]: `HTTPS_PROXY` / `NO_PROXY` and the CONNECT tunnel.
 //! - [`deadline`]: a stream wrapper that bounds the *whole* exchange, not each read: a server that
 //!   drips one byte at a time cannot keep a probe alive past its timeout.
@@ -12,7 +12,7 @@
 
 pub mod deadline;
 pub mod proxy;
-pub mod target;
+
 pub mod tls;
 
 use std::time::Duration;

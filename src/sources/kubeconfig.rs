@@ -15,13 +15,15 @@ use serde::de::{Deserializer, IgnoredAny};
 use serde::Deserialize;
 use serde_saphyr::Spanned;
 
-use super::certificate::analyze;
-use super::collected::Collected;
-use super::input::{display_path, error, read_capped, redact, utf8_text};
-use super::model::*;
-use super::pem::{extract, extract_base64_pem, Extraction};
-use super::CollectContext;
+use crate::facts::model::*;
+use crate::facts::part::Part;
+use crate::facts::x509::analyze;
+use crate::paths::display_path;
+use crate::sanitize::redact;
 use crate::sanitize::without_userinfo;
+use crate::sources::read::input::{error, read_capped, utf8_text};
+use crate::sources::read::pem::{extract, extract_base64_pem, Extraction};
+use crate::sources::CollectContext;
 
 /// A field whose value is never kept: only whether it was there.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -205,15 +207,10 @@ pub fn parse_aks_user(name: &str, cluster_names: &[&str]) -> Option<AksUserName>
     })
 }
 
-/// The cluster key of an AKS name: `rg/name`, lowercase (Azure names are case-insensitive).
-pub fn cluster_key(resource_group: &str, name: &str) -> String {
-    format!("{}/{}", resource_group.to_lowercase(), name.to_lowercase())
-}
-
 /// Collects one kubeconfig file.
-pub fn collect(path: &Path, ctx: &CollectContext) -> Collected {
+pub fn collect(path: &Path, ctx: &CollectContext) -> Part {
     let shown = display_path(path);
-    let mut out = Collected::for_source(SourceKind::Kubeconfig, &shown);
+    let mut out = Part::for_source(SourceKind::Kubeconfig, &shown);
     let bytes = match read_capped(path, ctx.max_file_size, SourceKind::Kubeconfig, &shown) {
         Ok(b) => b,
         Err(e) => return out.with_error(e),
@@ -230,7 +227,7 @@ pub fn collect(path: &Path, ctx: &CollectContext) -> Collected {
 
 /// Reads a kubeconfig from text (a file's, or `az aks get-credentials --file -` output) into `out`.
 /// `base_dir` resolves relative `certificate-authority` / `client-certificate` paths.
-pub fn from_text(text: &str, shown: &str, base_dir: PathBuf, ctx: &CollectContext, mut out: Collected) -> Collected {
+pub fn from_text(text: &str, shown: &str, base_dir: PathBuf, ctx: &CollectContext, mut out: Part) -> Part {
     let shown = shown.to_string();
     let raw = match parse(text) {
         Ok(raw) => raw,
@@ -270,7 +267,7 @@ struct KubeconfigReader<'a> {
     ctx: &'a CollectContext,
     shown: &'a str,
     base_dir: PathBuf,
-    out: &'a mut Collected,
+    out: &'a mut Part,
 }
 
 impl KubeconfigReader<'_> {

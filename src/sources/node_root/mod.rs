@@ -13,14 +13,17 @@
 //! certificate, only the certificate `kubelet-client-current.pem` points at is read; the older
 //! dated files are listed in `files_found`.
 
+pub mod kubelet;
+
 use std::path::{Path, PathBuf};
 
-use super::certs::collect_file_with;
-use super::collected::Collected;
-use super::input::{display_path, error, join_display, read_capped, utf8_text};
-use super::kubeconfig::parse as parse_kubeconfig;
-use super::model::*;
-use super::CollectContext;
+use crate::facts::model::*;
+use crate::facts::part::Part;
+use crate::paths::{display_path, join_display};
+use crate::sources::certs::collect_file_with;
+use crate::sources::kubeconfig::parse as parse_kubeconfig;
+use crate::sources::read::input::{error, read_capped, utf8_text};
+use crate::sources::CollectContext;
 
 /// Secure TLS bootstrap files on Linux nodes, relative to the root.
 pub const SECURE_BOOTSTRAP_LINUX: &[&str] = &[
@@ -38,9 +41,9 @@ struct Planned {
 }
 
 /// Collects one node root.
-pub fn collect(root: &Path, ctx: &CollectContext) -> Collected {
+pub fn collect(root: &Path, ctx: &CollectContext) -> Part {
     let shown = display_path(root);
-    let mut out = Collected::for_source(SourceKind::NodeRoot, &shown);
+    let mut out = Part::for_source(SourceKind::NodeRoot, &shown);
     if !root.is_dir() {
         let message = if root.exists() {
             "is not a directory"
@@ -121,9 +124,9 @@ pub fn collect(root: &Path, ctx: &CollectContext) -> Collected {
             }
         }
     };
-    fact.kubelet = super::kubelet::settings(root, &shown, windows_k.as_deref(), &mut read);
+    fact.kubelet = kubelet::settings(root, &shown, windows_k.as_deref(), &mut read);
     if let Some(path) = &kubelet_kubeconfig {
-        super::kubelet::kubeconfig_permissions(root, path, &mut fact.kubelet);
+        kubelet::kubeconfig_permissions(root, path, &mut fact.kubelet);
     }
     fact.tls_bootstrap = bootstrap_evidence(
         bootstrap_kubeconfig.is_some(),
@@ -222,7 +225,7 @@ pub fn role_of_node_file(name: &str) -> CertificateRole {
 /// Fills what a node root fact says about the certificates found on it: the id of its `ca.crt`,
 /// the ids of every certificate, and the kubelet client certificate's subject (the node's
 /// identity).
-pub fn summarize_certificates(out: &Collected, fact: &mut NodeRootFact) {
+pub fn summarize_certificates(out: &Part, fact: &mut NodeRootFact) {
     let certs = &out.facts.certificates;
     fact.ca_certificate_id = certs
         .iter()

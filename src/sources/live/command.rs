@@ -9,8 +9,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::facts::input::redact;
 use crate::safe_io::read_limited;
+use crate::sanitize::redact;
 
 /// Runs `program args...`, returning its standard output, or a one-line reason.
 ///

@@ -1,0 +1,56 @@
+//! Everything that follows from the collected observations, computed in one place, once, after
+//! collection (and again after merging saved documents):
+//!
+//! - **time**: each certificate's lifetime, age, remaining time and fraction of lifetime used at
+//!   the evaluation time;
+//! - **relations**: the `cluster_key` (`rg/name`) of every kubeconfig user and cluster, node,
+//!   node root, endpoint and certificate that belongs to a `--cluster` document: from AKS user
+//!   naming, from the API server host matching a cluster's FQDN or private FQDN, or from the node
+//!   resource group;
+//! - **signature verdicts**, each in its own field and never overwritten by another: a node
+//!   certificate against its node's `ca.crt` (`node_ca_verification`), a client certificate
+//!   against its kubeconfig's CA (`kubeconfig_ca_verification`, and `ca_checks` per context), a
+//!   client or node certificate against the **current CA** of its API server
+//!   (`current_ca_verification`), an endpoint's chain against every kubeconfig CA for that server
+//!   (`ca_checks`), and the one verdict rules read (`ca_verification`: current, else local);
+//! - **node relations**: whether a node's kubelet serving certificate was signed by its CA
+//!   (`serving_certificate_cluster_signed`);
+//! - **display names**: how messages name each certificate occurrence.
+//!
+//! The current CA of a server is the CA with the latest `not_before` among every CA seen for it
+//! (kubeconfig clusters, node `ca.crt`): `az aks rotate-certs` makes a new CA with the same name
+//! `CN=ca`, so a newer one means the older was rotated away. A kubeconfig or a node pool left on
+//! the old CA is consistent with itself, so only this cross-source check can see it.
+//!
+//! Signatures need the DER of both certificates. A certificate merged from a document written
+//! without DER keeps the verdicts recorded in that document.
+
+pub mod names;
+pub mod relations;
+pub mod signatures;
+pub mod time;
+
+use rayon::prelude::*;
+
+use super::model::FactsDocument;
+use crate::clock::Instant;
+
+pub use names::display_name;
+pub use relations::server_host;
+
+/// Derives every computed field of `doc` at evaluation time `now`.
+pub fn derive(doc: &mut FactsDocument, now: Instant) {
+    doc.now = now.rfc3339();
+    doc.now_unix = now.0;
+    doc.facts
+        .certificates
+        .par_iter_mut()
+        .for_each(|cert| time::fill_validity(cert, now.0));
+    relations::link_clusters(doc);
+    signatures::check_signatures(doc);
+    relations::mark_cluster_signed_serving(doc);
+    doc.facts
+        .certificates
+        .par_iter_mut()
+        .for_each(|cert| cert.display_name = display_name(cert));
+}

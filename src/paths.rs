@@ -1,0 +1,74 @@
+//! How paths are shown in facts, reports and messages: the way the user gave them, relative to
+//! the working directory when they lie below it, so that the scanning machine's layout stays out
+//! of the output.
+
+use std::path::{Component, Path};
+
+/// Shows a path as the user would recognise it: relative to the working directory when it lies
+/// below it, with `/` separators, and with no `./` prefix.
+pub fn display_path(path: &Path) -> String {
+    // The working directory is read once: this runs for every file of a large directory.
+    static CWD: std::sync::OnceLock<Option<std::path::PathBuf>> = std::sync::OnceLock::new();
+    let shown = match CWD.get_or_init(|| std::env::current_dir().ok()) {
+        Some(cwd) if path.is_absolute() => path.strip_prefix(cwd).unwrap_or(path),
+        _ => path,
+    };
+    let mut joined = String::with_capacity(shown.as_os_str().len() + 1);
+    let mut absolute = false;
+    for component in shown.components() {
+        let part = match component {
+            Component::CurDir => continue,
+            Component::RootDir => {
+                absolute = true;
+                continue;
+            }
+            other => other.as_os_str().to_string_lossy(),
+        };
+        if !joined.is_empty() {
+            joined.push('/');
+        }
+        joined.push_str(&part);
+    }
+    match (absolute, joined.is_empty()) {
+        (true, _) => format!("/{joined}"),
+        (false, true) => ".".to_string(),
+        (false, false) => joined,
+    }
+}
+
+/// Joins a displayed root and a relative path inside it.
+pub fn join_display(root: &str, relative: &Path) -> String {
+    let rel = display_path(relative);
+    if rel == "." {
+        root.to_string()
+    } else if root == "." {
+        rel
+    } else {
+        format!("{}/{}", root.trim_end_matches('/'), rel)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn display_path_drops_dot_prefix_and_keeps_relative_paths() {
+        assert_eq!(display_path(Path::new("./testdata/a.pem")), "testdata/a.pem");
+        assert_eq!(display_path(Path::new("testdata")), "testdata");
+        assert_eq!(display_path(Path::new(".")), ".");
+    }
+
+    #[test]
+    fn display_path_strips_the_working_directory() {
+        let cwd = std::env::current_dir().expect("cwd");
+        assert_eq!(display_path(&cwd.join("x/y.crt")), "x/y.crt");
+    }
+
+    #[test]
+    fn join_display_joins_root_and_relative() {
+        assert_eq!(join_display("certs", Path::new("a/b.pem")), "certs/a/b.pem");
+        assert_eq!(join_display(".", Path::new("b.pem")), "b.pem");
+        assert_eq!(join_display("certs/", Path::new("")), "certs/");
+    }
+}

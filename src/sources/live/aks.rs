@@ -1,0 +1,314 @@
+//! `--aks RESOURCE_GROUP/NAME`: a live scan with the tools the user already has and is logged in
+//! with, run as subprocesses:
+//!
+//! 1. `az aks show -g RG -n NAME -o json` → cluster facts;
+//! 2. `az aks get-credentials -g RG -n NAME --file -` (`--admin` with `--admin`) → kubeconfig
+//!    facts; the kubeconfig goes to a temporary file readable only by the user (0600, in a 0700
+//!    directory), used by kubectl, and deleted. The user's own kubeconfig is never touched;
+//! 3. `kubectl get nodes -o json --kubeconfig <temporary file>` → node facts;
+//! 4. a TLS probe of the cluster's FQDN (or private FQDN) on port 443 → endpoint facts, so that
+//!    KCFG002 compares the fresh kubeconfig's CA with what the API server presents;
+//! 5. with `--node-certs`, `az vmss run-command invoke` on every scale set of the node resource
+//!    group (see [`super::vmss`]).
+//!
+//! A failing step (az missing, not logged in, cluster not found, kubectl forbidden) is a clear
+//! error and a SCAN001 finding; the other steps go on.
+
+use std::path::{Path, PathBuf};
+
+use super::{
+    command, inventory, map_in_order, progress, step_error, vmss, AksTarget, Deadline, LiveOptions, PrivateDir,
+    COMMAND_TIMEOUT,
+};
+use crate::facts::model::{ErrorKind, SourceKind};
+use crate::facts::part::Part;
+use crate::sources::read::input::{error, parse_json};
+use crate::sources::{cluster, endpoint, kubeconfig, nodes, CollectContext};
+
+/// One cluster to scan live: from `--aks` (its document comes from `az aks show`) or from the
+/// inventory (its document is already known).
+#[derive(Debug, Clone)]
+pub struct LiveTarget {
+    /// Resource group and name.
+    pub target: AksTarget,
+    /// Subscription for every `az` call about it.
+    pub subscription: Option<String>,
+    /// The cluster as the inventory listed it.
+    pub known: Option<crate::facts::model::ClusterFact>,
+}
+
+/// Scans the `--aks` targets (`RESOURCE_GROUP/NAME`), `jobs` at a time; the parts come back in
+/// target order whatever the timing. A target that is not `RESOURCE_GROUP/NAME` is one error.
+pub fn collect_targets(targets: &[String], options: &LiveOptions, ctx: &CollectContext) -> Vec<Part> {
+    let subscription = options.subscriptions.first().cloned();
+    let live: Vec<Result<LiveTarget, Box<Part>>> = targets
+        .iter()
+        .map(|text| {
+            AksTarget::parse(text)
+                .map(|target| LiveTarget {
+                    target,
+                    subscription: subscription.clone(),
+                    known: None,
+                })
+                .map_err(|message| {
+                    Box::new(Part::for_source(SourceKind::Cluster, text).with_error(error(
+                        SourceKind::Cluster,
+                        text,
+                        ErrorKind::Unsupported,
+                        message,
+                    )))
+                })
+        })
+        .collect();
+    let valid = live.iter().filter(|t| t.is_ok()).count() as u64;
+    progress::add_clusters(options.progress, valid);
+    map_in_order(options.jobs, &live, |target| match target {
+        Ok(target) => {
+            let parts = collect_one(target, options, ctx);
+            progress::cluster_done();
+            parts
+        }
+        Err(part) => vec![(**part).clone()],
+    })
+    .into_iter()
+    .flatten()
+    .collect()
+}
+
+/// `--all-clusters`: the inventory, then (unless `--inventory-only`) every cluster in it, `jobs`
+/// at a time, in inventory order.
+pub fn collect_all_clusters(options: &LiveOptions, ctx: &CollectContext) -> Vec<Part> {
+    let inventory = inventory::collect(options, ctx, COMMAND_TIMEOUT.min(options.cluster_timeout));
+    let mut parts = inventory.parts;
+    if options.inventory_only {
+        return parts;
+    }
+    let live: Vec<LiveTarget> = inventory
+        .clusters
+        .into_iter()
+        .filter_map(|c| {
+            Some(LiveTarget {
+                target: AksTarget {
+                    resource_group: c.resource_group.clone()?,
+                    name: c.name.clone(),
+                },
+                subscription: c.subscription_id.clone(),
+                known: Some(c),
+            })
+        })
+        .collect();
+    progress::add_clusters(options.progress, live.len() as u64);
+    parts.extend(
+        map_in_order(options.jobs, &live, |target| {
+            let parts = collect_one(target, options, ctx);
+            progress::cluster_done();
+            parts
+        })
+        .into_iter()
+        .flatten(),
+    );
+    parts
+}
+
+/// The `--login` mode of every kubelogin user of a kubeconfig, `None` when none runs kubelogin.
+fn kubelogin_modes(part: &Part) -> Option<Vec<Option<String>>> {
+    let modes: Vec<Option<String>> = part
+        .facts
+        .kubeconfigs
+        .iter()
+        .flat_map(|k| &k.users)
+        .filter(|u| {
+            u.auth.exec_command.as_deref().is_some_and(|c| {
+                let base = c.rsplit(['/', '\\']).next().unwrap_or(c).to_ascii_lowercase();
+                base == "kubelogin" || base == "kubelogin.exe"
+            })
+        })
+        .map(|u| u.auth.exec_login_mode.clone())
+        .collect();
+    (!modes.is_empty()).then_some(modes)
+}
+
+/// Login modes that wait for a person (a browser, a device code).
+fn prompts(mode: Option<&str>) -> bool {
+    matches!(mode, None | Some("devicecode" | "interactive"))
+}
+
+/// Makes the temporary kubeconfig non-interactive when its user runs kubelogin: `kubelogin
+/// convert-kubeconfig -l MODE`, then a check that no user is left on a prompting login.
+fn make_non_interactive(
+    file: &Path,
+    args: &LiveOptions,
+    ctx: &CollectContext,
+    deadline: &Deadline,
+) -> Result<(), String> {
+    let text = crate::safe_io::read_regular_text(file, ctx.max_file_size).map_err(|e| e.to_string())?;
+    let part = kubeconfig::from_text(&text, "kubeconfig", PathBuf::new(), ctx, Part::default());
+    let Some(modes) = kubelogin_modes(&part) else {
+        return Ok(());
+    };
+    if modes.iter().all(|m| !prompts(m.as_deref())) {
+        return Ok(());
+    }
+    let convert: Vec<String> = [
+        "convert-kubeconfig",
+        "-l",
+        args.login.as_str(),
+        "--kubeconfig",
+        &file.display().to_string(),
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    command::run(&args.kubelogin, &convert, &[], deadline.left()?, ctx.max_file_size).map_err(|message| {
+        if message.contains("is not installed or not on PATH") {
+            "this is an Entra ID cluster: its kubeconfig runs `kubelogin`, which is not installed (install it with `az aks install-cli`, or name it with --kubelogin PATH); without it kubectl would wait for a device-code login".to_string()
+        } else {
+            format!("could not make the Entra ID kubeconfig non-interactive (--login {}): {message}", args.login.as_str())
+        }
+    })?;
+    let converted = crate::safe_io::read_regular_text(file, ctx.max_file_size).map_err(|e| e.to_string())?;
+    let part = kubeconfig::from_text(&converted, "kubeconfig", PathBuf::new(), ctx, Part::default());
+    match kubelogin_modes(&part) {
+        Some(modes) if modes.iter().any(|m| prompts(m.as_deref())) => Err(format!(
+            "`kubelogin convert-kubeconfig -l {}` left a user on an interactive login: not running kubectl, which would wait for a person",
+            args.login.as_str()
+        )),
+        _ => Ok(()),
+    }
+}
+
+fn collect_one(live: &LiveTarget, args: &LiveOptions, ctx: &CollectContext) -> Vec<Part> {
+    let target = &live.target;
+    let deadline = Deadline {
+        at: std::time::Instant::now() + args.cluster_timeout,
+        total: args.cluster_timeout,
+    };
+    let (rg, name) = (target.resource_group.as_str(), target.name.as_str());
+    let mut common: Vec<String> = Vec::new();
+    if let Some(sub) = &live.subscription {
+        common.extend(["--subscription".into(), sub.clone()]);
+    }
+    let az = |extra: &[&str]| -> Vec<String> {
+        extra
+            .iter()
+            .map(|s| s.to_string())
+            .chain(common.iter().cloned())
+            .collect()
+    };
+    let run = |program: &Path, argv: &[String]| -> Result<String, String> {
+        command::run(program, argv, &[], deadline.left()?, ctx.max_file_size)
+    };
+    let mut parts = Vec::new();
+
+    let (fqdn, node_rg) = match &live.known {
+        Some(c) => (
+            c.fqdn.clone().or_else(|| c.private_fqdn.clone()),
+            c.node_resource_group.clone(),
+        ),
+        None => {
+            progress::step(format!("{rg}/{name}: az aks show"));
+            let show_uri = target.uri("show");
+            let cluster_part = match run(&args.az, &az(&["aks", "show", "-g", rg, "-n", name, "-o", "json"])) {
+                Ok(json) => match parse_json(json, &show_uri, SourceKind::Cluster) {
+                    Ok(doc) => cluster::from_document(doc),
+                    Err(e) => Part::for_source(SourceKind::Cluster, &show_uri).with_error(e),
+                },
+                Err(message) => step_error(SourceKind::Cluster, &show_uri, message),
+            };
+            let first = cluster_part.facts.clusters.first();
+            let found = (
+                first.and_then(|c| c.fqdn.clone().or_else(|| c.private_fqdn.clone())),
+                first.and_then(|c| c.node_resource_group.clone()),
+            );
+            parts.push(cluster_part);
+            found
+        }
+    };
+
+    progress::step(format!("{rg}/{name}: az aks get-credentials"));
+    let creds_uri = target.uri("credentials");
+    let mut get_creds = vec!["aks", "get-credentials", "-g", rg, "-n", name, "--file", "-"];
+    if args.admin {
+        get_creds.push("--admin");
+    }
+    let kubeconfig_text = match run(&args.az, &az(&get_creds)) {
+        Ok(text) => {
+            let base = Part::for_source(SourceKind::Kubeconfig, &creds_uri);
+            parts.push(kubeconfig::from_text(&text, &creds_uri, PathBuf::new(), ctx, base));
+            Some(text)
+        }
+        Err(message) => {
+            parts.push(step_error(SourceKind::Kubeconfig, &creds_uri, message));
+            None
+        }
+    };
+
+    progress::step(format!("{rg}/{name}: kubectl get nodes"));
+    let nodes_uri = target.uri("nodes");
+    let nodes_part = match &kubeconfig_text {
+        None => step_error(
+            SourceKind::Nodes,
+            &nodes_uri,
+            "skipped: `az aks get-credentials` gave no kubeconfig to run kubectl with".into(),
+        ),
+        Some(text) => {
+            match PrivateDir::new().and_then(|dir| dir.write_private("kubeconfig", text).map(|file| (dir, file))) {
+                Err(e) => step_error(
+                    SourceKind::Nodes,
+                    &nodes_uri,
+                    format!("cannot write the temporary kubeconfig: {e}"),
+                ),
+                Ok((_dir, file)) => match make_non_interactive(&file, args, ctx, &deadline) {
+                    Err(message) => step_error(SourceKind::Nodes, &nodes_uri, message),
+                    Ok(()) => {
+                        let kubectl_args: Vec<String> = ["get", "nodes", "-o", "json", "--kubeconfig"]
+                            .iter()
+                            .map(|s| s.to_string())
+                            .chain([file.display().to_string()])
+                            .collect();
+                        match run(&args.kubectl, &kubectl_args) {
+                            Ok(json) => match parse_json(json, &nodes_uri, SourceKind::Nodes) {
+                                Ok(doc) => nodes::from_document(doc),
+                                Err(e) => Part::for_source(SourceKind::Nodes, &nodes_uri).with_error(e),
+                            },
+                            Err(message) => step_error(SourceKind::Nodes, &nodes_uri, message),
+                        }
+                        // `_dir` is dropped here: the temporary kubeconfig is deleted.
+                    }
+                },
+            }
+        }
+    };
+    parts.push(nodes_part);
+
+    progress::step(format!(
+        "{rg}/{name}: TLS probe of {}",
+        fqdn.as_deref().unwrap_or("the API server")
+    ));
+    match (&fqdn, deadline.left()) {
+        (_, Err(message)) => parts.push(step_error(SourceKind::Endpoint, &target.uri("probe"), message)),
+        (Some(host), Ok(left)) => {
+            let mut probe_ctx = ctx.clone();
+            probe_ctx.probe.timeout = probe_ctx.probe.timeout.min(left);
+            parts.push(endpoint::collect(&format!("{host}:443"), None, &probe_ctx))
+        }
+        (None, Ok(_)) => parts.push(step_error(
+            SourceKind::Endpoint,
+            &target.uri("probe"),
+            "skipped: the cluster document gave no fqdn or privateFqdn to probe".into(),
+        )),
+    }
+
+    if args.node_certs {
+        progress::step(format!("{rg}/{name}: az vmss run-command invoke"));
+        match &node_rg {
+            Some(node_rg) => parts.extend(vmss::collect(target, node_rg, &args.az, &common, ctx.max_file_size)),
+            None => parts.push(step_error(
+                SourceKind::NodeRoot,
+                &target.uri("node-certs"),
+                "skipped: the cluster document gave no nodeResourceGroup".into(),
+            )),
+        }
+    }
+    parts
+}
