@@ -27,9 +27,11 @@
 #![deny(missing_docs)]
 
 pub mod address;
+pub mod choice;
 pub mod cli;
 pub mod clock;
 pub mod commands;
+pub mod compliance;
 pub mod facts;
 pub mod findings;
 pub mod paths;
@@ -40,4 +42,5 @@ pub mod report;
 pub mod safe_io;
 pub mod sanitize;
 pub mod sources;
+pub mod triage;
 pub mod walk;

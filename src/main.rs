@@ -1,35 +1,25 @@
-//! The `aks-certscan` binary: parse, run, map the outcome to an exit code.
+//! The `aks-certscan` binary: parse, run, map the outcome to an exit code, and print the error
+//! when there is one (the only place errors are printed).
 
 use std::process::ExitCode;
 
-use aks_certscan::cli::{parse_args, ParseFailure};
-use aks_certscan::commands::{self, ExitStatus, UsageError};
+use aks_certscan::cli::{self, ParseFailure};
+use aks_certscan::commands::{self, ExitStatus};
 
 fn main() -> ExitCode {
-    let cli = match parse_args(std::env::args_os()) {
-        Ok(cli) => cli,
+    let mode = match cli::parse(std::env::args_os()) {
+        Ok(mode) => mode,
         Err(ParseFailure::Clap(e)) => e.exit(),
         Err(ParseFailure::Usage(e)) => {
             eprintln!("error: {e}");
             return ExitCode::from(ExitStatus::Error.code());
         }
     };
-    match commands::run(cli) {
+    match commands::run(mode) {
         Ok(status) => ExitCode::from(status.code()),
+        Err(err) if err.is_broken_pipe() => ExitCode::SUCCESS,
         Err(err) => {
-            if err.chain().any(|e| {
-                e.downcast_ref::<std::io::Error>()
-                    .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
-            }) {
-                return ExitCode::SUCCESS;
-            }
-            if let Some(usage) = err.downcast_ref::<UsageError>() {
-                eprintln!("error: {usage}");
-            } else if let Some(policy) = err.downcast_ref::<aks_certscan::policy::PolicyError>() {
-                eprintln!("error: {policy}");
-            } else {
-                eprintln!("error: {err:#}");
-            }
+            eprintln!("error: {err}");
             ExitCode::from(ExitStatus::Error.code())
         }
     }

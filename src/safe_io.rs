@@ -205,6 +205,27 @@ pub fn write_atomically(path: &Path, write: impl FnOnce(&mut dyn Write) -> io::R
     result
 }
 
+/// Writes an output to `path` (through [`write_atomically`]), or to standard output when `None`,
+/// calling `write` once through a buffer. When standard output is closed early (`scan | head`),
+/// the rest is dropped quietly: a command's exit code still reflects what it found.
+pub fn write_output(path: Option<&Path>, write: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> io::Result<()> {
+    match path {
+        Some(p) => write_atomically(p, write),
+        None => {
+            let stdout = io::stdout();
+            let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
+            match write(&mut out).and_then(|()| out.flush()) {
+                Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {
+                    // Nothing more can reach the reader: drop what is buffered without retrying.
+                    drop(out.into_parts());
+                    Ok(())
+                }
+                other => other,
+            }
+        }
+    }
+}
+
 /// `/dev/stdout`, `/dev/stderr`, `/dev/fd/N`: links the system provides to this process's own
 /// streams, which users name on purpose.
 fn is_standard_stream(path: &Path) -> bool {

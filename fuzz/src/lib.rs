@@ -53,7 +53,7 @@ pub fn facts_document(data: &[u8]) {
 
 /// A baseline SARIF file.
 pub fn baseline(data: &[u8]) {
-    let _ = aks_certscan::report::baseline::Baseline::from_text(&text(data), "fuzz");
+    let _ = aks_certscan::triage::baseline::Baseline::from_text(&text(data), "fuzz");
 }
 
 /// The files a node collector reads, in one input: sections separated by a 0xFF byte, written

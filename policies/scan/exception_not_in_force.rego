@@ -8,7 +8,7 @@ metadata := {
 	"name": "exception-not-in-force",
 	"title": "An exception has expired or matches no finding",
 	"severity": "warning",
-	"scope": "non-certificate",
+	"scope": "exceptions",
 	"description": concat("\n\n", [
 		concat(" ", [
 			"An entry of the `--exceptions` file waives a finding until a date, with a reason. Past that",

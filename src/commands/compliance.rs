@@ -1,23 +1,25 @@
-//! `aks-certscan compliance`: collect, evaluate the rules and what they examined, and report per
-//! control of one framework (see [`crate::report::compliance`]).
+//! `aks-certscan compliance`: run the pipeline with coverage, and report per control of one
+//! framework (see [`crate::compliance`]).
 
-use anyhow::{Context, Result};
-
-use super::{load_policies, nothing_collected, use_threads, warn_errors, write_to, ExitStatus, UsageError};
-use crate::cli::{ComplianceFormat, ComplianceOptions};
-use crate::report::compliance::{build, failing_levels, framework_info, markdown, Inputs};
+use super::{use_threads, warn_errors, write_to, ExitStatus, Result};
+use crate::choice::Choice;
+use crate::cli::{ComplianceOptions, UsageError};
+use crate::compliance::{build, failing_levels, framework_info, Inputs};
+use crate::findings::Finding;
+use crate::pipeline::Prepared;
 
 /// Runs `compliance`.
 pub fn run(options: &ComplianceOptions) -> Result<ExitStatus> {
     use_threads(options.threads)?;
-    let (engine, skip, overrides) = load_policies(&options.policies, options.plan.context.max_file_size)?;
-    let (_, controls) = framework_info(&options.framework, engine.rules());
+    let prepared = Prepared::load(&options.plan)?;
+    let (_, controls) = framework_info(&options.framework, prepared.engine.rules());
     if controls.is_empty() {
         let known: std::collections::BTreeSet<&str> = crate::policy::frameworks::FRAMEWORKS
             .iter()
             .map(|f| f.id)
             .chain(
-                engine
+                prepared
+                    .engine
                     .rules()
                     .iter()
                     .flat_map(|r| r.meta.controls.keys().map(String::as_str)),
@@ -30,34 +32,33 @@ pub fn run(options: &ComplianceOptions) -> Result<ExitStatus> {
         ))
         .into());
     }
-    let mut facts = crate::pipeline::collect_facts(&options.plan).0;
-    warn_errors(&facts.facts.errors);
-    if nothing_collected(&facts) {
+    let outcome = prepared.run(&options.plan, Default::default())?;
+    warn_errors(outcome.errors());
+    if outcome.nothing_collected() {
         eprintln!("error: nothing could be collected from the sources given (see the warnings above)");
     }
-    facts.drop_der();
-    let findings = engine.evaluate(&facts, &overrides, &skip)?;
-    let coverage = engine.coverage(&facts, &overrides, &skip)?;
+    let findings: Vec<&Finding> = outcome.findings.iter().map(|r| &r.finding).collect();
     let report = build(&Inputs {
         framework: &options.framework,
-        rules: engine.rules(),
-        skip: &skip,
-        coverage: &coverage,
+        rules: &outcome.rules,
+        skip: &outcome.skip,
+        coverage: &outcome.coverage,
         findings: &findings,
-        facts: &facts,
-        policy_digest: engine.digest(),
+        facts: &outcome.facts,
+        policy_digest: &outcome.policy_digest,
     });
     for (format, path) in &options.outputs {
-        let text = match format {
-            ComplianceFormat::Markdown => markdown(&report),
-            ComplianceFormat::Json => serde_json::to_string_pretty(&report)? + "\n",
-        };
-        write_to(path.as_deref(), |out| out.write_all(text.as_bytes())).context("writing the compliance report")?;
+        let text = crate::report::compliance_report(*format, &report)?;
+        write_to(
+            path.as_deref(),
+            &format!("the {} compliance report", format.name()),
+            |out| out.write_all(text.as_bytes()),
+        )?;
     }
     let failing = options
         .fail_on
         .is_some_and(|min| failing_levels(&report).any(|level| level >= min));
-    Ok(if nothing_collected(&facts) {
+    Ok(if outcome.nothing_collected() {
         ExitStatus::Error
     } else if failing {
         ExitStatus::Findings

@@ -1,4 +1,6 @@
-//! One module per subcommand. Each returns an [`ExitStatus`]; `main` maps it to a process exit code.
+//! One module per subcommand: each runs on typed options ([`crate::cli::Mode`]), renders what the
+//! pipeline gives, and returns an [`ExitStatus`]; `main` maps it to a process exit code and prints
+//! an [`Error`], the one place errors are printed.
 
 pub mod compliance;
 pub mod facts;
@@ -7,63 +9,84 @@ pub mod rules;
 pub mod scan;
 pub mod serve;
 
-use std::io::{BufWriter, Write};
+use std::io::Write;
 use std::path::Path;
-use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result};
+use crate::cli::{Mode, UsageError};
+use crate::facts::model::CollectionError;
+use crate::pipeline::PipelineError;
+use crate::policy::PolicyError;
 
-pub use crate::cli::UsageError;
-use crate::facts::model::{CollectionError, FactsDocument};
+/// Why a command failed (exit code 2).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A usage or configuration problem.
+    #[error(transparent)]
+    Usage(#[from] UsageError),
+    /// A policy, parameter, baseline or exceptions problem, or a rule that failed.
+    #[error(transparent)]
+    Pipeline(#[from] PipelineError),
+    /// An output could not be written.
+    #[error("writing {what}: cannot write `{path}`: {source}")]
+    Write {
+        /// Which output.
+        what: String,
+        /// Its file, as shown.
+        path: String,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// Something else went wrong with input or output.
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+}
 
-/// Runs a parsed command line.
-pub fn run(cli: crate::cli::Cli) -> Result<ExitStatus> {
-    match cli.command {
-        crate::cli::Command::Facts(args) => facts::run(&args.options()?),
-        crate::cli::Command::Policy(crate::cli::PolicyCommand::Test(args)) => policy_test::run(&args),
-        crate::cli::Command::Scan(args) => scan::run(&args.options()?),
-        crate::cli::Command::Serve(args) => serve::run(&args.options()?),
-        crate::cli::Command::Compliance(args) => compliance::run(&args.options()?),
-        crate::cli::Command::Rules(args) => rules::run(&args),
-        crate::cli::Command::Completions(args) => {
-            let shell = match args.shell {
-                crate::cli::Shell::Bash => clap_complete::Shell::Bash,
-                crate::cli::Shell::Zsh => clap_complete::Shell::Zsh,
-                crate::cli::Shell::Fish => clap_complete::Shell::Fish,
-                crate::cli::Shell::Powershell => clap_complete::Shell::PowerShell,
-                crate::cli::Shell::Elvish => clap_complete::Shell::Elvish,
-            };
-            let mut command = <crate::cli::Cli as clap::CommandFactory>::command();
-            let mut buf = Vec::new();
-            clap_complete::generate(shell, &mut command, "aks-certscan", &mut buf);
-            write_to(None, |out| out.write_all(&buf))?;
-            Ok(ExitStatus::Success)
-        }
-        crate::cli::Command::Man => {
-            let command = <crate::cli::Cli as clap::CommandFactory>::command();
-            let mut buf = Vec::new();
-            clap_mangen::Man::new(command).render(&mut buf)?;
-            write_to(None, |out| out.write_all(&buf))?;
-            Ok(ExitStatus::Success)
-        }
+impl From<PolicyError> for Error {
+    fn from(e: PolicyError) -> Self {
+        Error::Pipeline(e.into())
     }
 }
 
-/// Loads the bundled and user policies and checks `--skip`, `--param` and `--data` against
-/// them: every configuration problem is found before any slow collection.
-pub fn load_policies(
-    policies: &crate::cli::PolicyOptions,
-    max_file_size: u64,
-) -> Result<(crate::policy::Engine, crate::policy::Skip, crate::policy::Overrides)> {
-    let engine = crate::policy::Engine::load(&policies.policy_dirs)?;
-    let skip = crate::policy::params::check_skips(engine.rules(), &policies.skip)?;
-    let overrides = crate::policy::params::resolve(
-        engine.rules(),
-        policies.data.as_deref(),
-        max_file_size,
-        &policies.params,
-    )?;
-    Ok((engine, skip, overrides))
+impl Error {
+    /// Whether the reader of standard output went away (`scan | head`): not a failure.
+    pub fn is_broken_pipe(&self) -> bool {
+        let io = match self {
+            Error::Io(e) | Error::Write { source: e, .. } => Some(e),
+            Error::Pipeline(PipelineError::Write { source, .. }) => Some(source),
+            _ => None,
+        };
+        io.is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    }
+}
+
+/// The result of a command.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Runs a command.
+pub fn run(mode: Mode) -> Result<ExitStatus> {
+    match mode {
+        Mode::Facts(options) => facts::run(&options),
+        Mode::Scan(options) => scan::run(&options),
+        Mode::Compliance(options) => compliance::run(&options),
+        Mode::Serve(options) => serve::run(&options),
+        Mode::Rules(options) => rules::run(&options),
+        Mode::PolicyTest(dirs) => policy_test::run(&dirs),
+        Mode::Completions(shell) => {
+            let mut command = <crate::cli::Cli as clap::CommandFactory>::command();
+            let mut buf = Vec::new();
+            clap_complete::generate(shell, &mut command, "aks-certscan", &mut buf);
+            write_to(None, "completions", |out| out.write_all(&buf))?;
+            Ok(ExitStatus::Success)
+        }
+        Mode::Man => {
+            let command = <crate::cli::Cli as clap::CommandFactory>::command();
+            let mut buf = Vec::new();
+            clap_mangen::Man::new(command).render(&mut buf)?;
+            write_to(None, "the man page", |out| out.write_all(&buf))?;
+            Ok(ExitStatus::Success)
+        }
+    }
 }
 
 /// How a command ended.
@@ -88,61 +111,13 @@ impl ExitStatus {
     }
 }
 
-/// Wall-clock time of each phase, for `--timings`, with the peak memory after it.
-#[derive(Default)]
-pub struct Phases(Vec<(&'static str, Duration, Option<u64>)>);
-
-/// The process's peak resident memory so far, in MiB (Linux `VmHWM`), when it can be read.
-fn peak_rss_mib() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kib / 1024)
-}
-
-impl Phases {
-    /// Runs `work`, adding its time to phase `name`.
-    pub fn time<T>(&mut self, name: &'static str, work: impl FnOnce() -> T) -> T {
-        let start = Instant::now();
-        let out = work();
-        self.add(name, start.elapsed());
-        out
-    }
-
-    /// Adds `spent` to phase `name` and notes the peak memory so far.
-    pub fn add(&mut self, name: &'static str, spent: Duration) {
-        let peak = peak_rss_mib();
-        match self.0.iter_mut().find(|(n, _, _)| *n == name) {
-            Some((_, total, at)) => {
-                *total += spent;
-                *at = peak;
-            }
-            None => self.0.push((name, spent, peak)),
-        }
-    }
-
-    /// Prints `timings: collect 0.123 s, peak 42 MiB; ...` on stderr.
-    pub fn print(&self) {
-        let parts: Vec<String> = self
-            .0
-            .iter()
-            .map(|(name, d, peak)| {
-                let peak = peak.map(|m| format!(", peak {m} MiB")).unwrap_or_default();
-                format!("{name} {:.3} s{peak}", d.as_secs_f64())
-            })
-            .collect();
-        let total: Duration = self.0.iter().map(|(_, d, _)| *d).sum();
-        eprintln!("timings: {}; total {:.3} s", parts.join("; "), total.as_secs_f64());
-    }
-}
-
 /// Sizes the worker pool (`--threads`); by default rayon uses one thread per CPU.
 pub fn use_threads(threads: Option<usize>) -> Result<()> {
     if let Some(n) = threads {
         rayon::ThreadPoolBuilder::new()
             .num_threads(n)
             .build_global()
-            .context("cannot start the worker threads")?;
+            .map_err(|e| Error::Io(std::io::Error::other(format!("cannot start the worker threads: {e}"))))?;
     }
     Ok(())
 }
@@ -176,51 +151,18 @@ pub fn warn_errors(errors: &[CollectionError]) {
     }
 }
 
-/// True when nothing at all could be collected and something went wrong: exit code 2.
-pub fn nothing_collected(doc: &FactsDocument) -> bool {
-    doc.facts.holds_no_fact() && !doc.facts.errors.is_empty()
-}
-
-/// Writes to `path` (or standard output when `None`) through a buffer, calling `write` once.
-///
-/// A file is written beside its target and renamed into place, never through a symbolic link
-/// ([`crate::safe_io::write_atomically`]). When standard output is closed early (`scan | head`),
-/// the rest is dropped quietly and the command goes on: its exit code still reflects the findings.
-pub fn write_to(path: Option<&Path>, write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> Result<()> {
-    match path {
-        Some(p) => crate::safe_io::write_atomically(p, write)
-            .with_context(|| format!("cannot write `{}`", crate::sanitize::terminal(&p.display().to_string()))),
-        None => {
-            let stdout = std::io::stdout();
-            let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
-            match write(&mut out).and_then(|()| out.flush()) {
-                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
-                    // Nothing more can reach the reader: drop what is buffered without retrying.
-                    drop(out.into_parts());
-                    Ok(())
-                }
-                other => Ok(other?),
-            }
-        }
-    }
-}
-
-/// Writes the facts document as pretty JSON with a final newline; the certificates, most of it,
-/// are serialized in parallel (the bytes are those of `serde_json::to_writer_pretty`).
-pub fn write_facts(path: Option<&Path>, doc: &mut FactsDocument) -> Result<()> {
-    let certificates = std::mem::take(&mut doc.facts.certificates);
-    let skeleton = serde_json::to_vec_pretty(&*doc);
-    doc.facts.certificates = certificates;
-    let skeleton = skeleton?;
-    write_to(path, |out| {
-        crate::pretty_json::write_spliced(
-            out,
-            &skeleton,
-            "certificates",
-            1,
-            &doc.facts.certificates,
-            crate::pretty_json::itself,
-        )?;
-        writeln!(out)
+/// Writes output `what` to `path` (standard output when `None`), calling `write` once; see
+/// [`crate::safe_io::write_output`].
+pub fn write_to(
+    path: Option<&Path>,
+    what: &str,
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<()> {
+    crate::safe_io::write_output(path, write).map_err(|source| Error::Write {
+        what: what.to_string(),
+        path: path
+            .map(|p| crate::sanitize::terminal(&p.display().to_string()))
+            .unwrap_or_else(|| "standard output".into()),
+        source,
     })
 }

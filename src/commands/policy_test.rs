@@ -2,15 +2,12 @@
 
 use std::io::Write;
 
-use anyhow::Result;
-
-use super::ExitStatus;
-use crate::cli::PolicyTestArgs;
+use super::{ExitStatus, Result};
 use crate::policy::testing;
 
 /// Runs `policy test`.
-pub fn run(args: &PolicyTestArgs) -> Result<ExitStatus> {
-    let outcomes = testing::run(&args.dirs)?;
+pub fn run(dirs: &[std::path::PathBuf]) -> Result<ExitStatus> {
+    let outcomes = testing::run(dirs)?;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     let failed = outcomes.iter().filter(|o| o.failure.is_some()).count();

@@ -1,31 +1,22 @@
-//! `aks-certscan scan`: collect, evaluate, report, and decide the exit code.
+//! `aks-certscan scan`: run the pipeline, write the reports, and decide the exit code.
 
-use std::path::PathBuf;
+use std::path::Path;
 
-use anyhow::{Context, Result};
-
-use super::{nothing_collected, use_threads, warn_errors, write_facts, write_to, ExitStatus, Phases, UsageError};
-use crate::cli::{FactsOut, ScanOptions, DEFAULT_FACTS_FILE};
-use crate::facts::model::FactsDocument;
-use crate::findings::{Finding, Level};
-use crate::report::aggregate::{planned, Aggregate};
-use crate::report::baseline::{without_baseline, Baseline, BaselineState};
-use crate::report::{emitter, is_file, EmitOptions, Format, Report, Reported};
-
-/// Counts the findings that fail the run: at or above `fail_on`, and only new ones when a
-/// baseline was given.
-pub fn failing(findings: &[Reported], fail_on: Option<Level>) -> usize {
-    let Some(min) = fail_on else { return 0 };
-    findings
-        .iter()
-        .filter(|r| r.finding.level >= min && r.baseline.is_none_or(|s| s == BaselineState::New))
-        .count()
-}
+use super::{use_threads, warn_errors, write_to, Error, ExitStatus, Result};
+use crate::choice::Choice;
+use crate::cli::{FactsOut, ScanOptions};
+use crate::pipeline::{facts_file, Outcome};
+use crate::report::sarif::aggregate::{planned, Aggregate};
+use crate::report::{emitter, is_file, EmitOptions, Format, Report, Reported, DEFAULT_FACTS_FILE};
+use crate::triage::failing;
 
 /// Whether SARIF needs the facts document as the location of something that came from no file.
-fn needs_facts_location(facts: &FactsDocument, findings: &[Finding]) -> bool {
-    findings.iter().any(|f| !f.locations.iter().any(|l| is_file(&l.path)))
-        || facts.facts.errors.iter().any(|e| !is_file(&e.path))
+fn needs_facts_location(outcome: &Outcome) -> bool {
+    outcome
+        .findings
+        .iter()
+        .any(|r| !r.finding.locations.iter().any(|l| is_file(&l.path)))
+        || outcome.errors().iter().any(|e| !is_file(&e.path))
 }
 
 /// Says on stderr what SARIF aggregation did: GitHub's limits made it drop no finding, but a
@@ -58,12 +49,12 @@ fn file_name_for(text: &str) -> String {
 
 /// `--sarif-per-cluster DIR`: one SARIF file per cluster (findings without a cluster in
 /// `no-cluster.sarif`), each with the category `aks-certscan/<rg>/<name>/`.
-fn write_sarif_per_cluster(dir: &std::path::Path, report: &Report<'_>, mode: Aggregate) -> Result<()> {
-    std::fs::create_dir_all(dir).with_context(|| {
-        format!(
-            "cannot create `{}`",
-            crate::sanitize::terminal(&dir.display().to_string())
-        )
+fn write_sarif_per_cluster(dir: &Path, report: &Report<'_>, mode: Aggregate) -> Result<()> {
+    let shown = crate::sanitize::terminal(&dir.display().to_string());
+    std::fs::create_dir_all(dir).map_err(|source| Error::Write {
+        what: "--sarif-per-cluster".into(),
+        path: shown.clone(),
+        source,
     })?;
     let mut groups: std::collections::BTreeMap<(String, String), Vec<Reported>> = Default::default();
     for r in report.findings {
@@ -90,108 +81,61 @@ fn write_sarif_per_cluster(dir: &std::path::Path, report: &Report<'_>, mode: Agg
             automation_id: Some(&id),
             ..*report
         };
-        let path = dir.join(&file);
         let emit = EmitOptions {
             color: false,
             aggregate: mode,
         };
-        write_to(Some(&path), |out| emitter(Format::Sarif, emit).emit(&one, out))?;
+        write_to(Some(&dir.join(&file)), "sarif output", |out| {
+            emitter(Format::Sarif, emit).emit(&one, out)
+        })?;
         note_aggregation(findings, mode, &report.source_paths(), &file);
     }
-    eprintln!(
-        "note: wrote {} SARIF files to `{}`, one per cluster",
-        groups.len(),
-        crate::sanitize::terminal(&dir.display().to_string())
-    );
+    eprintln!("note: wrote {} SARIF files to `{shown}`, one per cluster", groups.len());
     Ok(())
+}
+
+/// Writes the lean facts document beside SARIF when something came from no file, and returns
+/// the path SARIF names (even when none had to be written).
+fn facts_location(options: &ScanOptions, outcome: &mut Outcome) -> Result<String> {
+    let path = match &options.facts_out {
+        FactsOut::Full(path) => Some(path.clone()),
+        FactsOut::WhenNeeded(path) if needs_facts_location(outcome) => {
+            facts_file::write(Some(path), &mut outcome.facts)?;
+            eprintln!(
+                "note: wrote the facts document to `{}`: SARIF locations of findings from no file point at it",
+                crate::sanitize::terminal(&path.display().to_string())
+            );
+            Some(path.clone())
+        }
+        FactsOut::WhenNeeded(path) => Some(path.clone()),
+        FactsOut::None => None,
+    };
+    Ok(path
+        .as_deref()
+        .map(crate::paths::display_path)
+        .unwrap_or_else(|| DEFAULT_FACTS_FILE.into()))
 }
 
 /// Runs `scan`.
 pub fn run(options: &ScanOptions) -> Result<ExitStatus> {
     use_threads(options.threads)?;
-    let mut phases = Phases::default();
-    // Policies, parameters, skips and the baseline are checked before any slow collection.
-    let (engine, skip, overrides, baseline, exceptions) = phases.time("load policies", || -> Result<_> {
-        let max = options.plan.context.max_file_size;
-        let (engine, skip, overrides) = super::load_policies(&options.policies, max)?;
-        let baseline = match &options.baseline {
-            Some(path) => Some(Baseline::load(path, max).map_err(UsageError)?),
-            None => None,
-        };
-        let exceptions = match &options.exceptions {
-            Some(path) => crate::report::exceptions::load(path, max).map_err(UsageError)?,
-            None => Vec::new(),
-        };
-        Ok((engine, skip, overrides, baseline, exceptions))
-    })?;
-
-    let (mut facts, timings) = crate::pipeline::collect_facts(&options.plan);
-    phases.add("collect", timings.collect);
-    phases.add("derive", timings.derive);
-    warn_errors(&facts.facts.errors);
-    if nothing_collected(&facts) {
+    let mut outcome = crate::pipeline::run(&options.plan)?;
+    warn_errors(outcome.errors());
+    if outcome.nothing_collected() {
         eprintln!("error: nothing could be collected from the sources given (see the warnings above)");
     }
-    if let FactsOut::Full(path) = &options.facts_out {
-        phases.time("render", || write_facts(Some(path), &mut facts))?;
-    }
-    // Every signature check is made: policies never read DER, and the lean document has none.
-    facts.drop_der();
-
-    let (findings, evaluation) = engine.evaluate_timed(&facts, &overrides, &skip)?;
-    phases.add("evaluate rules", evaluation.rules);
-    phases.add("describe findings", evaluation.describe);
-    // Exceptions: waived findings leave the gate and SARIF; stale exceptions are SCAN002 findings.
-    let (findings, waived) = if options.exceptions.is_some() {
-        let (mut kept, waived, statuses) = crate::report::exceptions::apply(findings, &exceptions, facts.now_unix);
-        if !skip.contains("SCAN002") {
-            let input = serde_json::json!({ "exceptions": statuses });
-            kept.extend(engine.evaluate_rule_on("SCAN002", &input, &facts, &overrides)?);
-            // Worst first again; the sort is stable, so each level keeps its order.
-            kept.sort_by_key(|f| std::cmp::Reverse(f.level));
-        }
-        (kept, waived)
-    } else {
-        (findings, Vec::new())
-    };
-
-    let facts_path = phases.time("render", || -> Result<Option<PathBuf>> {
-        Ok(match &options.facts_out {
-            FactsOut::Full(path) => Some(path.clone()),
-            FactsOut::WhenNeeded(path) if needs_facts_location(&facts, &findings) => {
-                write_facts(Some(path), &mut facts)?;
-                eprintln!(
-                    "note: wrote the facts document to `{}`: SARIF locations of findings from no file point at it",
-                    crate::sanitize::terminal(&path.display().to_string())
-                );
-                Some(path.clone())
-            }
-            FactsOut::WhenNeeded(path) => Some(path.clone()),
-            FactsOut::None => None,
-        })
-    })?;
-    // SARIF names the facts document even when none had to be written.
-    let facts_uri = facts_path
-        .as_deref()
-        .map(crate::paths::display_path)
-        .unwrap_or_else(|| DEFAULT_FACTS_FILE.into());
-    let (reported, absent) = match &baseline {
-        Some(b) => {
-            let (reported, absent) = b.compare(findings);
-            (reported, Some(absent))
-        }
-        None => (without_baseline(findings), None),
-    };
-    let provenance = crate::report::Provenance::from_vars(|name| std::env::var(name).ok());
+    let mut phases = std::mem::take(&mut outcome.phases);
+    let facts_uri = phases.time("render", || facts_location(options, &mut outcome))?;
+    let outcome = outcome;
     let report = Report {
-        findings: &reported,
-        absent: absent.as_deref(),
-        rules: engine.rules(),
-        facts: &facts,
+        findings: &outcome.findings,
+        absent: outcome.absent.as_deref(),
+        rules: &outcome.rules,
+        facts: &outcome.facts,
         facts_uri: &facts_uri,
         automation_id: None,
-        provenance: provenance.as_ref(),
-        waived: &waived,
+        provenance: options.provenance.as_ref(),
+        waived: &outcome.waived,
     };
     phases.time("render", || -> Result<()> {
         for output in &options.outputs {
@@ -199,12 +143,17 @@ pub fn run(options: &ScanOptions) -> Result<ExitStatus> {
                 color: options.color && output.path.is_none(),
                 aggregate: options.sarif_aggregate,
             };
-            write_to(output.path.as_deref(), |out| {
+            let what = format!("{} output", output.format.name());
+            write_to(output.path.as_deref(), &what, |out| {
                 emitter(output.format, emit).emit(&report, out)
-            })
-            .with_context(|| format!("writing {} output", output.format.name()))?;
+            })?;
             if output.format == Format::Sarif {
-                note_aggregation(&reported, options.sarif_aggregate, &report.source_paths(), "SARIF");
+                note_aggregation(
+                    &outcome.findings,
+                    options.sarif_aggregate,
+                    &report.source_paths(),
+                    "SARIF",
+                );
             }
         }
         if let Some(dir) = &options.sarif_per_cluster {
@@ -212,24 +161,23 @@ pub fn run(options: &ScanOptions) -> Result<ExitStatus> {
         }
         Ok(())
     })?;
-    if let Some(absent) = &absent {
+    if let Some(absent) = &outcome.absent {
         if !absent.is_empty() {
             eprintln!("{} finding(s) of the baseline no longer occur", absent.len());
         }
     }
     if options.timings {
-        phases.print();
+        eprintln!("timings: {}", phases.summary());
     }
-    let status = if nothing_collected(&facts) {
+    let status = if outcome.nothing_collected() {
         ExitStatus::Error
-    } else if failing(&reported, options.fail_on) > 0 {
+    } else if failing(&outcome.findings, options.fail_on) > 0 {
         ExitStatus::Findings
     } else {
         ExitStatus::Success
     };
     // The process ends right after: freeing 100,000 certificates and findings one by one would
     // only delay the exit code (the operating system takes the memory back at once).
-    std::mem::forget(facts);
-    std::mem::forget(reported);
+    std::mem::forget(outcome);
     Ok(status)
 }

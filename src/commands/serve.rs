@@ -13,13 +13,10 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use anyhow::{Context, Result};
-
-use super::{load_policies, nothing_collected, use_threads, warn_errors, ExitStatus};
+use super::{use_threads, warn_errors, Error, ExitStatus, Result};
 use crate::cli::ServeOptions;
 use crate::clock::Instant as EvalTime;
-use crate::policy::{Engine, Overrides, Skip};
-use crate::report::baseline::without_baseline;
+use crate::pipeline::Prepared;
 use crate::report::prometheus::{content_type, Prometheus, ServeStatus};
 use crate::report::{Emitter, Report};
 
@@ -32,30 +29,27 @@ struct State {
 }
 
 /// One scan: collect, evaluate, render the series.
-fn scan_once(options: &ServeOptions, engine: &Engine, skip: &Skip, overrides: &Overrides) -> Result<Vec<u8>, String> {
+fn scan_once(options: &ServeOptions, prepared: &Prepared) -> std::result::Result<Vec<u8>, String> {
     let mut plan = options.plan.clone();
     if !options.fixed_now {
-        plan.now = EvalTime::now();
+        plan.collect.now = EvalTime::now();
     }
-    let mut facts = crate::pipeline::collect_facts(&plan).0;
-    warn_errors(&facts.facts.errors);
-    if nothing_collected(&facts) {
+    let outcome = prepared
+        .run(&plan, Default::default())
+        .map_err(|e| format!("policy evaluation failed: {e}"))?;
+    warn_errors(outcome.errors());
+    if outcome.nothing_collected() {
         return Err("nothing could be collected from the sources".into());
     }
-    facts.drop_der();
-    let findings = engine
-        .evaluate(&facts, overrides, skip)
-        .map_err(|e| format!("policy evaluation failed: {e}"))?;
-    let reported = without_baseline(findings);
     let report = Report {
-        findings: &reported,
+        findings: &outcome.findings,
         absent: None,
-        rules: engine.rules(),
-        facts: &facts,
+        rules: &outcome.rules,
+        facts: &outcome.facts,
         facts_uri: crate::report::DEFAULT_FACTS_FILE,
         automation_id: None,
         provenance: None,
-        waived: &[],
+        waived: &outcome.waived,
     };
     let mut body = Vec::with_capacity(1 << 20);
     let emitter = Prometheus {
@@ -77,12 +71,12 @@ fn unix_now() -> i64 {
 }
 
 /// Scans forever, one scan per interval (a scan that overruns starts the next at once).
-fn scan_loop(options: ServeOptions, engine: Engine, skip: Skip, overrides: Overrides, state: Arc<Mutex<State>>) {
+fn scan_loop(options: ServeOptions, prepared: Prepared, state: Arc<Mutex<State>>) {
     let mut scans = 0u64;
     let mut last_success_unix = 0i64;
     loop {
         let started = Instant::now();
-        let result = scan_once(&options, &engine, &skip, &overrides);
+        let result = scan_once(&options, &prepared);
         scans += 1;
         let duration_seconds = started.elapsed().as_secs_f64();
         let success = result.is_ok();
@@ -173,9 +167,13 @@ fn answer(request: tiny_http::Request, state: &Mutex<State>) {
 /// Runs `serve` until the process is stopped.
 pub fn run(options: &ServeOptions) -> Result<ExitStatus> {
     use_threads(options.threads)?;
-    let (engine, skip, overrides) = load_policies(&options.policies, options.plan.context.max_file_size)?;
-    let server = tiny_http::Server::http(&options.listen)
-        .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", options.listen))?;
+    let prepared = Prepared::load(&options.plan)?;
+    let server = tiny_http::Server::http(&options.listen).map_err(|e| {
+        Error::Io(std::io::Error::other(format!(
+            "cannot listen on {}: {e}",
+            options.listen
+        )))
+    })?;
     let bound = server
         .server_addr()
         .to_ip()
@@ -190,8 +188,8 @@ pub fn run(options: &ServeOptions) -> Result<ExitStatus> {
         let (options, state) = (options.clone(), Arc::clone(&state));
         std::thread::Builder::new()
             .name("scan".into())
-            .spawn(move || scan_loop(options, engine, skip, overrides, state))
-            .context("cannot start the scan thread")?;
+            .spawn(move || scan_loop(options, prepared, state))
+            .map_err(|e| Error::Io(std::io::Error::other(format!("cannot start the scan thread: {e}"))))?;
     }
     for request in server.incoming_requests() {
         // Each request is answered on its own thread: a scraper that reads slowly (or not at

@@ -29,6 +29,22 @@ impl PolicyFile {
     }
 }
 
+/// SHA-256 over `files` (path, length and text of each, in path order): the same policies give
+/// the same digest on any machine.
+pub fn digest(files: &[PolicyFile]) -> String {
+    let mut sorted: Vec<&PolicyFile> = files.iter().collect();
+    sorted.sort_by(|a, b| a.path.cmp(&b.path));
+    let mut all = Vec::new();
+    for f in sorted {
+        all.extend_from_slice(f.path.as_bytes());
+        all.push(0);
+        all.extend_from_slice(f.text.len().to_string().as_bytes());
+        all.push(0);
+        all.extend_from_slice(f.text.as_bytes());
+    }
+    crate::facts::x509::sha256_hex(&all)
+}
+
 /// Every bundled `.rego` file, in path order.
 pub fn bundled() -> Vec<PolicyFile> {
     let mut files = Vec::new();

@@ -24,7 +24,7 @@ use std::sync::{Arc, OnceLock};
 use rayon::prelude::*;
 use regorus::Value;
 
-use super::engine::LoadedRule;
+use super::rule::LoadedRule;
 use super::value::{float_json, to_json};
 use super::PolicyError;
 use crate::facts::model::{CertificateFact, ClusterFact, FactsDocument};

@@ -4,31 +4,40 @@
 //!  FactsDocument ─▶ view (regorus values) ─▶ rules, in parallel ─▶ describe ─▶ Vec<Finding>
 //! ```
 //!
-//! - [`bundle`]: the bundled `policies/` tree and user `--policy` directories.
-//! - [`metadata`]: each rule's `metadata` object, the one source of the catalogue.
-//! - [`engine`]: loading, the catalogue, and [`Engine::evaluate`], the only way from facts to
-//!   findings.
-//! - [`view`]: the facts as policies see them; [`value`]: Rust ⇄ regorus values, no JSON text.
+//! From the bottom up (each module uses only those above it in this list):
+//!
+//! - [`rule`]: a rule's metadata, scope and origin ([`LoadedRule`]); [`frameworks`]: the
+//!   compliance frameworks rules map to; [`coverage`]: what a rule examined;
+//! - [`bundle`]: the bundled `policies/` tree and user `--policy` directories;
+//! - [`value`]: Rust ⇄ regorus values, no JSON text; [`view`]: the facts as policies see them;
+//! - [`module`]: what a `.rego` file declares, read from regorus' parsed modules;
+//! - [`load`]: compiling the files and reading the catalogue;
+//! - [`params`]: `--param` / `--data` overrides, checked against the defaults' types;
 //! - [`describe`]: rules decide, Rust describes: findings get names, clusters, standard evidence,
-//!   remediation and fingerprints here.
-//! - [`params`]: `--param` / `--data` overrides, checked against the defaults' types.
+//!   remediation and fingerprints here;
+//! - [`engine`]: [`Engine::evaluate`], the one driver from facts to findings and coverage;
 //! - [`testing`]: `aks-certscan policy test`, which runs `test_` rules like `opa test`.
 //!
 //! Rules live in packages under `aks_certscan.rules.`; each declares `metadata` and a
 //! `findings` set. Helpers shared by rules are in `aks_certscan.lib`.
 
 pub mod bundle;
+pub mod coverage;
 pub mod describe;
 pub mod engine;
 pub mod frameworks;
-pub mod metadata;
+pub mod load;
+pub mod module;
 pub mod params;
+pub mod rule;
 pub mod testing;
 pub mod value;
 pub mod view;
 
-pub use engine::{CertificateFields, Engine, LoadedRule, Skip};
+pub use coverage::{Covered, RuleCoverage};
+pub use engine::{CertificateFields, Engine, Evaluation};
 pub use params::Overrides;
+pub use rule::{LoadedRule, RuleMeta, Scope, Skip};
 
 /// What can go wrong with policies. Each variant names the file or rule concerned.
 #[derive(Debug, thiserror::Error)]

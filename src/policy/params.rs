@@ -12,7 +12,7 @@ use std::path::Path;
 
 use serde_json::{Map, Value};
 
-use super::engine::LoadedRule;
+use super::rule::LoadedRule;
 use super::PolicyError;
 
 /// Overrides by rule id, then parameter name.

@@ -1,12 +1,14 @@
 //! `aks-certscan policy test`: runs every `test_` rule of the bundled policies and of the given
 //! directories, like `opa test`. A test passes when its rule is `true`.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use regorus::Value;
 
 use super::bundle::{self, PolicyFile};
-use super::engine::compile;
+use super::load::compile;
+use super::module::rules_by_file;
 use super::PolicyError;
 
 /// One test's outcome.
@@ -20,22 +22,21 @@ pub struct TestOutcome {
     pub failure: Option<String>,
 }
 
-/// The names of the `test_` rules a file defines, in order (`test_x if {`, `test_x := ...`).
-pub fn test_names(text: &str) -> Vec<String> {
-    let mut names: Vec<String> = Vec::new();
-    for line in text.lines() {
-        if let Some(rest) = line.strip_prefix("test_") {
-            let name: String = rest
-                .chars()
-                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
-                .collect();
-            let full = format!("test_{name}");
-            if !names.contains(&full) {
-                names.push(full);
+/// The names of the `test_` rules each file declares, in order, each once (`test_x if {`,
+/// `test_x := ...`, indented or not): read from regorus' parsed modules, as `opa test` finds them.
+fn test_names(engine: &regorus::Engine) -> Result<BTreeMap<String, Vec<String>>, PolicyError> {
+    Ok(rules_by_file(engine)?
+        .into_iter()
+        .map(|(file, rules)| {
+            let mut names: Vec<String> = Vec::new();
+            for rule in rules {
+                if rule.name.starts_with("test_") && !names.contains(&rule.name) {
+                    names.push(rule.name);
+                }
             }
-        }
-    }
-    names
+            (file, names)
+        })
+        .collect())
 }
 
 /// Runs the tests of the bundled policies plus `dirs`.
@@ -43,9 +44,10 @@ pub fn run(dirs: &[PathBuf]) -> Result<Vec<TestOutcome>, PolicyError> {
     let mut files: Vec<PolicyFile> = bundle::bundled();
     files.extend(bundle::user_files(dirs)?);
     let (engine, packages) = compile(&files)?;
+    let tests = test_names(&engine)?;
     let mut outcomes = Vec::new();
     for (file, package) in files.iter().zip(&packages) {
-        for test in test_names(&file.text) {
+        for test in tests.get(&file.path).into_iter().flatten() {
             let name = format!("{package}.{test}");
             let mut engine = engine.clone();
             let failure = match engine.eval_rule(name.clone()) {
@@ -69,9 +71,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn finds_test_rule_names() {
-        let text =
-            "package x\ntest_a if { true }\ntest_b := true\n  test_not_at_column_zero if true\ntest_a if { false }\n";
-        assert_eq!(test_names(text), vec!["test_a", "test_b"]);
+    fn finds_test_rule_names_as_opa_test_does() {
+        let text = "package x\n\nimport rego.v1\n\ntest_a if { true }\n\ntest_b := true\n\n  test_indented if true\n\ntest_a if { false }\n\nhelper_test := 1\n";
+        let file = PolicyFile {
+            path: "x_test.rego".into(),
+            text: text.into(),
+            bundled: false,
+        };
+        let (engine, _) = compile(&[file]).expect("compiles");
+        let names = test_names(&engine).expect("names");
+        assert_eq!(names["x_test.rego"], vec!["test_a", "test_b", "test_indented"]);
     }
 }

@@ -85,6 +85,14 @@ impl<'a> PolicyView<'a> {
         }
     }
 
+    /// The same view with `key` added to every input (the exceptions of the `exceptions` scope).
+    pub fn with(mut self, key: &str, value: Value) -> Self {
+        if let Ok(object) = self.without_certificates.as_object_mut() {
+            object.insert(Value::from(key), value);
+        }
+        self
+    }
+
     /// The number of certificates.
     pub fn certificate_count(&self) -> usize {
         self.facts.facts.certificates.len()

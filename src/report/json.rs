@@ -12,10 +12,10 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use super::baseline::BaselineState;
 use super::{Emitter, Report};
 use crate::facts::model::{CollectionError, ScannerInfo};
 use crate::findings::{Finding, Summary};
+use crate::triage::baseline::BaselineState;
 
 /// JSON emitter.
 pub struct Json;
@@ -30,7 +30,7 @@ struct Document<'a> {
     errors: &'a [CollectionError],
     /// Findings waived by `--exceptions`, with the reason (absent without exceptions).
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
-    waived: &'a [super::exceptions::Waived],
+    waived: &'a [crate::triage::exceptions::Waived],
 }
 
 #[derive(Serialize)]

@@ -59,7 +59,7 @@ fn failure_body(report: &Report<'_>, f: &Finding) -> String {
 
 impl Emitter for Junit {
     fn emit(&self, report: &Report<'_>, out: &mut dyn Write) -> io::Result<()> {
-        let waived_of = |id: &str| -> Vec<&super::exceptions::Waived> {
+        let waived_of = |id: &str| -> Vec<&crate::triage::exceptions::Waived> {
             report.waived.iter().filter(|w| *w.finding.rule_id == *id).collect()
         };
         let total_cases: usize = report

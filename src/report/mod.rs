@@ -1,19 +1,20 @@
-//! Reports: one emitter per format, all fed from the same [`Report`] (findings with their baseline
-//! state, the catalogue, the facts). Emitters never read sources or run Rego.
+//! Reports: emitters only. Each command family has one format enum, and each enum is mapped to
+//! its renderers here, in one place ([`emitter`], [`compliance_report`], [`catalogue`]). Emitters
+//! never read sources, run Rego or decide anything: they write what they are given.
 //!
-//! | format | module | for |
-//! |---|---|---|
-//! | `text` | [`text`] | people at a terminal |
-//! | `json` | [`json`] | scripts |
-//! | `sarif` | [`sarif`] | GitHub code scanning, Azure DevOps |
-//! | `junit` | [`junit`] | CI test tabs |
-//! | `github` | [`github`] | GitHub Actions annotations |
-//! | `prometheus` | [`prometheus`] | Prometheus (`serve`, node-exporter textfiles) |
+//! | family | format | module | for |
+//! |---|---|---|---|
+//! | `scan` ([`Format`]) | `text` | [`text`] | people at a terminal |
+//! | | `json` | [`json`] | scripts |
+//! | | `sarif` | [`sarif`] | GitHub code scanning, Azure DevOps |
+//! | | `junit` | [`junit`] | CI test tabs |
+//! | | `github` | [`github`] | GitHub Actions annotations |
+//! | | `prometheus` | [`prometheus`] | Prometheus (`serve`, node-exporter textfiles) |
+//! | `compliance` ([`ComplianceFormat`]) | `markdown`, `json` | [`compliance`] | auditors |
+//! | `rules` ([`CatalogueFormat`]) | `text`, `json`, `markdown` | [`catalogue`] | rule authors, `docs/rules.md` |
 
-pub mod aggregate;
-pub mod baseline;
+pub mod catalogue;
 pub mod compliance;
-pub mod exceptions;
 pub mod github;
 pub mod json;
 pub mod junit;
@@ -26,16 +27,19 @@ mod tests;
 
 use std::io::{self, Write};
 
+use crate::choice::Choice;
+use crate::compliance::ComplianceReport;
 use crate::facts::model::FactsDocument;
 use crate::findings::{Finding, Location};
 use crate::policy::LoadedRule;
-
-use baseline::{AbsentResult, BaselineState};
+use crate::triage::baseline::AbsentResult;
+use crate::triage::exceptions::Waived;
+pub use crate::triage::Reported;
 
 /// The facts document SARIF on standard output points at when it needs one.
 pub const DEFAULT_FACTS_FILE: &str = "aks-certscan.facts.json";
 
-/// Output formats.
+/// Formats of `scan` (and `serve`'s exposition): the findings of one run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     /// Readable report, grouped by cluster and source, worst first.
@@ -52,9 +56,8 @@ pub enum Format {
     Prometheus,
 }
 
-impl Format {
-    /// Every format, in the order `--help` lists them.
-    pub const ALL: [Format; 6] = [
+impl Choice for Format {
+    const ALL: &'static [Format] = &[
         Format::Text,
         Format::Json,
         Format::Sarif,
@@ -63,8 +66,7 @@ impl Format {
         Format::Prometheus,
     ];
 
-    /// The name `--format` takes.
-    pub fn name(self) -> &'static str {
+    fn name(self) -> &'static str {
         match self {
             Format::Text => "text",
             Format::Json => "json",
@@ -75,8 +77,7 @@ impl Format {
         }
     }
 
-    /// What the format is for, as `--help` says it.
-    pub fn help(self) -> &'static str {
+    fn help(self) -> &'static str {
         match self {
             Format::Text => "Readable report, grouped by cluster and source, worst first",
             Format::Json => "The findings model as JSON",
@@ -84,6 +85,64 @@ impl Format {
             Format::Junit => "JUnit XML, one test case per rule and resource",
             Format::Github => "GitHub Actions workflow commands (inline annotations)",
             Format::Prometheus => "Prometheus text format (node-exporter textfile): expiry times and findings",
+        }
+    }
+}
+
+/// Formats of `compliance`: the report of one framework.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ComplianceFormat {
+    /// A Markdown report for people and auditors.
+    Markdown,
+    /// The report as JSON.
+    Json,
+}
+
+impl Choice for ComplianceFormat {
+    const ALL: &'static [ComplianceFormat] = &[ComplianceFormat::Markdown, ComplianceFormat::Json];
+
+    fn name(self) -> &'static str {
+        match self {
+            ComplianceFormat::Markdown => "markdown",
+            ComplianceFormat::Json => "json",
+        }
+    }
+
+    fn help(self) -> &'static str {
+        match self {
+            ComplianceFormat::Markdown => "A Markdown report for people and auditors",
+            ComplianceFormat::Json => "The report as JSON",
+        }
+    }
+}
+
+/// Formats of `rules`: the catalogue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CatalogueFormat {
+    /// One rule a paragraph.
+    Text,
+    /// The metadata as JSON.
+    Json,
+    /// The catalogue as Markdown (`docs/rules.md`).
+    Markdown,
+}
+
+impl Choice for CatalogueFormat {
+    const ALL: &'static [CatalogueFormat] = &[CatalogueFormat::Text, CatalogueFormat::Json, CatalogueFormat::Markdown];
+
+    fn name(self) -> &'static str {
+        match self {
+            CatalogueFormat::Text => "text",
+            CatalogueFormat::Json => "json",
+            CatalogueFormat::Markdown => "markdown",
+        }
+    }
+
+    fn help(self) -> &'static str {
+        match self {
+            CatalogueFormat::Text => "One rule a paragraph",
+            CatalogueFormat::Json => "The metadata as JSON",
+            CatalogueFormat::Markdown => "The catalogue as Markdown (`docs/rules.md`)",
         }
     }
 }
@@ -122,15 +181,6 @@ impl Provenance {
     }
 }
 
-/// A finding with its state relative to the baseline, when one was given.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Reported {
-    /// The finding.
-    pub finding: Finding,
-    /// `new`, `unchanged` or `updated`; `None` without a baseline.
-    pub baseline: Option<BaselineState>,
-}
-
 /// Everything an emitter may read.
 #[derive(Debug, Clone, Copy)]
 pub struct Report<'a> {
@@ -149,7 +199,7 @@ pub struct Report<'a> {
     /// `versionControlProvenance`).
     pub provenance: Option<&'a Provenance>,
     /// Findings left out by `--exceptions`, with the exception that waived each.
-    pub waived: &'a [exceptions::Waived],
+    pub waived: &'a [Waived],
     /// SARIF `automationDetails.id` (the code scanning category) when the caller chooses it
     /// (`--sarif-per-cluster`); otherwise derived from the clusters scanned.
     pub automation_id: Option<&'a str>,
@@ -204,7 +254,7 @@ pub struct EmitOptions {
     /// ANSI colours (`text`).
     pub color: bool,
     /// When findings are aggregated (`sarif`).
-    pub aggregate: aggregate::Aggregate,
+    pub aggregate: sarif::aggregate::Aggregate,
 }
 
 /// The emitter of a format. The one map from format to emitter.
@@ -234,4 +284,24 @@ pub fn render(format: Format, color: bool, report: &Report<'_>) -> io::Result<St
     )
     .emit(report, &mut buf)?;
     String::from_utf8(buf).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))
+}
+
+/// The compliance report in `format`.
+pub fn compliance_report(format: ComplianceFormat, report: &ComplianceReport) -> io::Result<String> {
+    Ok(match format {
+        ComplianceFormat::Markdown => compliance::markdown(report),
+        ComplianceFormat::Json => serde_json::to_string_pretty(report)? + "\n",
+    })
+}
+
+/// The rule catalogue in `format`.
+pub fn catalogue(format: CatalogueFormat, rules: &[LoadedRule]) -> io::Result<String> {
+    Ok(match format {
+        CatalogueFormat::Text => catalogue::text(rules),
+        CatalogueFormat::Markdown => catalogue::markdown(rules),
+        CatalogueFormat::Json => {
+            let metas: Vec<_> = rules.iter().map(|r| &r.meta).collect();
+            serde_json::to_string_pretty(&metas)? + "\n"
+        }
+    })
 }

@@ -3,11 +3,11 @@
 
 use std::collections::BTreeMap;
 
-use super::baseline::without_baseline;
 use super::{render, Format, Report, Reported};
 use crate::facts::model::FactsDocument;
 use crate::findings::{ClusterRef, Finding, Level, Location, Resource};
 use crate::policy::{Engine, LoadedRule};
+use crate::triage::baseline::without_baseline;
 
 fn finding(rule: &str, name: &str, message: &str, location: Option<Location>, level: Level) -> Finding {
     Finding {

@@ -552,24 +552,6 @@ fn auth_of(user: &RawUser) -> KubeconfigAuth {
     }
 }
 
-/// The kubeconfig files kubectl would read: `$KUBECONFIG` (a `:`-separated list; files that do
-/// not exist are skipped, as kubectl does), else `~/.kube/config` if it exists.
-pub fn default_paths() -> Vec<PathBuf> {
-    if let Some(list) = std::env::var_os("KUBECONFIG") {
-        let found: Vec<PathBuf> = std::env::split_paths(&list)
-            .filter(|p| !p.as_os_str().is_empty() && p.exists())
-            .collect();
-        if !found.is_empty() {
-            return found;
-        }
-    }
-    let home = std::env::var_os("HOME").or_else(|| std::env::var_os("USERPROFILE"));
-    home.map(|h| PathBuf::from(h).join(".kube").join("config"))
-        .filter(|p| p.is_file())
-        .into_iter()
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

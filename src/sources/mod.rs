@@ -82,19 +82,32 @@ pub enum Source {
     AllClusters,
 }
 
+/// What a source flag's value is, for help and shell completion.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PathKind {
+    /// A file (or `-` for standard input).
+    File,
+    /// A directory.
+    Dir,
+    /// A file or a directory.
+    Any,
+    /// A host name.
+    Host,
+    /// Other text.
+    Text,
+}
+
 /// How the command line names one kind of source.
 #[derive(Debug, Clone, Copy)]
 pub struct SourceFlag {
     /// The long flag, without dashes.
     pub flag: &'static str,
-    /// The value's name in help (`FILE`); `None` for a switch.
-    pub value_name: Option<&'static str>,
+    /// The value's name in help (`FILE`) and what it is; `None` for a switch.
+    pub value: Option<(&'static str, PathKind)>,
     /// The help heading.
     pub heading: &'static str,
     /// One line of help.
     pub help: &'static str,
-    /// More help, for `--help` and the man page.
-    pub long_help: Option<&'static str>,
     /// Builds the source from the flag's value (a switch gets an empty value).
     pub make: fn(&OsStr) -> Source,
 }
@@ -105,58 +118,51 @@ pub struct SourceFlag {
 pub const FLAGS: &[SourceFlag] = &[
     SourceFlag {
         flag: "kubeconfig",
-        value_name: Some("FILE"),
+        value: Some(("FILE", PathKind::File)),
         heading: "Sources",
         help: "A kubeconfig as `az aks get-credentials` writes it (YAML or JSON)",
-        long_help: None,
         make: |v| Source::Kubeconfig(v.into()),
     },
     SourceFlag {
         flag: "certs",
-        value_name: Some("PATH"),
+        value: Some(("PATH", PathKind::Any)),
         heading: "Sources",
         help: "A certificate file, or a directory walked recursively (PEM, DER, any file name)",
-        long_help: None,
         make: |v| Source::Certs(v.into()),
     },
     SourceFlag {
         flag: "cluster",
-        value_name: Some("FILE"),
+        value: Some(("FILE", PathKind::File)),
         heading: "Sources",
         help: "A managed cluster as JSON: `az aks show -o json`, `az aks list -o json` or raw ARM (`-` reads stdin)",
-        long_help: None,
         make: |v| Source::Cluster(v.into()),
     },
     SourceFlag {
         flag: "nodes",
-        value_name: Some("FILE"),
+        value: Some(("FILE", PathKind::File)),
         heading: "Sources",
         help: "`kubectl get nodes -o json` output (`-` reads stdin)",
-        long_help: None,
         make: |v| Source::Nodes(v.into()),
     },
     SourceFlag {
         flag: "node-root",
-        value_name: Some("DIR"),
+        value: Some(("DIR", PathKind::Dir)),
         heading: "Sources",
         help: "A node's filesystem as mounted in a debug pod or DaemonSet (e.g. `/host`)",
-        long_help: None,
         make: |v| Source::NodeRoot(v.into()),
     },
     SourceFlag {
         flag: "facts",
-        value_name: Some("FILE"),
+        value: Some(("FILE", PathKind::File)),
         heading: "Sources",
         help: "A saved facts document to merge in (`-` reads stdin)",
-        long_help: None,
         make: |v| Source::Facts(v.into()),
     },
     SourceFlag {
         flag: "endpoint",
-        value_name: Some("HOST[:PORT]"),
+        value: Some(("HOST[:PORT]", PathKind::Host)),
         heading: "Live checks",
         help: "Probe a live API server's TLS chain (`HOST`, `HOST:PORT`, `[IPv6]:PORT` or an `https://` URL)",
-        long_help: None,
         make: |v| Source::Endpoint {
             target: v.to_string_lossy().into_owned(),
             server_name: None,
@@ -164,26 +170,23 @@ pub const FLAGS: &[SourceFlag] = &[
     },
     SourceFlag {
         flag: "aks",
-        value_name: Some("RESOURCE_GROUP/NAME"),
+        value: Some(("RESOURCE_GROUP/NAME", PathKind::Text)),
         heading: "Live checks",
         help: "Scan a cluster live with the `az` and `kubectl` you are logged in with: RESOURCE_GROUP/NAME",
-        long_help: None,
         make: |v| Source::Aks(v.to_string_lossy().into_owned()),
     },
     SourceFlag {
         flag: "daemonset",
-        value_name: Some("NAMESPACE"),
+        value: Some(("NAMESPACE", PathKind::Text)),
         heading: "Fleet",
         help: "Gather every node's facts from the pods of the node scanner DaemonSet (deploy/kubernetes) in NAMESPACE, with your `kubectl` (`kubectl exec`), and merge them",
-        long_help: None,
         make: |v| Source::DaemonSet(v.to_string_lossy().into_owned()),
     },
     SourceFlag {
         flag: "all-clusters",
-        value_name: None,
+        value: None,
         heading: "Fleet",
         help: "Every AKS cluster you can see, listed by Azure Resource Graph (`az graph query`, the `resource-graph` extension), each scanned live like --aks (see --inventory-only)",
-        long_help: None,
         make: |_| Source::AllClusters,
     },
 ];

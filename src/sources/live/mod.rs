@@ -41,11 +41,37 @@ pub enum KubeLogin {
 impl KubeLogin {
     /// The `-l` value of `kubelogin convert-kubeconfig`.
     pub fn as_str(self) -> &'static str {
+        crate::choice::Choice::name(self)
+    }
+}
+
+impl crate::choice::Choice for KubeLogin {
+    const ALL: &'static [KubeLogin] = &[
+        KubeLogin::AzureCli,
+        KubeLogin::WorkloadIdentity,
+        KubeLogin::Msi,
+        KubeLogin::Spn,
+    ];
+
+    fn name(self) -> &'static str {
         match self {
             KubeLogin::AzureCli => "azurecli",
             KubeLogin::WorkloadIdentity => "workloadidentity",
             KubeLogin::Msi => "msi",
             KubeLogin::Spn => "spn",
+        }
+    }
+
+    fn help(self) -> &'static str {
+        match self {
+            KubeLogin::AzureCli => "The Azure CLI login you already have (`az login`)",
+            KubeLogin::WorkloadIdentity => {
+                "Workload identity (AZURE_CLIENT_ID, AZURE_TENANT_ID, AZURE_FEDERATED_TOKEN_FILE)"
+            }
+            KubeLogin::Msi => "A managed identity",
+            KubeLogin::Spn => {
+                "A service principal (AAD_SERVICE_PRINCIPAL_CLIENT_ID, AAD_SERVICE_PRINCIPAL_CLIENT_SECRET)"
+            }
         }
     }
 }

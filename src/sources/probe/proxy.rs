@@ -58,11 +58,6 @@ impl ProxyConfig {
         Ok(ProxyConfig { proxy, no_proxy })
     }
 
-    /// Reads the process environment.
-    pub fn from_env() -> Result<Self, String> {
-        Self::from_vars(|name| std::env::var(name).ok())
-    }
-
     /// The proxy to use for `host`, if any.
     pub fn for_host(&self, host: &str) -> Option<&ProxyUrl> {
         let host = host.to_ascii_lowercase();

@@ -10,9 +10,9 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use super::baseline::BaselineState;
-use super::Reported;
 use crate::findings::{fingerprint, Evidence, Finding, Location, Resource};
+use crate::triage::baseline::BaselineState;
+use crate::triage::Reported;
 
 /// Results GitHub shows per run: beyond it, `auto` aggregates.
 pub const GITHUB_SHOWN_RESULTS: usize = 5_000;
@@ -25,7 +25,7 @@ const LOCATIONS_PER_RESULT: usize = 100;
 /// Resource ids listed in an aggregated result's evidence.
 const RESOURCES_LISTED: usize = 100;
 
-/// When SARIF findings are aggregated.
+/// When SARIF findings are aggregated (`--sarif-aggregate`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum Aggregate {
     /// Only when a run would have more results than GitHub shows (5,000).
@@ -35,6 +35,26 @@ pub enum Aggregate {
     Always,
     /// Never (the file may then exceed what GitHub accepts).
     Never,
+}
+
+impl crate::choice::Choice for Aggregate {
+    const ALL: &'static [Aggregate] = &[Aggregate::Auto, Aggregate::Always, Aggregate::Never];
+
+    fn name(self) -> &'static str {
+        match self {
+            Aggregate::Auto => "auto",
+            Aggregate::Always => "always",
+            Aggregate::Never => "never",
+        }
+    }
+
+    fn help(self) -> &'static str {
+        match self {
+            Aggregate::Auto => "Above 5,000 findings",
+            Aggregate::Always => "Always",
+            Aggregate::Never => "Never",
+        }
+    }
 }
 
 /// What aggregation did, for the summary on stderr and the SARIF run's properties.

@@ -18,24 +18,26 @@
 //! - Only failures are results (GitHub ignores `kind` and `suppressions`).
 //! - `automationDetails.id` is `aks-certscan/<rg>/<cluster>/` when the scan covers one cluster,
 //!   else `aks-certscan/`; collection errors are `toolExecutionNotifications`.
-//! - Within GitHub's limits ([`super::aggregate`]): above 5,000 findings, one result per rule and
+//! - Within GitHub's limits ([`aggregate`]): above 5,000 findings, one result per rule and
 //!   cluster (or source) with the count and the places; above 25,000 results, several runs (at most
 //!   20), each with its own `automationDetails.id` (`aks-certscan/part-2/`, ...).
+
+pub mod aggregate;
 
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
 use serde::Serialize;
 
-use super::{Emitter, Report};
 use crate::findings::{Level, Location};
 use crate::policy::LoadedRule;
+use crate::report::{Emitter, Report};
 
 /// SARIF emitter.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Sarif {
     /// When findings are aggregated to stay within GitHub's limits.
-    pub aggregate: super::aggregate::Aggregate,
+    pub aggregate: aggregate::Aggregate,
 }
 
 const SCHEMA: &str = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
@@ -282,7 +284,7 @@ fn location(l: &Location, facts_uri: &str, id: Option<usize>, logical: Vec<Logic
         Some(a) => (a, l.line),
         None => (
             artifact(facts_uri).unwrap_or_else(|| ArtifactLocation {
-                uri: encode_path(super::DEFAULT_FACTS_FILE),
+                uri: encode_path(crate::report::DEFAULT_FACTS_FILE),
                 uri_base_id: Some("%SRCROOT%"),
             }),
             None,
@@ -436,7 +438,7 @@ fn automation_id(report: &Report<'_>) -> String {
     }
 }
 
-fn result<'a>(report: &Report<'a>, reported: &'a super::Reported) -> SarifResult<'a> {
+fn result<'a>(report: &Report<'a>, reported: &'a crate::report::Reported) -> SarifResult<'a> {
     let f = &reported.finding;
     let rule_index = report.rules.iter().position(|r| *r.meta.id == *f.rule_id).unwrap_or(0);
     let logical = LogicalLocation {
@@ -471,7 +473,7 @@ fn result<'a>(report: &Report<'a>, reported: &'a super::Reported) -> SarifResult
         locations: vec![location(&first, report.facts_uri, None, vec![logical])],
         related_locations: related,
         partial_fingerprints: BTreeMap::from([
-            (super::baseline::FINGERPRINT_KEY, f.fingerprint.clone()),
+            (crate::triage::baseline::FINGERPRINT_KEY, f.fingerprint.clone()),
             (
                 "primaryLocationLineHash",
                 format!("{}:1", &f.fingerprint[..32.min(f.fingerprint.len())]),
@@ -500,7 +502,9 @@ impl Emitter for Sarif {
                 },
                 locations: vec![location(
                     &Location {
-                        path: if !super::is_file(&e.path) || e.source == crate::facts::model::SourceKind::Endpoint {
+                        path: if !crate::report::is_file(&e.path)
+                            || e.source == crate::facts::model::SourceKind::Endpoint
+                        {
                             report.facts_uri.to_string()
                         } else {
                             e.path.clone()
@@ -540,8 +544,7 @@ impl Emitter for Sarif {
         if let Some(absent) = report.absent {
             properties.insert("absentResults", serde_json::to_value(absent).unwrap_or_default());
         }
-        let (results, aggregation) =
-            super::aggregate::for_sarif(report.findings, self.aggregate, &report.source_paths());
+        let (results, aggregation) = aggregate::for_sarif(report.findings, self.aggregate, &report.source_paths());
         if let Some(done) = aggregation {
             properties.insert(
                 "aggregated",
@@ -552,10 +555,10 @@ impl Emitter for Sarif {
                 }),
             );
         }
-        let parts: Vec<&[super::Reported]> = if results.is_empty() {
+        let parts: Vec<&[crate::report::Reported]> = if results.is_empty() {
             vec![&results[..]]
         } else {
-            results.chunks(super::aggregate::GITHUB_RESULTS_PER_RUN).collect()
+            results.chunks(aggregate::GITHUB_RESULTS_PER_RUN).collect()
         };
         let base_id = automation_id(report);
         let mut notifications = Some(notifications);

@@ -1,10 +1,12 @@
-//! Rule metadata: the `metadata` object each rule package declares, the one source of truth for
-//! `aks-certscan rules`, SARIF `tool.driver.rules` and `docs/rules.md`.
+//! A rule as the catalogue knows it, at the bottom of the policy layer: its metadata (the
+//! `metadata` object each rule package declares, the one source of truth for `aks-certscan
+//! rules`, SARIF `tool.driver.rules` and `docs/rules.md`), how it is evaluated ([`Scope`]), and
+//! where it came from ([`LoadedRule`]).
 //!
 //! regorus ignores `# METADATA` comment blocks, so metadata lives in Rego itself and is read by
 //! evaluating `data.<package>.metadata`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
@@ -23,6 +25,10 @@ pub enum Scope {
     /// No certificate at all (clusters, kubeconfigs, nodes, node roots, endpoints, errors): the
     /// input's `certificates` list is empty.
     NonCertificate,
+    /// The waivers of `--exceptions`, after every other rule: the input is the facts without
+    /// certificates plus `exceptions`, each entry with its `status` (`active`, `expired`,
+    /// `unmatched`).
+    Exceptions,
 }
 
 impl Scope {
@@ -32,8 +38,29 @@ impl Scope {
             Scope::Document => "document",
             Scope::Certificate => "certificate",
             Scope::NonCertificate => "non-certificate",
+            Scope::Exceptions => "exceptions",
         }
     }
+}
+
+/// Rule ids not to evaluate (`--skip`).
+pub type Skip = BTreeSet<String>;
+
+/// A rule with where it came from.
+#[derive(Debug, Clone)]
+pub struct LoadedRule {
+    /// Metadata.
+    pub meta: RuleMeta,
+    /// Package (`data.aks_certscan.rules.certificate_expired`).
+    pub package: String,
+    /// File path.
+    pub file: String,
+    /// Shipped in the binary.
+    pub bundled: bool,
+    /// The package declares `examined` (and maybe `unknown`): what it looked at, for compliance.
+    pub declares_examined: bool,
+    /// The package declares `unknown`: what it could not look at, and why.
+    pub declares_unknown: bool,
 }
 
 /// A rule's metadata.

@@ -1,0 +1,274 @@
+//! From parsed arguments to typed options: every check that needs more than clap (pairs of
+//! `--format` and `--output`, durations, addresses, the evaluation time) happens here, before any
+//! work starts.
+
+use std::path::PathBuf;
+
+use super::args::{
+    Cli, Command, ComplianceArgs, FactsArgs, PolicyArgs, PolicyCommand, RulesArgs, ScanArgs, ServeArgs, SourceArgs,
+};
+use super::env;
+use super::options::{
+    ComplianceOptions, FactsOptions, FactsOut, Mode, OutputSpec, RulesOptions, ScanOptions, ServeOptions,
+};
+use super::UsageError;
+use crate::clock::Instant;
+use crate::pipeline::{Plan, PolicyPlan};
+use crate::report::{ComplianceFormat, Format, DEFAULT_FACTS_FILE};
+use crate::sources::probe::ProbeOptions;
+use crate::sources::{CollectContext, CollectPlan, LiveOptions, Source};
+
+/// The command `cli` asks for, with its options.
+pub fn mode(cli: Cli) -> Result<Mode, UsageError> {
+    Ok(match cli.command {
+        Command::Facts(args) => Mode::Facts(Box::new(facts(&args)?)),
+        Command::Scan(args) => Mode::Scan(Box::new(scan(&args)?)),
+        Command::Compliance(args) => Mode::Compliance(Box::new(compliance(&args)?)),
+        Command::Serve(args) => Mode::Serve(Box::new(serve(&args)?)),
+        Command::Rules(args) => Mode::Rules(rules(&args)),
+        Command::Policy(PolicyCommand::Test(args)) => Mode::PolicyTest(args.dirs),
+        Command::Completions(args) => Mode::Completions(args.shell),
+        Command::Man => Mode::Man,
+    })
+}
+
+/// The collection the source flags ask for: sources in the order of
+/// [`crate::sources::FLAGS`] (each kind in the order given); with no source at all, the
+/// kubeconfig kubectl would read.
+pub fn collect_plan(args: &SourceArgs) -> Result<CollectPlan, UsageError> {
+    let s = &args.settings;
+    let now = match &s.now {
+        Some(text) => Instant::parse(text).map_err(|e| UsageError(format!("invalid --now: {e}")))?,
+        None => Instant::now(),
+    };
+    let mut sources: Vec<Source> = args
+        .sources
+        .iter()
+        .cloned()
+        .map(|source| match source {
+            Source::Endpoint { target, .. } => Source::Endpoint {
+                target,
+                server_name: s.tls_server_name.clone(),
+            },
+            other => other,
+        })
+        .collect();
+    let has = |f: fn(&Source) -> bool| sources.iter().any(f);
+    let aks = has(|s| matches!(s, Source::Aks(_)));
+    let all_clusters = has(|s| matches!(s, Source::AllClusters));
+    if s.subscription.len() > 1 && aks && !all_clusters {
+        return Err(UsageError(
+            "--aks takes one --subscription; several narrow --all-clusters".into(),
+        ));
+    }
+    if (s.inventory_only || !s.management_group.is_empty()) && !all_clusters {
+        return Err(UsageError(
+            "--inventory-only and --management-group go with --all-clusters".into(),
+        ));
+    }
+    if s.cluster_timeout == 0 {
+        return Err(UsageError("--cluster-timeout: expected seconds above 0".into()));
+    }
+    if sources.is_empty() {
+        sources = env::default_kubeconfigs().into_iter().map(Source::Kubeconfig).collect();
+        if sources.is_empty() {
+            let flags: Vec<String> = crate::sources::FLAGS
+                .iter()
+                .filter(|f| f.flag != "daemonset")
+                .map(|f| match f.value {
+                    Some((name, _)) => format!("--{} {name}", f.flag),
+                    None => format!("--{}", f.flag),
+                })
+                .collect();
+            let (last, rest) = flags
+                .split_last()
+                .map(|(l, r)| (l.clone(), r.join(", ")))
+                .unwrap_or_default();
+            return Err(UsageError(format!(
+                "no source given and no kubeconfig found ($KUBECONFIG is unset or names no existing file, and ~/.kube/config does not exist)\n\
+                 give at least one source: {rest} or {last}"
+            )));
+        }
+    }
+    let timeout = if s.timeout.is_finite() && s.timeout > 0.0 && s.timeout <= 3600.0 {
+        std::time::Duration::from_secs_f64(s.timeout)
+    } else {
+        return Err(UsageError(format!(
+            "--timeout {}: expected seconds between 0 and 3600",
+            s.timeout
+        )));
+    };
+    Ok(CollectPlan {
+        sources,
+        now,
+        context: CollectContext {
+            max_file_size: s.max_file_size,
+            probe: ProbeOptions {
+                timeout,
+                proxy: env::proxy()?,
+            },
+        },
+        probe_kubeconfig_servers: s.probe_kubeconfig_servers,
+        live: LiveOptions {
+            subscriptions: s.subscription.clone(),
+            management_groups: s.management_group.clone(),
+            inventory_only: s.inventory_only,
+            admin: s.admin,
+            node_certs: s.node_certs,
+            jobs: usize::from(s.jobs),
+            cluster_timeout: std::time::Duration::from_secs(s.cluster_timeout),
+            login: s.login,
+            az: s.az_path.clone(),
+            kubectl: s.kubectl_path.clone(),
+            kubelogin: s.kubelogin_path.clone(),
+            progress: !s.no_progress,
+        },
+    })
+}
+
+fn policy_plan(args: &PolicyArgs) -> PolicyPlan {
+    PolicyPlan {
+        dirs: args.policy.clone(),
+        params: args.param.clone(),
+        data: args.data.clone(),
+        skip: args.skip.clone(),
+    }
+}
+
+fn threads(args: &SourceArgs) -> Option<usize> {
+    args.settings.threads.map(usize::from)
+}
+
+/// `facts` options.
+pub fn facts(args: &FactsArgs) -> Result<FactsOptions, UsageError> {
+    Ok(FactsOptions {
+        plan: collect_plan(&args.sources)?,
+        threads: threads(&args.sources),
+        output: args.output.clone(),
+        timings: args.sources.settings.timings,
+    })
+}
+
+/// Pairs each `--format` with the `--output` at its position (standard output without one);
+/// `default` when no format is given. At most one goes to standard output.
+fn pair_outputs<F: Copy>(
+    formats: &[F],
+    outputs: &[PathBuf],
+    default: F,
+) -> Result<Vec<(F, Option<PathBuf>)>, UsageError> {
+    if outputs.len() > formats.len().max(1) {
+        return Err(UsageError(format!(
+            "{} --output files but {} --format: give a --format for each --output",
+            outputs.len(),
+            formats.len()
+        )));
+    }
+    let formats = if formats.is_empty() {
+        vec![default]
+    } else {
+        formats.to_vec()
+    };
+    let paired: Vec<(F, Option<PathBuf>)> = formats
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (*f, outputs.get(i).cloned()))
+        .collect();
+    if paired.iter().filter(|(_, p)| p.is_none()).count() > 1 {
+        return Err(UsageError(
+            "only one --format can go to standard output; give the others an --output FILE".into(),
+        ));
+    }
+    Ok(paired)
+}
+
+/// `scan` options: each `--output` paired with its `--format`, and where the facts go.
+pub fn scan(args: &ScanArgs) -> Result<ScanOptions, UsageError> {
+    let outputs: Vec<OutputSpec> = pair_outputs(&args.format, &args.output, Format::Text)?
+        .into_iter()
+        .map(|(format, path)| OutputSpec { format, path })
+        .collect();
+    let sarif = outputs.iter().find(|o| o.format == Format::Sarif);
+    let facts_out = match (&args.facts_out, sarif) {
+        (Some(path), _) => FactsOut::Full(path.clone()),
+        (None, Some(OutputSpec { path: Some(path), .. })) => {
+            let stem = path
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "aks-certscan".into());
+            FactsOut::WhenNeeded(path.with_file_name(format!("{stem}.facts.json")))
+        }
+        (None, Some(OutputSpec { path: None, .. })) => FactsOut::WhenNeeded(DEFAULT_FACTS_FILE.into()),
+        (None, None) => FactsOut::None,
+    };
+    let mut plan = Plan::new(collect_plan(&args.sources)?);
+    plan.policies = policy_plan(&args.policies);
+    plan.baseline = args.baseline.clone();
+    plan.exceptions = args.exceptions.clone();
+    if let FactsOut::Full(path) = &facts_out {
+        plan.facts_out = Some(path.clone());
+    }
+    Ok(ScanOptions {
+        plan,
+        threads: threads(&args.sources),
+        outputs,
+        fail_on: args.fail_on.level(),
+        facts_out,
+        color: env::color(args.no_color),
+        timings: args.sources.settings.timings,
+        sarif_aggregate: args.sarif_aggregate,
+        sarif_per_cluster: args.sarif_per_cluster.clone(),
+        provenance: env::provenance(),
+    })
+}
+
+/// `compliance` options.
+pub fn compliance(args: &ComplianceArgs) -> Result<ComplianceOptions, UsageError> {
+    let outputs = pair_outputs(&args.format, &args.output, ComplianceFormat::Markdown)?;
+    if !crate::policy::frameworks::is_framework_id(&args.framework) {
+        return Err(UsageError(format!(
+            "--framework `{}`: expected an id like cis-aks",
+            args.framework
+        )));
+    }
+    let mut plan = Plan::new(collect_plan(&args.sources)?);
+    plan.policies = policy_plan(&args.policies);
+    plan.coverage = true;
+    Ok(ComplianceOptions {
+        plan,
+        threads: threads(&args.sources),
+        framework: args.framework.clone(),
+        outputs,
+        fail_on: args.fail_on.level(),
+    })
+}
+
+/// `serve` options.
+pub fn serve(args: &ServeArgs) -> Result<ServeOptions, UsageError> {
+    if args.listen.parse::<std::net::SocketAddr>().is_err() {
+        return Err(UsageError(format!(
+            "--listen `{}`: expected an address and port, like 127.0.0.1:9102 or [::]:9102",
+            args.listen
+        )));
+    }
+    let mut plan = Plan::new(collect_plan(&args.sources)?);
+    plan.policies = policy_plan(&args.policies);
+    Ok(ServeOptions {
+        plan,
+        fixed_now: args.sources.settings.now.is_some(),
+        threads: threads(&args.sources),
+        listen: args.listen.clone(),
+        interval: env::parse_duration(&args.interval).map_err(|e| UsageError(format!("--interval {e}")))?,
+        limits: crate::report::prometheus::Limits {
+            certificates: args.max_certificate_series,
+            findings: args.max_finding_series,
+        },
+    })
+}
+
+/// `rules` options.
+pub fn rules(args: &RulesArgs) -> RulesOptions {
+    RulesOptions {
+        format: args.format,
+        policy_dirs: args.policy.clone(),
+    }
+}

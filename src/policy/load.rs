@@ -1,0 +1,133 @@
+//! Loading policies: every file compiled into one regorus engine (each compile error reported,
+//! not only the first), and the catalogue read from regorus: each rule package's `metadata`
+//! evaluated, and which of `examined` and `unknown` it declares read from the parsed module.
+
+use std::collections::BTreeMap;
+
+use regorus::Value;
+
+use super::bundle::PolicyFile;
+use super::module::{declares, rules_by_file};
+use super::rule::{LoadedRule, RuleMeta};
+use super::value::to_json;
+use super::PolicyError;
+
+/// The package prefix under which rules live.
+pub const RULES_PACKAGE: &str = "data.aks_certscan.rules";
+
+/// Adds `files` to a new regorus engine; every compile error is reported, not only the first.
+/// Returns the engine and each file's package (`data.aks_certscan.rules.x`).
+pub fn compile(files: &[PolicyFile]) -> Result<(regorus::Engine, Vec<String>), PolicyError> {
+    let mut engine = regorus::Engine::new();
+    engine.set_rego_v0(false);
+    let mut packages = Vec::with_capacity(files.len());
+    let mut errors = Vec::new();
+    for file in files {
+        match engine.add_policy(file.path.clone(), file.text.clone()) {
+            Ok(package) => packages.push(package),
+            Err(e) => {
+                errors.push(format!("{e:#}"));
+                packages.push(String::new());
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok((engine, packages))
+    } else {
+        Err(PolicyError::Compile(errors))
+    }
+}
+
+/// The rules of the compiled `files` (their packages from [`compile`]), in id order: every
+/// package under [`RULES_PACKAGE`] must declare a valid `metadata` object, and ids and names must
+/// be unique. Every problem is reported, each at the line of its `metadata` rule.
+pub fn catalogue(
+    engine: &mut regorus::Engine,
+    files: &[PolicyFile],
+    packages: &[String],
+) -> Result<Vec<LoadedRule>, PolicyError> {
+    let mut rules = Vec::new();
+    // (file, problem, whether it is about the `metadata` rule): its line is looked up in the
+    // parsed modules only when there are problems.
+    let mut problems: Vec<(String, String, bool)> = Vec::new();
+    for (file, package) in files.iter().zip(packages) {
+        if !package.starts_with(&format!("{RULES_PACKAGE}.")) {
+            continue;
+        }
+        let value = match engine.eval_rule(format!("{package}.metadata")) {
+            Ok(Value::Undefined) | Err(_) => {
+                problems.push((
+                    file.path.clone(),
+                    format!(
+                        "package `{}` has no `metadata` object (every rule package needs one)",
+                        package.trim_start_matches("data.")
+                    ),
+                    false,
+                ));
+                continue;
+            }
+            Ok(v) => v,
+        };
+        let meta: RuleMeta = match serde_json::from_value(to_json(&value)) {
+            Ok(m) => m,
+            Err(e) => {
+                let message = e.to_string();
+                // serde_json adds the position in the re-serialised value: meaningless here.
+                let message = message.split(" at line ").next().unwrap_or(&message);
+                problems.push((file.path.clone(), format!("`metadata` is malformed: {message}"), true));
+                continue;
+            }
+        };
+        problems.extend(meta.problems().into_iter().map(|p| (file.path.clone(), p, true)));
+        rules.push(LoadedRule {
+            meta,
+            package: package.clone(),
+            file: file.path.clone(),
+            bundled: file.bundled,
+            declares_examined: declares(engine, &file.path, "examined")?,
+            declares_unknown: declares(engine, &file.path, "unknown")?,
+        });
+    }
+    let mut by_id: BTreeMap<&str, &str> = BTreeMap::new();
+    let mut by_name: BTreeMap<&str, &str> = BTreeMap::new();
+    for rule in &rules {
+        if let Some(other) = by_id.insert(&rule.meta.id, &rule.file) {
+            problems.push((
+                rule.file.clone(),
+                format!("rule id `{}` is already used by {other}", rule.meta.id),
+                false,
+            ));
+        }
+        if let Some(other) = by_name.insert(&rule.meta.name, &rule.file) {
+            problems.push((
+                rule.file.clone(),
+                format!("rule name `{}` is already used by {other}", rule.meta.name),
+                false,
+            ));
+        }
+    }
+    if !problems.is_empty() {
+        let declared = rules_by_file(engine)?;
+        let line_of = |file: &str| {
+            declared
+                .get(file)
+                .and_then(|rules| rules.iter().find(|r| r.name == "metadata"))
+                .map(|r| r.line)
+                .unwrap_or(1)
+        };
+        return Err(PolicyError::Metadata(
+            problems
+                .into_iter()
+                .map(|(file, problem, at_metadata)| {
+                    if at_metadata {
+                        format!("{file}:{}: {problem}", line_of(&file))
+                    } else {
+                        format!("{file}: {problem}")
+                    }
+                })
+                .collect(),
+        ));
+    }
+    rules.sort_by(|a, b| a.meta.id.cmp(&b.meta.id));
+    Ok(rules)
+}

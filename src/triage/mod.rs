@@ -1,0 +1,172 @@
+//! Triage: what happens to findings after the rules ran and before anything is reported.
+//!
+//! ```text
+//!  findings ─▶ waivers (--exceptions) ─▶ rules of scope `exceptions` (SCAN002) ─▶ baseline (--baseline) ─▶ gate (--fail-on)
+//! ```
+//!
+//! - [`exceptions`]: waivers with a reason and an end date; a waived finding leaves the gate and
+//!   SARIF results, and each waiver gets a status (`active`, `expired`, `unmatched`) that the
+//!   rules of scope `exceptions` judge like any other input;
+//! - [`baseline`]: each finding marked `new`, `unchanged` or `updated` against an earlier SARIF
+//!   file, and the results that disappeared;
+//! - [`failing`]: the gate: which findings fail the run.
+//!
+//! Both files are read by [`Triage::load`] before any collection, so that a mistake in either is
+//! reported before a slow scan.
+
+pub mod baseline;
+pub mod exceptions;
+pub mod glob;
+
+use std::path::Path;
+
+use crate::findings::{Finding, Level};
+use baseline::{AbsentResult, Baseline, BaselineState};
+use exceptions::{Exception, StatusEntry, Waived};
+
+/// A finding with its state relative to the baseline, when one was given.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reported {
+    /// The finding.
+    pub finding: Finding,
+    /// `new`, `unchanged` or `updated`; `None` without a baseline.
+    pub baseline: Option<BaselineState>,
+}
+
+/// Why a baseline or exceptions file cannot be used.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct TriageError(pub String);
+
+/// The baseline and the waivers of one scan, read before collection.
+#[derive(Debug, Clone, Default)]
+pub struct Triage {
+    /// `--baseline`.
+    pub baseline: Option<Baseline>,
+    /// `--exceptions`; `None` when no file was given (then no rule of scope `exceptions` runs).
+    pub exceptions: Option<Vec<Exception>>,
+}
+
+/// Findings after the waivers: those kept, those waived, and where each waiver stands.
+#[derive(Debug, Clone, Default)]
+pub struct Waivers {
+    /// Findings no waiver matched.
+    pub kept: Vec<Finding>,
+    /// Findings a waiver took out of the gate and of SARIF results.
+    pub waived: Vec<Waived>,
+    /// Every waiver with its status, the input of the rules of scope `exceptions`.
+    pub statuses: Vec<StatusEntry>,
+}
+
+/// Findings after the baseline.
+#[derive(Debug, Clone, Default)]
+pub struct Compared {
+    /// Every finding with its baseline state.
+    pub reported: Vec<Reported>,
+    /// With a baseline: its results that no longer occur.
+    pub absent: Option<Vec<AbsentResult>>,
+}
+
+impl Triage {
+    /// Reads the baseline SARIF and the exceptions file (each at most `max` bytes).
+    pub fn load(baseline: Option<&Path>, exceptions: Option<&Path>, max: u64) -> Result<Self, TriageError> {
+        Ok(Triage {
+            baseline: baseline
+                .map(|p| Baseline::load(p, max))
+                .transpose()
+                .map_err(TriageError)?,
+            exceptions: exceptions
+                .map(|p| exceptions::load(p, max))
+                .transpose()
+                .map_err(TriageError)?,
+        })
+    }
+
+    /// Applies the waivers to `findings` at `now_unix`.
+    pub fn waive(&self, findings: Vec<Finding>, now_unix: i64) -> Waivers {
+        match &self.exceptions {
+            Some(list) => {
+                let (kept, waived, statuses) = exceptions::apply(findings, list, now_unix);
+                Waivers { kept, waived, statuses }
+            }
+            None => Waivers {
+                kept: findings,
+                ..Default::default()
+            },
+        }
+    }
+
+    /// Marks every finding against the baseline, when there is one.
+    pub fn compare(&self, findings: Vec<Finding>) -> Compared {
+        match &self.baseline {
+            Some(b) => {
+                let (reported, absent) = b.compare(findings);
+                Compared {
+                    reported,
+                    absent: Some(absent),
+                }
+            }
+            None => Compared {
+                reported: baseline::without_baseline(findings),
+                absent: None,
+            },
+        }
+    }
+}
+
+/// The lowest level that fails the run (`--fail-on`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailOn {
+    /// Fail on errors.
+    Error,
+    /// Fail on warnings and errors.
+    Warning,
+    /// Fail on any finding.
+    Note,
+    /// Never fail because of findings.
+    Never,
+}
+
+impl FailOn {
+    /// The lowest failing level; `None` for `never`.
+    pub fn level(self) -> Option<Level> {
+        match self {
+            FailOn::Error => Some(Level::Error),
+            FailOn::Warning => Some(Level::Warning),
+            FailOn::Note => Some(Level::Note),
+            FailOn::Never => None,
+        }
+    }
+}
+
+impl crate::choice::Choice for FailOn {
+    const ALL: &'static [FailOn] = &[FailOn::Error, FailOn::Warning, FailOn::Note, FailOn::Never];
+
+    fn name(self) -> &'static str {
+        match self {
+            FailOn::Error => "error",
+            FailOn::Warning => "warning",
+            FailOn::Note => "note",
+            FailOn::Never => "never",
+        }
+    }
+
+    fn help(self) -> &'static str {
+        match self {
+            FailOn::Error => "Fail on errors",
+            FailOn::Warning => "Fail on warnings and errors",
+            FailOn::Note => "Fail on any finding",
+            FailOn::Never => "Never fail because of findings",
+        }
+    }
+}
+
+/// The gate: how many findings fail the run, those at or above `fail_on` (none when `None`), and
+/// only new ones when a baseline was given.
+pub fn failing(findings: &[Reported], fail_on: Option<Level>) -> usize {
+    let Some(min) = fail_on else { return 0 };
+    findings
+        .iter()
+        .filter(|r| r.finding.level >= min && r.baseline.is_none_or(|s| s == BaselineState::New))
+        .count()
+}
