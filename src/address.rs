@@ -9,10 +9,30 @@ pub struct Target {
     pub port: u16,
 }
 
+/// Why a target cannot be probed. Each names the target without any `user:password@`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum AddressError {
+    /// `[` without `]`.
+    #[error("`{0}`: unclosed `[` in an IPv6 address")]
+    UnclosedBracket(String),
+    /// No host at all.
+    #[error("`{0}` names no host")]
+    NoHost(String),
+    /// A port that is not a number from 0 to 65535.
+    #[error("`{target}`: `{port}` is not a port number")]
+    BadPort {
+        /// The target.
+        target: String,
+        /// The port text.
+        port: String,
+    },
+}
+
 impl Target {
     /// Parses `host`, `host:port`, `[::1]:6443`, `::1`, or a URL such as
     /// `https://prod-abc.hcp.westeurope.azmk8s.io:443/path` (the port defaults to 443).
-    pub fn parse(text: &str) -> Result<Target, String> {
+    pub fn parse(text: &str) -> Result<Target, AddressError> {
         let text = text.trim();
         // Errors name the target without any `user:password@` it came with.
         let shown = crate::sanitize::without_userinfo(text);
@@ -23,7 +43,7 @@ impl Target {
         let (host, port) = if let Some(v6) = authority.strip_prefix('[') {
             let (host, after) = v6
                 .split_once(']')
-                .ok_or_else(|| format!("`{original}`: unclosed `[` in an IPv6 address"))?;
+                .ok_or_else(|| AddressError::UnclosedBracket(original.to_string()))?;
             (host.to_string(), after.strip_prefix(':'))
         } else if authority.matches(':').count() > 1 {
             (authority.to_string(), None)
@@ -34,13 +54,14 @@ impl Target {
             }
         };
         if host.is_empty() {
-            return Err(format!("`{original}` names no host"));
+            return Err(AddressError::NoHost(original.to_string()));
         }
         let port = match port {
             None | Some("") => 443,
-            Some(p) => p
-                .parse()
-                .map_err(|_| format!("`{original}`: `{p}` is not a port number"))?,
+            Some(p) => p.parse().map_err(|_| AddressError::BadPort {
+                target: original.to_string(),
+                port: p.to_string(),
+            })?,
         };
         Ok(Target {
             host: host.to_ascii_lowercase(),

@@ -4,6 +4,11 @@
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
+/// A time that is neither RFC 3339 nor a date.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{0}` is not an RFC 3339 time such as `2026-11-29T12:00:00Z` or a date such as `2026-11-29`")]
+pub struct TimeError(pub String);
+
 /// A point in time in whole Unix seconds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Instant(pub i64);
@@ -16,7 +21,7 @@ impl Instant {
 
     /// Parses RFC 3339 (`2026-11-29T00:00:00Z`, with any offset) or a plain date (`2026-11-29`,
     /// meaning midnight UTC).
-    pub fn parse(text: &str) -> Result<Self, String> {
+    pub fn parse(text: &str) -> Result<Self, TimeError> {
         let text = text.trim();
         if let Ok(t) = OffsetDateTime::parse(text, &Rfc3339) {
             return Ok(Instant(t.unix_timestamp()));
@@ -25,9 +30,7 @@ impl Instant {
         if let Ok(d) = time::Date::parse(text, &date_only) {
             return Ok(Instant(d.midnight().assume_utc().unix_timestamp()));
         }
-        Err(format!(
-            "`{text}` is not an RFC 3339 time such as `2026-11-29T12:00:00Z` or a date such as `2026-11-29`"
-        ))
+        Err(TimeError(text.to_string()))
     }
 
     /// RFC 3339 in UTC, whole seconds; `@<seconds>` when the year is outside 0000-9999.

@@ -45,7 +45,7 @@ pub fn color(no_color_flag: bool) -> bool {
 
 /// `HTTPS_PROXY` and `NO_PROXY`, as probes use them.
 pub fn proxy() -> Result<ProxyConfig, UsageError> {
-    ProxyConfig::from_vars(|name| std::env::var(name).ok()).map_err(UsageError)
+    ProxyConfig::from_vars(|name| std::env::var(name).ok()).map_err(|e| UsageError(e.to_string()))
 }
 
 /// The repository and commit of a CI run (GitHub Actions, Azure Pipelines), for SARIF.

@@ -15,6 +15,11 @@ use x509_parser::signature_algorithm::SignatureAlgorithm;
 use super::model::{CaVerification, CertificateFact, CertificateOrigin, CertificateRole, Der, VerificationResult};
 use crate::clock::format_unix;
 
+/// DER that is not an X.509 certificate, with the parser's reason.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("not a valid X.509 certificate ({0})")]
+pub struct CertificateError(pub String);
+
 /// A SHA-256 digest, as bytes.
 pub type Sha256 = [u8; 32];
 
@@ -33,7 +38,11 @@ pub fn sha256_hex(der: &[u8]) -> String {
 /// Parses `der` and records what the certificate itself says. Fields that depend on the
 /// evaluation time, on other certificates or on where it sits in an estate (validity arithmetic,
 /// signature verdicts, display name, cluster) are left empty for [`super::derive`].
-pub fn analyze(der: Vec<u8>, origin: CertificateOrigin, role: CertificateRole) -> Result<CertificateFact, String> {
+pub fn analyze(
+    der: Vec<u8>,
+    origin: CertificateOrigin,
+    role: CertificateRole,
+) -> Result<CertificateFact, CertificateError> {
     let cert = parse(&der)?;
     let not_before = cert.validity().not_before.timestamp();
     let not_after = cert.validity().not_after.timestamp();
@@ -146,10 +155,10 @@ fn digest_in_name(name: &str) -> Option<String> {
         .map(str::to_string)
 }
 
-fn parse(der: &[u8]) -> Result<X509Certificate<'_>, String> {
+fn parse(der: &[u8]) -> Result<X509Certificate<'_>, CertificateError> {
     match X509Certificate::from_der(der) {
         Ok((_, cert)) => Ok(cert),
-        Err(e) => Err(format!("not a valid X.509 certificate ({e})")),
+        Err(e) => Err(CertificateError(e.to_string())),
     }
 }
 

@@ -24,7 +24,7 @@ pub fn collect(text: &str, server_name: Option<&str>, ctx: &CollectContext) -> P
                 SourceKind::Endpoint,
                 &text,
                 ErrorKind::Unsupported,
-                message,
+                message.to_string(),
             ));
         }
     };

@@ -139,15 +139,20 @@ struct RawContext {
     namespace: Option<String>,
 }
 
+/// Kubeconfig text that does not parse; the message never quotes the input.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct KubeconfigError(pub String);
+
 /// Parses kubeconfig text (YAML or JSON). Errors never quote the input.
-pub fn parse(text: &str) -> Result<RawKubeconfig, String> {
+pub fn parse(text: &str) -> Result<RawKubeconfig, KubeconfigError> {
     let options = serde_saphyr::options! {
         with_snippet: false,
         duplicate_keys: serde_saphyr::options::DuplicateKeyPolicy::LastWins,
     };
     let parsed: Option<RawKubeconfig> =
-        serde_saphyr::from_str_with_options(text, options).map_err(|e| redact(&e.to_string()))?;
-    parsed.ok_or_else(|| "document is empty".to_string())
+        serde_saphyr::from_str_with_options(text, options).map_err(|e| KubeconfigError(redact(&e.to_string())))?;
+    parsed.ok_or_else(|| KubeconfigError("document is empty".to_string()))
 }
 
 /// The server URL and client certificate reference of the first cluster and user of a kubeconfig
@@ -401,7 +406,7 @@ impl KubeconfigReader<'_> {
         let extraction = match extract_base64_pem(data) {
             Ok(x) => x,
             Err(message) => {
-                err(ErrorKind::MalformedCertificate, message);
+                err(ErrorKind::MalformedCertificate, message.to_string());
                 return Vec::new();
             }
         };
@@ -592,7 +597,7 @@ mod tests {
     fn broken_yaml_is_an_error_without_the_secret() {
         let yaml =
             "users:\n- name: u\n  user:\n    client-key-data: LS0tLS1CRUdJTiBQUklWQVRFIEtFWS0tLS0tCg==\n   bad: [\n";
-        let err = parse(yaml).expect_err("must fail");
+        let err = parse(yaml).expect_err("must fail").to_string();
         assert!(!err.contains("LS0tLS1CRUdJTiBQUklWQVRFIEtFWS0tLS0tCg"), "{err}");
     }
 }

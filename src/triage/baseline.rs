@@ -14,7 +14,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use super::Reported;
+use super::{Reported, TriageError};
 use crate::findings::Finding;
 
 /// Key of our fingerprint in SARIF `partialFingerprints`.
@@ -74,21 +74,21 @@ pub struct Baseline {
 impl Baseline {
     /// Reads a SARIF file written by this tool (results without our fingerprint are ignored),
     /// of at most `max_file_size` bytes.
-    pub fn load(path: &Path, max_file_size: u64) -> Result<Self, String> {
+    pub fn load(path: &Path, max_file_size: u64) -> Result<Self, TriageError> {
         let text = crate::safe_io::read_regular_text(path, max_file_size)
-            .map_err(|e| format!("cannot read baseline `{}`: {e}", path.display()))?;
+            .map_err(|e| TriageError(format!("cannot read baseline `{}`: {e}", path.display())))?;
         Self::from_text(&text, &path.display().to_string())
     }
 
     /// Reads the results of SARIF text that came from `shown`.
-    pub fn from_text(text: &str, shown: &str) -> Result<Self, String> {
+    pub fn from_text(text: &str, shown: &str) -> Result<Self, TriageError> {
         let shown = crate::sanitize::terminal(shown);
         let doc: serde_json::Value =
-            serde_json::from_str(text).map_err(|e| format!("baseline `{shown}` is not JSON: {e}"))?;
+            serde_json::from_str(text).map_err(|e| TriageError(format!("baseline `{shown}` is not JSON: {e}")))?;
         let runs = doc
             .get("runs")
             .and_then(|r| r.as_array())
-            .ok_or_else(|| format!("baseline `{shown}` is not SARIF: no `runs`"))?;
+            .ok_or_else(|| TriageError(format!("baseline `{shown}` is not SARIF: no `runs`")))?;
         let mut results = BTreeMap::new();
         for result in runs.iter().filter_map(|r| r.get("results")?.as_array()).flatten() {
             let str_at = |v: Option<&serde_json::Value>| v.and_then(|x| x.as_str()).unwrap_or_default().to_string();

@@ -19,6 +19,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use super::TriageError;
 use crate::findings::Finding;
 
 /// One entry of the file.
@@ -160,17 +161,22 @@ fn end_of(expires: &str) -> Option<i64> {
 }
 
 /// Reads an exceptions file (at most `max` bytes). Every problem is reported with its line.
-pub fn load(path: &Path, max: u64) -> Result<Vec<Exception>, String> {
+pub fn load(path: &Path, max: u64) -> Result<Vec<Exception>, TriageError> {
     let shown = crate::sanitize::terminal(&path.display().to_string());
-    let text = crate::safe_io::read_regular_text(path, max).map_err(|e| format!("--exceptions `{shown}`: {e}"))?;
+    let text = crate::safe_io::read_regular_text(path, max)
+        .map_err(|e| TriageError(format!("--exceptions `{shown}`: {e}")))?;
     parse(&text, &shown)
 }
 
 /// Parses the text of an exceptions file shown as `shown`.
-pub fn parse(text: &str, shown: &str) -> Result<Vec<Exception>, String> {
+pub fn parse(text: &str, shown: &str) -> Result<Vec<Exception>, TriageError> {
     let options = serde_saphyr::options! { with_snippet: false };
-    let raw: RawFile = serde_saphyr::from_str_with_options(text, options)
-        .map_err(|e| format!("--exceptions `{shown}`: {}", crate::sanitize::redact(&e.to_string())))?;
+    let raw: RawFile = serde_saphyr::from_str_with_options(text, options).map_err(|e| {
+        TriageError(format!(
+            "--exceptions `{shown}`: {}",
+            crate::sanitize::redact(&e.to_string())
+        ))
+    })?;
     let mut out = Vec::new();
     let mut problems = Vec::new();
     for entry in raw.exceptions {
@@ -228,7 +234,7 @@ pub fn parse(text: &str, shown: &str) -> Result<Vec<Exception>, String> {
     if problems.is_empty() {
         Ok(out)
     } else {
-        Err(problems.join("\n"))
+        Err(TriageError(problems.join("\n")))
     }
 }
 
@@ -294,7 +300,7 @@ mod tests {
     #[test]
     fn entries_need_a_target_a_reason_and_a_date() {
         let text = "exceptions:\n  - rule: CERT004\n    reason: ''\n    expires: soon\n  - rule: CERT001\n    cluster: a/b\n    path: x\n    reason: r\n    expires: 2027-01-31\n";
-        let err = parse(text, "x.yaml").expect_err("invalid");
+        let err = parse(text, "x.yaml").expect_err("invalid").to_string();
         assert!(err.contains("x.yaml:2: `reason` is empty"), "{err}");
         assert!(err.contains("`expires: soon` is not a date"), "{err}");
         assert!(err.contains("x.yaml:2: name what is waived"), "{err}");
@@ -303,7 +309,7 @@ mod tests {
             "exceptions:\n  - rule: A\n    cluster: a/b\n    reason: r\n    expires: 2027-01-01\n    owner: me\n",
             "y",
         );
-        assert!(unknown.expect_err("unknown key").contains("owner"));
+        assert!(unknown.expect_err("unknown key").to_string().contains("owner"));
     }
 
     #[test]

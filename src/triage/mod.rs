@@ -71,14 +71,8 @@ impl Triage {
     /// Reads the baseline SARIF and the exceptions file (each at most `max` bytes).
     pub fn load(baseline: Option<&Path>, exceptions: Option<&Path>, max: u64) -> Result<Self, TriageError> {
         Ok(Triage {
-            baseline: baseline
-                .map(|p| Baseline::load(p, max))
-                .transpose()
-                .map_err(TriageError)?,
-            exceptions: exceptions
-                .map(|p| exceptions::load(p, max))
-                .transpose()
-                .map_err(TriageError)?,
+            baseline: baseline.map(|p| Baseline::load(p, max)).transpose()?,
+            exceptions: exceptions.map(|p| exceptions::load(p, max)).transpose()?,
         })
     }
 

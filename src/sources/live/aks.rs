@@ -16,9 +16,10 @@
 
 use std::path::{Path, PathBuf};
 
+use super::command::CommandError;
 use super::{
     command, inventory, map_in_order, progress, step_error, vmss, AksTarget, Deadline, LiveOptions, PrivateDir,
-    COMMAND_TIMEOUT,
+    StepError, COMMAND_TIMEOUT,
 };
 use crate::facts::model::{ErrorKind, SourceKind};
 use crate::facts::part::Part;
@@ -55,7 +56,7 @@ pub fn collect_targets(targets: &[String], options: &LiveOptions, ctx: &CollectC
                         SourceKind::Cluster,
                         text,
                         ErrorKind::Unsupported,
-                        message,
+                        message.to_string(),
                     )))
                 })
         })
@@ -140,8 +141,9 @@ fn make_non_interactive(
     args: &LiveOptions,
     ctx: &CollectContext,
     deadline: &Deadline,
-) -> Result<(), String> {
-    let text = crate::safe_io::read_regular_text(file, ctx.max_file_size).map_err(|e| e.to_string())?;
+) -> Result<(), StepError> {
+    let unreadable = |e: crate::safe_io::ReadError| StepError::Other(e.to_string());
+    let text = crate::safe_io::read_regular_text(file, ctx.max_file_size).map_err(unreadable)?;
     let part = kubeconfig::from_text(&text, "kubeconfig", PathBuf::new(), ctx, Part::default());
     let Some(modes) = kubelogin_modes(&part) else {
         return Ok(());
@@ -159,20 +161,19 @@ fn make_non_interactive(
     .iter()
     .map(|s| s.to_string())
     .collect();
-    command::run(&args.kubelogin, &convert, &[], deadline.left()?, ctx.max_file_size).map_err(|message| {
-        if message.contains("is not installed or not on PATH") {
-            "this is an Entra ID cluster: its kubeconfig runs `kubelogin`, which is not installed (install it with `az aks install-cli`, or name it with --kubelogin PATH); without it kubectl would wait for a device-code login".to_string()
-        } else {
-            format!("could not make the Entra ID kubeconfig non-interactive (--login {}): {message}", args.login.as_str())
-        }
+    command::run(&args.kubelogin, &convert, &[], deadline.left()?, ctx.max_file_size).map_err(|error| {
+        StepError::Other(match error {
+            CommandError::NotInstalled { .. } => "this is an Entra ID cluster: its kubeconfig runs `kubelogin`, which is not installed (install it with `az aks install-cli`, or name it with --kubelogin PATH); without it kubectl would wait for a device-code login".to_string(),
+            other => format!("could not make the Entra ID kubeconfig non-interactive (--login {}): {other}", args.login.as_str()),
+        })
     })?;
-    let converted = crate::safe_io::read_regular_text(file, ctx.max_file_size).map_err(|e| e.to_string())?;
+    let converted = crate::safe_io::read_regular_text(file, ctx.max_file_size).map_err(unreadable)?;
     let part = kubeconfig::from_text(&converted, "kubeconfig", PathBuf::new(), ctx, Part::default());
     match kubelogin_modes(&part) {
-        Some(modes) if modes.iter().any(|m| prompts(m.as_deref())) => Err(format!(
+        Some(modes) if modes.iter().any(|m| prompts(m.as_deref())) => Err(StepError::Other(format!(
             "`kubelogin convert-kubeconfig -l {}` left a user on an interactive login: not running kubectl, which would wait for a person",
             args.login.as_str()
-        )),
+        ))),
         _ => Ok(()),
     }
 }
@@ -195,8 +196,8 @@ fn collect_one(live: &LiveTarget, args: &LiveOptions, ctx: &CollectContext) -> V
             .chain(common.iter().cloned())
             .collect()
     };
-    let run = |program: &Path, argv: &[String]| -> Result<String, String> {
-        command::run(program, argv, &[], deadline.left()?, ctx.max_file_size)
+    let run = |program: &Path, argv: &[String]| -> Result<String, StepError> {
+        Ok(command::run(program, argv, &[], deadline.left()?, ctx.max_file_size)?)
     };
     let mut parts = Vec::new();
 
@@ -249,7 +250,7 @@ fn collect_one(live: &LiveTarget, args: &LiveOptions, ctx: &CollectContext) -> V
         None => step_error(
             SourceKind::Nodes,
             &nodes_uri,
-            "skipped: `az aks get-credentials` gave no kubeconfig to run kubectl with".into(),
+            "skipped: `az aks get-credentials` gave no kubeconfig to run kubectl with",
         ),
         Some(text) => {
             match PrivateDir::new().and_then(|dir| dir.write_private("kubeconfig", text).map(|file| (dir, file))) {
@@ -295,7 +296,7 @@ fn collect_one(live: &LiveTarget, args: &LiveOptions, ctx: &CollectContext) -> V
         (None, Ok(_)) => parts.push(step_error(
             SourceKind::Endpoint,
             &target.uri("probe"),
-            "skipped: the cluster document gave no fqdn or privateFqdn to probe".into(),
+            "skipped: the cluster document gave no fqdn or privateFqdn to probe",
         )),
     }
 
@@ -306,7 +307,7 @@ fn collect_one(live: &LiveTarget, args: &LiveOptions, ctx: &CollectContext) -> V
             None => parts.push(step_error(
                 SourceKind::NodeRoot,
                 &target.uri("node-certs"),
-                "skipped: the cluster document gave no nodeResourceGroup".into(),
+                "skipped: the cluster document gave no nodeResourceGroup",
             )),
         }
     }

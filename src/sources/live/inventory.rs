@@ -96,7 +96,7 @@ pub fn collect(options: &LiveOptions, ctx: &CollectContext, timeout: Duration) -
         let text = match command::run(&options.az, &args, &[], timeout, ctx.max_file_size) {
             Ok(text) => text,
             Err(message) => {
-                parts.push(fail(ErrorKind::Probe, explain(message)));
+                parts.push(fail(ErrorKind::Probe, explain(message.to_string())));
                 break;
             }
         };

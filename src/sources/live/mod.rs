@@ -220,13 +220,15 @@ pub struct AksTarget {
 
 impl AksTarget {
     /// Parses `RESOURCE_GROUP/NAME`.
-    pub fn parse(text: &str) -> Result<Self, String> {
+    pub fn parse(text: &str) -> Result<Self, StepError> {
         match text.split_once('/') {
             Some((rg, name)) if !rg.is_empty() && !name.is_empty() && !name.contains('/') => Ok(AksTarget {
                 resource_group: rg.into(),
                 name: name.into(),
             }),
-            _ => Err(format!("--aks `{text}`: expected RESOURCE_GROUP/NAME")),
+            _ => Err(StepError::Other(format!(
+                "--aks `{text}`: expected RESOURCE_GROUP/NAME"
+            ))),
         }
     }
 
@@ -321,8 +323,23 @@ impl Drop for PrivateDir {
 }
 
 /// A part for `path` holding only the error of a step that failed.
-pub fn step_error(kind: SourceKind, path: &str, message: String) -> Part {
-    Part::for_source(kind, path).with_error(error(kind, path, ErrorKind::Probe, message))
+pub fn step_error(kind: SourceKind, path: &str, message: impl std::fmt::Display) -> Part {
+    Part::for_source(kind, path).with_error(error(kind, path, ErrorKind::Probe, message.to_string()))
+}
+
+/// Why a live step gave nothing.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum StepError {
+    /// Its command failed.
+    #[error(transparent)]
+    Command(#[from] command::CommandError),
+    /// The cluster's time was up before it started.
+    #[error("skipped: the cluster's {0} s limit (--cluster-timeout) passed")]
+    DeadlinePassed(u64),
+    /// Anything else, in words.
+    #[error("{0}")]
+    Other(String),
 }
 
 /// The time left for a cluster's next step, or the reason there is none.
@@ -335,13 +352,10 @@ pub struct Deadline {
 
 impl Deadline {
     /// The time limit of the next command: its own limit or what is left, whichever is shorter.
-    pub fn left(&self) -> Result<Duration, String> {
+    pub fn left(&self) -> Result<Duration, StepError> {
         let left = self.at.saturating_duration_since(std::time::Instant::now());
         if left.is_zero() {
-            Err(format!(
-                "skipped: the cluster's {} s limit (--cluster-timeout) passed",
-                self.total.as_secs()
-            ))
+            Err(StepError::DeadlinePassed(self.total.as_secs()))
         } else {
             Ok(left.min(COMMAND_TIMEOUT))
         }

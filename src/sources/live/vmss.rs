@@ -13,7 +13,7 @@ use std::path::Path;
 use serde_json::Value;
 
 use super::command::run;
-use super::{step_error, AksTarget, COMMAND_TIMEOUT};
+use super::{step_error, AksTarget, StepError, COMMAND_TIMEOUT};
 use crate::facts::model::{CertificateOrigin, ErrorKind, NodeRootFact, SourceKind};
 use crate::facts::part::Part;
 use crate::facts::x509::analyze;
@@ -26,14 +26,14 @@ use crate::sources::read::pem::extract;
 /// The script run on each node. Only certificate blocks are printed.
 pub const SCRIPT: &str = r####"for f in /etc/kubernetes/certs/*.crt /var/lib/kubelet/pki/kubelet-client-current.pem /var/lib/kubelet/pki/kubelet-server-current.pem; do [ -f "$f" ] && { echo "### file $f"; sed -n '/-----BEGIN CERTIFICATE-----/,/-----END CERTIFICATE-----/p' "$f"; }; done; for f in /var/lib/kubelet/bootstrap-kubeconfig /var/lib/kubelet/kubeconfig /etc/systemd/system/secure-tls-bootstrap.service /opt/azure/tlsbootstrap /opt/azure/containers/secure-tls-bootstrap.sh; do [ -e "$f" ] && echo "### exists $f"; done; [ -f /var/lib/kubelet/kubeconfig ] && grep -E '^ *(server|client-certificate):' /var/lib/kubelet/kubeconfig | sed 's/^ */### kubelet /'; true"####;
 
-fn az_json(az: &Path, args: &[&str], common: &[String], max_output: u64) -> Result<Value, String> {
+fn az_json(az: &Path, args: &[&str], common: &[String], max_output: u64) -> Result<Value, StepError> {
     let argv: Vec<String> = args
         .iter()
         .map(|s| s.to_string())
         .chain(common.iter().cloned())
         .collect();
     let text = run(az, &argv, &[], COMMAND_TIMEOUT, max_output)?;
-    serde_json::from_str(&text).map_err(|e| format!("`az {}` printed no JSON: {e}", args.join(" ")))
+    serde_json::from_str(&text).map_err(|e| StepError::Other(format!("`az {}` printed no JSON: {e}", args.join(" "))))
 }
 
 /// Reads the certificates of every instance of every Linux scale set in `node_rg`.
@@ -45,7 +45,7 @@ pub fn collect(target: &AksTarget, node_rg: &str, az: &Path, common: &[String], 
             return vec![step_error(
                 SourceKind::NodeRoot,
                 &list_uri,
-                "`az vmss list` did not print a list".into(),
+                "`az vmss list` did not print a list",
             )]
         }
         Err(message) => return vec![step_error(SourceKind::NodeRoot, &list_uri, message)],
@@ -80,7 +80,7 @@ pub fn collect(target: &AksTarget, node_rg: &str, az: &Path, common: &[String], 
                 parts.push(step_error(
                     SourceKind::NodeRoot,
                     &set_uri,
-                    "`az vmss list-instances` did not print a list".into(),
+                    "`az vmss list-instances` did not print a list",
                 ));
                 continue;
             }

@@ -41,7 +41,7 @@ impl std::fmt::Debug for ProxyUrl {
 
 impl ProxyConfig {
     /// Reads `HTTPS_PROXY` (or `https_proxy`) and `NO_PROXY` (or `no_proxy`) through `get`.
-    pub fn from_vars(get: impl Fn(&str) -> Option<String>) -> Result<Self, String> {
+    pub fn from_vars(get: impl Fn(&str) -> Option<String>) -> Result<Self, ProxyError> {
         let first = |names: &[&str]| names.iter().find_map(|n| get(n).filter(|v| !v.trim().is_empty()));
         let proxy = match first(&["HTTPS_PROXY", "https_proxy"]) {
             Some(url) => Some(parse_proxy(&url)?),
@@ -75,18 +75,32 @@ impl ProxyConfig {
     }
 }
 
+/// Why `HTTPS_PROXY` cannot be used. No message repeats the value: it may hold a password.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ProxyError {
+    /// A scheme other than `http://`.
+    #[error("HTTPS_PROXY scheme `{0}` is not supported (only http:// proxies)")]
+    Scheme(String),
+    /// Not a URL of the expected shape.
+    #[error("HTTPS_PROXY is not a proxy URL ({SHAPE})")]
+    NotAUrl,
+    /// No host and port to connect to.
+    #[error("HTTPS_PROXY has no usable host and port ({SHAPE})")]
+    NoHost,
+}
+
+const SHAPE: &str = "expected http://[user:password@]host[:port]; the value is not shown, it may hold a password";
+
 /// Parses `http://[user:password@]host[:port][/]`. Errors never repeat the value: it may hold a
 /// password (and a password with a `/` in it is a common reason a URL does not parse).
-fn parse_proxy(url: &str) -> Result<ProxyUrl, String> {
-    const SHAPE: &str = "expected http://[user:password@]host[:port]; the value is not shown, it may hold a password";
+fn parse_proxy(url: &str) -> Result<ProxyUrl, ProxyError> {
     let rest = match url.split_once("://") {
         Some((scheme, rest)) if scheme.eq_ignore_ascii_case("http") => rest,
         Some((scheme, _)) if scheme.len() <= 10 && scheme.bytes().all(|b| b.is_ascii_alphanumeric()) => {
-            return Err(format!(
-                "HTTPS_PROXY scheme `{scheme}` is not supported (only http:// proxies)"
-            ))
+            return Err(ProxyError::Scheme(scheme.to_string()))
         }
-        Some(_) => return Err(format!("HTTPS_PROXY is not a proxy URL ({SHAPE})")),
+        Some(_) => return Err(ProxyError::NotAUrl),
         None => url,
     };
     // Credentials end at the last `@`, even when (unescaped) they hold a `/`.
@@ -95,7 +109,7 @@ fn parse_proxy(url: &str) -> Result<ProxyUrl, String> {
         None => (None, rest),
     };
     let host = after.split(['/', '?', '#']).next().unwrap_or_default();
-    let mut target = Target::parse(host).map_err(|_| format!("HTTPS_PROXY has no usable host and port ({SHAPE})"))?;
+    let mut target = Target::parse(host).map_err(|_| ProxyError::NoHost)?;
     if !host.contains(':') || host.ends_with(']') {
         target.port = 80;
     }
@@ -211,7 +225,9 @@ mod tests {
             "http://u:S3cr3tPW@host:notaport",
             "ftp-ish!://u:S3cr3tPW@host",
         ] {
-            let err = ProxyConfig::from_vars(|n| (n == "HTTPS_PROXY").then(|| bad.to_string())).expect_err(bad);
+            let err = ProxyConfig::from_vars(|n| (n == "HTTPS_PROXY").then(|| bad.to_string()))
+                .expect_err(bad)
+                .to_string();
             assert!(!err.contains("PW"), "{err}");
         }
         // A password with an unescaped `/` still parses, and escapes are decoded.

@@ -88,12 +88,17 @@ pub fn extract(bytes: &[u8]) -> Extraction {
     out
 }
 
+/// A value that should be base64 and is not.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("not valid base64 ({0})")]
+pub struct Base64Error(pub String);
+
 /// Decodes a kubeconfig `*-data` value (base64 of PEM, possibly wrapped) into certificates.
-pub fn extract_base64_pem(value: &str) -> Result<Extraction, String> {
+pub fn extract_base64_pem(value: &str) -> Result<Extraction, Base64Error> {
     let cleaned: String = value.chars().filter(|c| !c.is_whitespace()).collect();
     let decoded = BASE64
         .decode(cleaned.as_bytes())
-        .map_err(|e| format!("not valid base64 ({e})"))?;
+        .map_err(|e| Base64Error(e.to_string()))?;
     let text = String::from_utf8_lossy(&decoded);
     let mut out = Extraction::default();
     if text.contains("-----BEGIN") {
