@@ -3,27 +3,30 @@
 //! Tells platform and security teams, before an outage, whether their Azure Kubernetes Service
 //! clusters' certificates are healthy and rotating.
 //!
-//! The pipeline is **collect → facts → Rego → findings → reports**:
+//! The pipeline is **collect → facts → Rego → findings → triage → reports**, and imports only go
+//! down these layers (`docs/architecture.md`, checked by a test):
 //!
 //! ```text
-//!  kubeconfig ─┐                                   ┌─ text
-//!  certs dir  ─┤                                   ├─ json
-//!  az aks show ┼─▶ facts (JSON, versioned) ─▶ Rego ┼─ sarif
-//!  nodes list ─┤      src/facts/          src/policy/ ├─ junit
-//!  node root  ─┘                                   └─ github   (src/report/)
+//!  commands ─▶ cli, report, pipeline
+//!  pipeline ─▶ sources ──────────────┐
+//!           ─▶ triage, compliance ─▶ policy ─▶ findings ─▶ facts
+//!  leaves: address, choice, clock, paths, pretty_json, safe_io, sanitize, walk
 //! ```
 //!
-//! - [`facts`]: one collector per source; bad input becomes a recorded error, never a crash.
-//! - [`probe`]: live TLS probes of API servers (rustls, deadline-bounded, CONNECT proxies).
-//! - [`live`]: `--aks`, a live scan through the user's own `az` and `kubectl`.
+//! - [`sources`]: one module per source (files, live probes, `az`/`kubectl`); bad input becomes a
+//!   recorded error, never a crash.
+//! - [`facts`]: the versioned facts document, how parts become one, and everything derived.
 //! - [`policy`]: the Rego rules (bundled and user), evaluated with regorus in one pass.
 //! - [`findings`]: the one findings model every report reads.
-//! - [`report`]: one emitter per output format (text, JSON, SARIF, JUnit, GitHub).
-//! - [`cli`] and [`commands`]: argument parsing, and one module per subcommand.
-//! - [`clock`]: the evaluation time, an input so that output is reproducible.
-//! - [`pretty_json`]: large pretty JSON documents written in parallel; [`sanitize`]: untrusted
-//!   text made safe for each reader; [`safe_io`]: the one way files are read (regular files under
-//!   a cap, never blocking) and written (temporary file and rename, never through a link).
+//! - [`triage`]: waivers, baseline and the `--fail-on` gate; [`compliance`]: verdicts per control.
+//! - [`pipeline`]: the one composition of all of the above, for every command.
+//! - [`report`]: emitters only, one per output format.
+//! - [`cli`] and [`commands`]: flags into typed options, and one module per subcommand.
+//! - Leaves: [`clock`] (the evaluation time, an input so that output is reproducible),
+//!   [`address`] (API server addresses), [`paths`] (paths as shown), [`choice`] (closed sets of
+//!   named values), [`pretty_json`] (large pretty JSON written in parallel), [`sanitize`]
+//!   (untrusted text made safe for each reader), [`safe_io`] (the one way files are read and
+//!   written), [`walk`] (directory walks without loops).
 #![deny(missing_docs)]
 
 pub mod address;

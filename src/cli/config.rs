@@ -31,7 +31,7 @@ use clap::parser::ValueSource;
 use clap::{ArgMatches, Command};
 use serde_json::Value;
 
-use super::UsageError;
+use super::error::UsageError;
 
 /// The files looked for in the working directory, in order.
 pub const DEFAULT_FILES: &[&str] = &[".aks-certscan.yaml", ".aks-certscan.yml"];

@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use super::UsageError;
+use super::error::UsageError;
 use crate::report::Provenance;
 use crate::sources::probe::proxy::ProxyConfig;
 

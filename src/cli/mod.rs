@@ -3,7 +3,7 @@
 //! - [`args`]: the clap definitions (the source flags come from [`crate::sources::FLAGS`]);
 //! - [`config`]: `.aks-certscan.yaml`, defaults for any flag;
 //! - [`resolve`]: checks and conversion into the typed options of [`options`] ([`Mode`]);
-//! - [`env`]: what comes from the environment (colour, proxies, the default kubeconfig, CI
+//! - [`env`](mod@env): what comes from the environment (colour, proxies, the default kubeconfig, CI
 //!   provenance) and small texts (durations).
 //!
 //! Every closed set of values (output formats, `--fail-on`, `--sarif-aggregate`, `--login`) is an
@@ -13,6 +13,7 @@
 pub mod args;
 pub mod config;
 pub mod env;
+pub mod error;
 pub mod options;
 pub mod resolve;
 
@@ -21,23 +22,10 @@ use clap::{CommandFactory, FromArgMatches, ValueEnum};
 
 use crate::choice::Choice;
 pub use args::{Cli, EXIT_CODES};
+pub use error::{ParseFailure, UsageError};
 pub use options::{
     ComplianceOptions, FactsOptions, FactsOut, Mode, OutputSpec, RulesOptions, ScanOptions, ServeOptions,
 };
-
-/// A usage problem: printed as it is, exit code 2.
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct UsageError(pub String);
-
-/// Why the command line could not be turned into a [`Mode`].
-#[derive(Debug)]
-pub enum ParseFailure {
-    /// clap's own error (or `--help` / `--version`): print it the clap way.
-    Clap(clap::Error),
-    /// A flag or config file problem.
-    Usage(UsageError),
-}
 
 /// Makes clap values of enums that name their values through [`Choice`].
 macro_rules! value_enums {

@@ -8,10 +8,10 @@ use super::args::{
     Cli, Command, ComplianceArgs, FactsArgs, PolicyArgs, PolicyCommand, RulesArgs, ScanArgs, ServeArgs, SourceArgs,
 };
 use super::env;
+use super::error::UsageError;
 use super::options::{
     ComplianceOptions, FactsOptions, FactsOut, Mode, OutputSpec, RulesOptions, ScanOptions, ServeOptions,
 };
-use super::UsageError;
 use crate::clock::Instant;
 use crate::pipeline::{Plan, PolicyPlan};
 use crate::report::{ComplianceFormat, Format, DEFAULT_FACTS_FILE};

@@ -1,7 +1,8 @@
 //! `aks-certscan compliance`: run the pipeline with coverage, and report per control of one
 //! framework (see [`crate::compliance`]).
 
-use super::{use_threads, warn_errors, write_to, ExitStatus, Result};
+use super::exit::{ExitStatus, Result};
+use super::output::{warn_errors, write_to};
 use crate::choice::Choice;
 use crate::cli::{ComplianceOptions, UsageError};
 use crate::compliance::{build, failing_levels, framework_info, Inputs};
@@ -10,7 +11,6 @@ use crate::pipeline::Prepared;
 
 /// Runs `compliance`.
 pub fn run(options: &ComplianceOptions) -> Result<ExitStatus> {
-    use_threads(options.threads)?;
     let prepared = Prepared::load(&options.plan)?;
     let (_, controls) = framework_info(&options.framework, prepared.engine.rules());
     if controls.is_empty() {

@@ -2,7 +2,7 @@
 
 use std::io::Write;
 
-use super::{ExitStatus, Result};
+use super::exit::{ExitStatus, Result};
 use crate::policy::testing;
 
 /// Runs `policy test`.

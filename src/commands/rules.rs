@@ -1,6 +1,7 @@
 //! `aks-certscan rules`: the catalogue, from the policies' own metadata.
 
-use super::{write_to, ExitStatus, Result};
+use super::exit::{ExitStatus, Result};
+use super::output::write_to;
 use crate::cli::RulesOptions;
 use crate::policy::Engine;
 

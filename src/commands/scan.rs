@@ -2,7 +2,8 @@
 
 use std::path::Path;
 
-use super::{use_threads, warn_errors, write_to, Error, ExitStatus, Result};
+use super::exit::{Error, ExitStatus, Result};
+use super::output::{warn_errors, write_to};
 use crate::choice::Choice;
 use crate::cli::{FactsOut, ScanOptions};
 use crate::pipeline::{facts_file, Outcome};
@@ -100,7 +101,11 @@ fn facts_location(options: &ScanOptions, outcome: &mut Outcome) -> Result<String
     let path = match &options.facts_out {
         FactsOut::Full(path) => Some(path.clone()),
         FactsOut::WhenNeeded(path) if needs_facts_location(outcome) => {
-            facts_file::write(Some(path), &mut outcome.facts)?;
+            facts_file::write(Some(path), &mut outcome.facts).map_err(|source| Error::Write {
+                what: "the facts document".into(),
+                path: crate::sanitize::terminal(&path.display().to_string()),
+                source,
+            })?;
             eprintln!(
                 "note: wrote the facts document to `{}`: SARIF locations of findings from no file point at it",
                 crate::sanitize::terminal(&path.display().to_string())
@@ -118,7 +123,6 @@ fn facts_location(options: &ScanOptions, outcome: &mut Outcome) -> Result<String
 
 /// Runs `scan`.
 pub fn run(options: &ScanOptions) -> Result<ExitStatus> {
-    use_threads(options.threads)?;
     let mut outcome = crate::pipeline::run(&options.plan)?;
     warn_errors(outcome.errors());
     if outcome.nothing_collected() {

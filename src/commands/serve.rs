@@ -13,7 +13,8 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use super::{use_threads, warn_errors, Error, ExitStatus, Result};
+use super::exit::{Error, ExitStatus, Result};
+use super::output::warn_errors;
 use crate::cli::ServeOptions;
 use crate::clock::Instant as EvalTime;
 use crate::pipeline::Prepared;
@@ -166,7 +167,6 @@ fn answer(request: tiny_http::Request, state: &Mutex<State>) {
 
 /// Runs `serve` until the process is stopped.
 pub fn run(options: &ServeOptions) -> Result<ExitStatus> {
-    use_threads(options.threads)?;
     let prepared = Prepared::load(&options.plan)?;
     let server = tiny_http::Server::http(&options.listen).map_err(|e| {
         Error::Io(std::io::Error::other(format!(

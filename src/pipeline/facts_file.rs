@@ -3,19 +3,14 @@
 
 use std::path::Path;
 
-use super::PipelineError;
 use crate::facts::model::FactsDocument;
 
 /// Writes `doc` to `path` (standard output when `None`), never through a symbolic link.
-pub fn write(path: Option<&Path>, doc: &mut FactsDocument) -> Result<(), PipelineError> {
-    let failed = |source: std::io::Error| PipelineError::Write {
-        path: path.map(super::shown).unwrap_or_else(|| "standard output".into()),
-        source,
-    };
+pub fn write(path: Option<&Path>, doc: &mut FactsDocument) -> std::io::Result<()> {
     let certificates = std::mem::take(&mut doc.facts.certificates);
     let skeleton = serde_json::to_vec_pretty(&*doc);
     doc.facts.certificates = certificates;
-    let skeleton = skeleton.map_err(|e| failed(e.into()))?;
+    let skeleton = skeleton?;
     crate::safe_io::write_output(path, |out| {
         crate::pretty_json::write_spliced(
             out,
@@ -27,5 +22,4 @@ pub fn write(path: Option<&Path>, doc: &mut FactsDocument) -> Result<(), Pipelin
         )?;
         writeln!(out)
     })
-    .map_err(failed)
 }

@@ -15,7 +15,7 @@ pub mod facts_file;
 #[cfg(test)]
 mod policy_tests;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use crate::facts::model::{CollectionError, FactsDocument};
@@ -219,7 +219,12 @@ impl Prepared {
         phases.add("collect", timings.collect);
         phases.add("derive", timings.derive);
         if let Some(path) = &plan.facts_out {
-            phases.time("render", || facts_file::write(Some(path), &mut facts))?;
+            phases
+                .time("render", || facts_file::write(Some(path), &mut facts))
+                .map_err(|source| PipelineError::Write {
+                    path: crate::sanitize::terminal(&path.display().to_string()),
+                    source,
+                })?;
         }
         // Every signature check is made: policies never read DER, and the lean document has none.
         facts.drop_der();
@@ -286,9 +291,4 @@ pub fn collect_facts(plan: &CollectPlan) -> (FactsDocument, CollectTimings) {
         derive: collected.elapsed(),
     };
     (doc, timings)
-}
-
-/// Shows `path` in messages.
-pub(crate) fn shown(path: &Path) -> String {
-    crate::sanitize::terminal(&path.display().to_string())
 }

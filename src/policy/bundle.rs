@@ -7,7 +7,7 @@ use std::path::Path;
 
 use include_dir::{include_dir, Dir};
 
-use super::PolicyError;
+use super::error::PolicyError;
 
 static BUNDLED: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/policies");
 

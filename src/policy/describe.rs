@@ -24,9 +24,9 @@ use std::sync::{Arc, OnceLock};
 use rayon::prelude::*;
 use regorus::Value;
 
+use super::error::PolicyError;
 use super::rule::LoadedRule;
 use super::value::{float_json, to_json};
-use super::PolicyError;
 use crate::facts::model::{CertificateFact, ClusterFact, FactsDocument};
 use crate::findings::{fill_remediation, fingerprint, ClusterRef, Evidence, Finding, Level, Location, Resource};
 

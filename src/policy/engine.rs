@@ -29,13 +29,13 @@ use regorus::Value;
 use super::bundle::{self, PolicyFile};
 use super::coverage::{Covered, RuleCoverage};
 use super::describe::Describer;
+use super::error::PolicyError;
 use super::load::{catalogue, compile};
 use super::params::Overrides;
 use super::rule::{LoadedRule, Scope, Skip};
 use super::value::{to_json, to_value};
 pub use super::view::CertificateFields;
 use super::view::PolicyView;
-use super::PolicyError;
 use crate::facts::model::FactsDocument;
 use crate::findings::{Finding, Level};
 

@@ -7,10 +7,10 @@ use std::collections::BTreeMap;
 use regorus::Value;
 
 use super::bundle::PolicyFile;
+use super::error::PolicyError;
 use super::module::{declares, rules_by_file};
 use super::rule::{LoadedRule, RuleMeta};
 use super::value::to_json;
-use super::PolicyError;
 
 /// The package prefix under which rules live.
 pub const RULES_PACKAGE: &str = "data.aks_certscan.rules";

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use super::PolicyError;
+use super::error::PolicyError;
 
 /// Whether the module of `file` declares a rule named `name` (at any depth below it).
 pub fn declares(engine: &regorus::Engine, file: &str, name: &str) -> Result<bool, PolicyError> {

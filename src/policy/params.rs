@@ -12,8 +12,8 @@ use std::path::Path;
 
 use serde_json::{Map, Value};
 
+use super::error::PolicyError;
 use super::rule::LoadedRule;
-use super::PolicyError;
 
 /// Overrides by rule id, then parameter name.
 pub type Overrides = BTreeMap<String, BTreeMap<String, Value>>;

@@ -7,9 +7,9 @@ use std::path::PathBuf;
 use regorus::Value;
 
 use super::bundle::{self, PolicyFile};
+use super::error::PolicyError;
 use super::load::compile;
 use super::module::rules_by_file;
-use super::PolicyError;
 
 /// One test's outcome.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -132,7 +132,7 @@ impl Keys {
     }
 }
 
-/// The only error a [`ValueSerializer`] can meet: a `Serialize` impl that reports its own.
+/// The only error serializing into a regorus value can meet: a `Serialize` impl that reports its own.
 #[derive(Debug)]
 pub struct Error(String);
 

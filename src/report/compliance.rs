@@ -1,5 +1,5 @@
 //! The compliance report as Markdown (its JSON is the serde form of
-//! [`ComplianceReport`](crate::compliance::ComplianceReport)).
+//! [`crate::compliance::ComplianceReport`]).
 
 use std::collections::BTreeMap;
 

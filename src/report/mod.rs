@@ -1,5 +1,5 @@
 //! Reports: emitters only. Each command family has one format enum, and each enum is mapped to
-//! its renderers here, in one place ([`emitter`], [`compliance_report`], [`catalogue`]). Emitters
+//! its renderers here, in one place ([`emitter`], [`compliance_report`], [`catalogue()`]). Emitters
 //! never read sources, run Rego or decide anything: they write what they are given.
 //!
 //! | family | format | module | for |
@@ -11,7 +11,7 @@
 //! | | `github` | [`github`] | GitHub Actions annotations |
 //! | | `prometheus` | [`prometheus`] | Prometheus (`serve`, node-exporter textfiles) |
 //! | `compliance` ([`ComplianceFormat`]) | `markdown`, `json` | [`compliance`] | auditors |
-//! | `rules` ([`CatalogueFormat`]) | `text`, `json`, `markdown` | [`catalogue`] | rule authors, `docs/rules.md` |
+//! | `rules` ([`CatalogueFormat`]) | `text`, `json`, `markdown` | [`catalogue`](mod@catalogue) | rule authors, `docs/rules.md` |
 
 pub mod catalogue;
 pub mod compliance;

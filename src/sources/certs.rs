@@ -1,7 +1,7 @@
 //! `--certs`: a certificate file, or a directory walked recursively.
 //!
 //! Content decides, not the name: PEM bundles, DER, and base64 PEM inside text are all read.
-//! Symbolic links are followed with loop detection ([`super::walk`]), every file is read under the size
+//! Symbolic links are followed with loop detection ([`crate::walk`]), every file is read under the size
 //! cap, and files are parsed in parallel. In a directory, a file that holds no certificate is
 //! skipped and counted unless its name says it should be one (`.crt`, `.cer`, `.pem`, `.der`),
 //! in which case it is an error; a file named on the command line must hold one.
@@ -15,9 +15,9 @@ use crate::facts::model::*;
 use crate::facts::part::{list_digest, Part};
 use crate::facts::x509::{analyze, Sha256};
 use crate::paths::{display_path, join_display};
+use crate::sources::context::CollectContext;
 use crate::sources::read::input::{error, io_kind, io_message, read_capped};
 use crate::sources::read::pem::extract;
-use crate::sources::CollectContext;
 
 const CERTIFICATE_EXTENSIONS: &[&str] = &["crt", "cer", "pem", "der", "cert"];
 

@@ -18,12 +18,12 @@ use serde_json::Value;
 use crate::clock::parse_unix;
 use crate::facts::model::*;
 use crate::facts::part::Part;
+use crate::sources::context::CollectContext;
 use crate::sources::read::azure::{
     boolean, get, integer, kubernetes_minor, node_image_date, parse_resource_id, string,
 };
 use crate::sources::read::input::{error, read_json, JsonDocument};
 use crate::sources::read::json_lines::start_lines;
-use crate::sources::CollectContext;
 
 enum Found<'a> {
     Cluster(String, &'a Value),

@@ -1,18 +1,19 @@
 //! `--endpoint HOST[:PORT]` (and `--probe-kubeconfig-servers`): the chain a live API server
-//! presents, read by a TLS probe (see [`crate::probe`]), as facts.
+//! presents, read by a TLS probe (see [`super::probe`]), as facts.
 //!
 //! Every certificate of the chain is recorded with source kind `endpoint`, its position in the
 //! chain, and the path `tls://host:port` (a URI, not a file: reports point findings about it at the
 //! facts document). Whether the chain verifies against each kubeconfig CA for that server and
-//! whether the host name matches the leaf are computed here and in [`super::link`].
+//! whether the host name matches the leaf are computed here and in
+//! [`crate::facts::derive::signatures`].
 
 use crate::address::Target;
 use crate::facts::model::*;
 use crate::facts::part::Part;
 use crate::facts::x509::analyze;
+use crate::sources::context::CollectContext;
 use crate::sources::probe::tls::probe;
 use crate::sources::read::input::error;
-use crate::sources::CollectContext;
 
 /// Probes one endpoint.
 pub fn collect(text: &str, server_name: Option<&str>, ctx: &CollectContext) -> Part {

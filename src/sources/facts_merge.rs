@@ -10,8 +10,8 @@ use std::path::Path;
 use crate::facts::model::*;
 use crate::facts::part::Part;
 use crate::paths::display_path;
+use crate::sources::context::CollectContext;
 use crate::sources::read::input::{error, read_capped, read_stdin_capped, utf8_text, JsonDocument};
-use crate::sources::CollectContext;
 
 /// Reads one saved facts document.
 pub fn collect(path: &Path, ctx: &CollectContext) -> Part {

@@ -4,7 +4,7 @@
 //! Records clusters (server, CA from `certificate-authority-data` or a `certificate-authority`
 //! file), users (how they authenticate, AKS `clusterUser_<rg>_<name>` naming), contexts and the
 //! current context, with the line where each entry starts. Signature checks of client
-//! certificates against the CAs are derived afterwards (see [`super::derive`]).
+//! certificates against the CAs are derived afterwards (see [`crate::facts::derive`]).
 //!
 //! Secrets (`client-key-data`, `token`, `password`, auth-provider config) are deserialized as
 //! [`Presence`], which never holds the value, and YAML errors are built without source snippets.
@@ -21,9 +21,9 @@ use crate::facts::x509::analyze;
 use crate::paths::display_path;
 use crate::sanitize::redact;
 use crate::sanitize::without_userinfo;
+use crate::sources::context::CollectContext;
 use crate::sources::read::input::{error, read_capped, utf8_text};
 use crate::sources::read::pem::{extract, extract_base64_pem, Extraction};
-use crate::sources::CollectContext;
 
 /// A field whose value is never kept: only whether it was there.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

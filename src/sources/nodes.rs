@@ -13,10 +13,10 @@ use serde_json::Value;
 use crate::clock::parse_unix;
 use crate::facts::model::*;
 use crate::facts::part::Part;
+use crate::sources::context::CollectContext;
 use crate::sources::read::azure::{get, get_path, string};
 use crate::sources::read::input::{error, read_json, JsonDocument};
 use crate::sources::read::json_lines::start_lines;
-use crate::sources::CollectContext;
 
 /// Collects one `--nodes` document (`-` for standard input).
 pub fn collect(path: &Path, ctx: &CollectContext) -> Part {

@@ -14,11 +14,20 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use super::{Reported, TriageError};
+use super::error::TriageError;
 use crate::findings::Finding;
 
 /// Key of our fingerprint in SARIF `partialFingerprints`.
 pub const FINGERPRINT_KEY: &str = "aks-certscan/v1";
+
+/// A finding with its state relative to the baseline, when one was given.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reported {
+    /// The finding.
+    pub finding: Finding,
+    /// `new`, `unchanged` or `updated`; `None` without a baseline.
+    pub baseline: Option<BaselineState>,
+}
 
 /// A finding's state relative to the baseline.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

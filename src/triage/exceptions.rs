@@ -19,7 +19,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use super::TriageError;
+use super::error::TriageError;
 use crate::findings::Finding;
 
 /// One entry of the file.

@@ -9,34 +9,25 @@
 //!   rules of scope `exceptions` judge like any other input;
 //! - [`baseline`]: each finding marked `new`, `unchanged` or `updated` against an earlier SARIF
 //!   file, and the results that disappeared;
-//! - [`failing`]: the gate: which findings fail the run.
+//! - [`gate`]: which findings fail the run (`--fail-on`).
 //!
 //! Both files are read by [`Triage::load`] before any collection, so that a mistake in either is
 //! reported before a slow scan.
 
 pub mod baseline;
+pub mod error;
 pub mod exceptions;
+pub mod gate;
 pub mod glob;
 
 use std::path::Path;
 
-use crate::findings::{Finding, Level};
-use baseline::{AbsentResult, Baseline, BaselineState};
+use crate::findings::Finding;
+pub use baseline::Reported;
+use baseline::{AbsentResult, Baseline};
+pub use error::TriageError;
 use exceptions::{Exception, StatusEntry, Waived};
-
-/// A finding with its state relative to the baseline, when one was given.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Reported {
-    /// The finding.
-    pub finding: Finding,
-    /// `new`, `unchanged` or `updated`; `None` without a baseline.
-    pub baseline: Option<BaselineState>,
-}
-
-/// Why a baseline or exceptions file cannot be used.
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct TriageError(pub String);
+pub use gate::{failing, FailOn};
 
 /// The baseline and the waivers of one scan, read before collection.
 #[derive(Debug, Clone, Default)]
@@ -106,61 +97,4 @@ impl Triage {
             },
         }
     }
-}
-
-/// The lowest level that fails the run (`--fail-on`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FailOn {
-    /// Fail on errors.
-    Error,
-    /// Fail on warnings and errors.
-    Warning,
-    /// Fail on any finding.
-    Note,
-    /// Never fail because of findings.
-    Never,
-}
-
-impl FailOn {
-    /// The lowest failing level; `None` for `never`.
-    pub fn level(self) -> Option<Level> {
-        match self {
-            FailOn::Error => Some(Level::Error),
-            FailOn::Warning => Some(Level::Warning),
-            FailOn::Note => Some(Level::Note),
-            FailOn::Never => None,
-        }
-    }
-}
-
-impl crate::choice::Choice for FailOn {
-    const ALL: &'static [FailOn] = &[FailOn::Error, FailOn::Warning, FailOn::Note, FailOn::Never];
-
-    fn name(self) -> &'static str {
-        match self {
-            FailOn::Error => "error",
-            FailOn::Warning => "warning",
-            FailOn::Note => "note",
-            FailOn::Never => "never",
-        }
-    }
-
-    fn help(self) -> &'static str {
-        match self {
-            FailOn::Error => "Fail on errors",
-            FailOn::Warning => "Fail on warnings and errors",
-            FailOn::Note => "Fail on any finding",
-            FailOn::Never => "Never fail because of findings",
-        }
-    }
-}
-
-/// The gate: how many findings fail the run, those at or above `fail_on` (none when `None`), and
-/// only new ones when a baseline was given.
-pub fn failing(findings: &[Reported], fail_on: Option<Level>) -> usize {
-    let Some(min) = fail_on else { return 0 };
-    findings
-        .iter()
-        .filter(|r| r.finding.level >= min && r.baseline.is_none_or(|s| s == BaselineState::New))
-        .count()
 }

@@ -1,5 +1,6 @@
 //! End-to-end tests of the `aks-certscan` binary over the example estate in `testdata/`.
 
+mod architecture;
 mod bad_input;
 mod ci_files;
 mod compliance;

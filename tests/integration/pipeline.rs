@@ -1,5 +1,6 @@
-//! The pipeline as a whole: output bytes do not depend on the number of threads, rules written in
-//! either finding shape are described alike, and imports only go down the layers.
+//! The pipeline as a whole: output bytes do not depend on the number of threads, and rules
+//! written in either finding shape are described alike. (The layers are checked in
+//! `architecture.rs`.)
 
 use crate::util::*;
 
@@ -138,59 +139,4 @@ findings contains {"message": "m", "resource": {"kind": "node", "id": n.name}} i
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("rule ORG009"), "{}", stderr(&out));
     assert!(stderr(&out).contains("needs `resource.name`"), "{}", stderr(&out));
-}
-
-/// The layers, top first: a module may use modules of its own layer and of the layers below.
-const LAYERS: &[&[&str]] = &[
-    &["commands"],
-    &["cli"],
-    &["report"],
-    &["policy"],
-    &["findings"],
-    &["facts"],
-    &["probe", "clock", "sanitize", "pretty_json", "safe_io"],
-];
-
-fn layer_of(module: &str) -> Option<usize> {
-    LAYERS.iter().position(|layer| layer.contains(&module))
-}
-
-#[test]
-fn imports_only_go_down_the_layers() {
-    let mut upward = Vec::new();
-    let mut files = vec![root().join("src")];
-    while let Some(path) = files.pop() {
-        if path.is_dir() {
-            files.extend(std::fs::read_dir(&path).expect("dir").map(|e| e.expect("entry").path()));
-            continue;
-        }
-        let rel = path
-            .strip_prefix(root().join("src"))
-            .expect("below src")
-            .to_string_lossy()
-            .into_owned();
-        let module = rel.split(['/', '.']).next().expect("module").to_string();
-        let Some(own) = layer_of(&module) else { continue };
-        let text = std::fs::read_to_string(&path).expect("read");
-        for (n, line) in text.lines().enumerate() {
-            // Doc links name other layers without using them.
-            if line.trim_start().starts_with("//") {
-                continue;
-            }
-            for (at, _) in line.match_indices("crate::") {
-                let used: String = line[at + 7..]
-                    .chars()
-                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
-                    .collect();
-                if layer_of(&used).is_some_and(|theirs| theirs < own) {
-                    upward.push(format!("src/{rel}:{}: {module} uses {used}", n + 1));
-                }
-            }
-        }
-    }
-    assert!(
-        upward.is_empty(),
-        "imports that go up the layers:\n{}",
-        upward.join("\n")
-    );
 }

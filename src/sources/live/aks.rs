@@ -17,14 +17,15 @@
 use std::path::{Path, PathBuf};
 
 use super::command::CommandError;
-use super::{
-    command, inventory, map_in_order, progress, step_error, vmss, AksTarget, Deadline, LiveOptions, PrivateDir,
-    StepError, COMMAND_TIMEOUT,
-};
+use super::options::LiveOptions;
+use super::private_dir::PrivateDir;
+use super::step::{map_in_order, step_error, AksTarget, Deadline, StepError, COMMAND_TIMEOUT};
+use super::{command, inventory, progress, vmss};
 use crate::facts::model::{ErrorKind, SourceKind};
 use crate::facts::part::Part;
+use crate::sources::context::CollectContext;
 use crate::sources::read::input::{error, parse_json};
-use crate::sources::{cluster, endpoint, kubeconfig, nodes, CollectContext};
+use crate::sources::{cluster, endpoint, kubeconfig, nodes};
 
 /// One cluster to scan live: from `--aks` (its document comes from `az aks show`) or from the
 /// inventory (its document is already known).

@@ -15,11 +15,13 @@ use std::time::Duration;
 use serde_json::Value;
 
 use super::command;
+use super::options::LiveOptions;
 use crate::clock::Instant;
 use crate::facts::model::{ErrorKind, SourceKind};
 use crate::facts::part::Part;
+use crate::sources::context::CollectContext;
+use crate::sources::facts_merge;
 use crate::sources::read::input::{error, parse_json};
-use crate::sources::{facts_merge, CollectContext, LiveOptions};
 
 /// The label the DaemonSet's pods carry.
 pub const SELECTOR: &str = "app.kubernetes.io/name=aks-certscan-node";
@@ -70,7 +72,7 @@ fn failure(namespace: &str, node: &str, kind: ErrorKind, message: String) -> Par
 
 /// Gathers and merges every node's document.
 pub fn collect(namespace: &str, options: &LiveOptions, ctx: &CollectContext, now: Instant) -> Vec<Part> {
-    let timeout = options.cluster_timeout.min(super::COMMAND_TIMEOUT);
+    let timeout = options.cluster_timeout.min(super::step::COMMAND_TIMEOUT);
     let list_args: Vec<String> = ["get", "pods", "-n", namespace, "-l", SELECTOR, "-o", "json"]
         .iter()
         .map(|s| s.to_string())

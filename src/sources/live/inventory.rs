@@ -14,10 +14,12 @@ use std::time::Duration;
 use serde_json::Value;
 
 use super::command;
+use super::options::LiveOptions;
 use crate::facts::model::{ClusterFact, ErrorKind, SourceKind};
 use crate::facts::part::Part;
+use crate::sources::cluster;
+use crate::sources::context::CollectContext;
 use crate::sources::read::input::{error, parse_json};
-use crate::sources::{cluster, CollectContext, LiveOptions};
 
 /// Rows per page: Resource Graph's maximum for `--first`.
 pub const PAGE_SIZE: usize = 1000;

@@ -13,7 +13,7 @@ use std::path::Path;
 use serde_json::Value;
 
 use super::command::run;
-use super::{step_error, AksTarget, StepError, COMMAND_TIMEOUT};
+use super::step::{step_error, AksTarget, StepError, COMMAND_TIMEOUT};
 use crate::facts::model::{CertificateOrigin, ErrorKind, NodeRootFact, SourceKind};
 use crate::facts::part::Part;
 use crate::facts::x509::analyze;

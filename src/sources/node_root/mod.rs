@@ -8,7 +8,7 @@
 //! `k` directory itself or a drive holding `c/k` or `k`.
 //!
 //! Records every certificate with its role and the TLS-bootstrapping evidence; every non-CA
-//! certificate is checked against the node's own `ca.crt` afterwards ([`super::derive`]). When
+//! certificate is checked against the node's own `ca.crt` afterwards ([`crate::facts::derive`]). When
 //! the kubelet rotates its client
 //! certificate, only the certificate `kubelet-client-current.pem` points at is read; the older
 //! dated files are listed in `files_found`.
@@ -21,9 +21,9 @@ use crate::facts::model::*;
 use crate::facts::part::Part;
 use crate::paths::{display_path, join_display};
 use crate::sources::certs::collect_file_with;
+use crate::sources::context::CollectContext;
 use crate::sources::kubeconfig::parse as parse_kubeconfig;
 use crate::sources::read::input::{error, read_capped, utf8_text};
-use crate::sources::CollectContext;
 
 /// Secure TLS bootstrap files on Linux nodes, relative to the root.
 pub const SECURE_BOOTSTRAP_LINUX: &[&str] = &[
