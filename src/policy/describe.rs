@@ -61,28 +61,36 @@ struct RawFinding {
 
 /// Looks facts up by the ids findings name.
 pub struct Describer<'a> {
-    /// The first occurrence of each certificate id.
-    certificates: HashMap<&'a str, &'a CertificateFact>,
-    /// Every occurrence of the ids that occur more than once.
-    repeated: HashMap<&'a str, Vec<&'a CertificateFact>>,
+    /// The first occurrence of each certificate id, with its position in the document.
+    certificates: HashMap<&'a str, (&'a CertificateFact, usize)>,
+    /// Every occurrence of the ids that occur more than once, with its position.
+    repeated: HashMap<&'a str, Vec<(&'a CertificateFact, usize)>>,
     clusters: HashMap<&'a str, &'a ClusterFact>,
 }
 
 impl<'a> Describer<'a> {
     /// Indexes `facts`.
     pub fn new(facts: &'a FactsDocument) -> Self {
-        let mut certificates: HashMap<&str, &CertificateFact> = HashMap::with_capacity(facts.facts.certificates.len());
-        let mut repeated: HashMap<&str, Vec<&CertificateFact>> = HashMap::new();
-        for cert in &facts.facts.certificates {
-            if let Some(first) = certificates.insert(cert.id.as_str(), cert) {
+        Self::over(facts, &facts.facts.certificates, 0)
+    }
+
+    /// Indexes the clusters of `facts` and `certificates`, the certificates of the document
+    /// from position `offset` on (a chunk of a stream of certificates).
+    pub fn over(facts: &'a FactsDocument, certificates: &'a [CertificateFact], offset: usize) -> Self {
+        let mut first: HashMap<&str, (&CertificateFact, usize)> = HashMap::with_capacity(certificates.len());
+        let mut repeated: HashMap<&str, Vec<(&CertificateFact, usize)>> = HashMap::new();
+        for (i, cert) in certificates.iter().enumerate() {
+            let here = (cert, offset + i);
+            if let Some(earlier) = first.insert(cert.id.as_str(), here) {
                 // Keep the first occurrence in the main index; list them all here.
-                certificates.insert(cert.id.as_str(), first);
+                first.insert(cert.id.as_str(), earlier);
                 repeated
                     .entry(cert.id.as_str())
-                    .or_insert_with(|| vec![first])
-                    .push(cert);
+                    .or_insert_with(|| vec![earlier])
+                    .push(here);
             }
         }
+        let certificates = first;
         let mut clusters = HashMap::new();
         for c in &facts.facts.clusters {
             clusters.insert(c.key.as_str(), c);
@@ -100,6 +108,13 @@ impl<'a> Describer<'a> {
     /// The findings of `rule` from the values its `findings` sets held (in any order, possibly
     /// repeated across chunks): parsed, merged per resource, described.
     pub fn findings(&self, rule: &LoadedRule, values: &[Value]) -> Result<Vec<Finding>, PolicyError> {
+        Ok(self.positioned(rule, values)?.into_iter().map(|(f, _)| f).collect())
+    }
+
+    /// [`Describer::findings`], each with the document position of the certificate occurrence
+    /// that describes it (`usize::MAX` for other resources), so that findings described chunk by
+    /// chunk can be merged as if described together ([`merge_into`]).
+    pub fn positioned(&self, rule: &LoadedRule, values: &[Value]) -> Result<Vec<(Finding, usize)>, PolicyError> {
         let bad = |message| PolicyError::BadFinding {
             rule: rule.meta.id.clone(),
             file: rule.file.clone(),
@@ -109,13 +124,22 @@ impl<'a> Describer<'a> {
             .par_iter()
             .map(|v| parse(v).map(Some).map_err(bad))
             .collect::<Result<_, _>>()?;
-        // One entry per resource: the finding that comes first in Rego's order gives the message,
-        // every one gives its location, the most severe gives the level. Sorting by resource (then
-        // by Rego's order, compared only between findings about the same resource) puts each
-        // resource's findings side by side, its describing one first.
+        // One entry per resource: the finding about the occurrence first in the document (then
+        // the first in Rego's order) gives the message, every one gives its location, the most
+        // severe gives the level. Sorting by resource, then by that order, puts each resource's
+        // findings side by side, its describing one first.
         let key = |i: usize| parsed[i].as_ref().map(|r| (r.kind.as_str(), r.id.as_str()));
+        let positions: Vec<usize> = parsed
+            .iter()
+            .map(|raw| raw.as_ref().map_or(usize::MAX, |r| self.position(r)))
+            .collect();
         let mut order: Vec<usize> = (0..parsed.len()).collect();
-        order.par_sort_unstable_by(|&a, &b| key(a).cmp(&key(b)).then_with(|| values[a].cmp(&values[b])));
+        order.par_sort_unstable_by(|&a, &b| {
+            key(a)
+                .cmp(&key(b))
+                .then(positions[a].cmp(&positions[b]))
+                .then_with(|| values[a].cmp(&values[b]))
+        });
         let mut merged: Vec<Merged> = Vec::with_capacity(order.len());
         for (n, &i) in order.iter().enumerate() {
             let Some(raw) = &parsed[i] else { continue };
@@ -143,13 +167,24 @@ impl<'a> Describer<'a> {
         parsed
             .into_par_iter()
             .zip(describing)
-            .filter_map(|(raw, entry)| Some((raw?, entry?)))
-            .map_init(Remediations::default, |remediations, (raw, entry)| {
+            .zip(positions)
+            .filter_map(|((raw, entry), position)| Some((raw?, entry?, position)))
+            .map_init(Remediations::default, |remediations, (raw, entry, position)| {
                 let mut finding = self.describe(rule, raw, entry.level, remediations)?;
                 finding.locations = entry.locations.into_iter().collect();
-                Ok(finding)
+                Ok((finding, position))
             })
             .collect()
+    }
+
+    /// The document position of the certificate occurrence a finding is about (found by its
+    /// location), `usize::MAX` for other resources and unknown occurrences.
+    fn position(&self, raw: &RawFinding) -> usize {
+        if raw.kind != "certificate" {
+            return usize::MAX;
+        }
+        self.occurrence(&raw.id, raw.location.as_ref())
+            .map_or(usize::MAX, |(_, position)| position)
     }
 
     fn describe(
@@ -221,12 +256,17 @@ impl<'a> Describer<'a> {
 
     /// The occurrence of certificate `id` at `location`, else its first occurrence.
     fn certificate(&self, id: &str, location: Option<&Location>) -> Option<&'a CertificateFact> {
+        self.occurrence(id, location).map(|(cert, _)| cert)
+    }
+
+    /// [`Describer::certificate`], with its document position.
+    fn occurrence(&self, id: &str, location: Option<&Location>) -> Option<(&'a CertificateFact, usize)> {
         let first = self.certificates.get(id).copied()?;
         let at_location = location.and_then(|l| {
             self.repeated
                 .get(id)?
                 .iter()
-                .find(|c| c.origin.path == l.path && c.origin.line == l.line)
+                .find(|(c, _)| c.origin.path == l.path && c.origin.line == l.line)
                 .copied()
         });
         Some(at_location.unwrap_or(first))
