@@ -181,8 +181,97 @@ pub fn write_array<T: Sync>(
     if items.is_empty() {
         return out.write_all(b"[]");
     }
-    let item_indent = INDENT.repeat(depth + 1);
     out.write_all(b"[")?;
+    write_items(out, depth, items, item, true)?;
+    close_array(out, depth)
+}
+
+/// Ends a non-empty array whose own line is indented `depth` levels.
+pub fn close_array(out: &mut dyn Write, depth: usize) -> io::Result<()> {
+    out.write_all(b"\n")?;
+    out.write_all(&INDENT.repeat(depth))?;
+    out.write_all(b"]")
+}
+
+/// An array written a part at a time (items that stream past, never all in memory): the inside
+/// of the array, each item after its line break and indentation, as [`write_array`] writes it.
+/// [`ArrayParts::splice`] puts the parts, written to a file as they came, into a document.
+#[derive(Debug, Clone, Copy)]
+pub struct ArrayParts {
+    depth: usize,
+    items: usize,
+}
+
+impl ArrayParts {
+    /// The parts of an array whose own line is indented `depth` levels.
+    pub fn new(depth: usize) -> Self {
+        ArrayParts { depth, items: 0 }
+    }
+
+    /// Writes the next `items`.
+    pub fn write<T: Sync>(&mut self, out: &mut dyn Write, items: &[T], item: impl ItemWriter<T>) -> io::Result<()> {
+        if items.is_empty() {
+            return Ok(());
+        }
+        write_items(out, self.depth, items, item, self.items == 0)?;
+        self.items += items.len();
+        Ok(())
+    }
+
+    /// Items written so far.
+    pub fn len(&self) -> usize {
+        self.items
+    }
+
+    /// Whether nothing was written.
+    pub fn is_empty(&self) -> bool {
+        self.items == 0
+    }
+
+    /// Writes `skeleton` (see [`write_spliced`]) with the array under `key` made of the parts
+    /// `inside` reads back.
+    pub fn splice(&self, out: &mut dyn Write, skeleton: &[u8], key: &str, inside: &mut dyn io::Read) -> io::Result<()> {
+        let placeholder = placeholder(key, self.depth);
+        let Some(at) = find(skeleton, &placeholder) else {
+            return Err(io::Error::other(format!(
+                "no empty `{key}` array to fill in the document"
+            )));
+        };
+        let head = at + placeholder.len() - 2;
+        out.write_all(&skeleton[..head])?;
+        if self.items == 0 {
+            out.write_all(b"[]")?;
+        } else {
+            out.write_all(b"[")?;
+            io::copy(inside, &mut WriteAll(out))?;
+            close_array(out, self.depth)?;
+        }
+        out.write_all(&skeleton[at + placeholder.len()..])
+    }
+}
+
+/// `&mut dyn Write` as a sized writer, for `io::copy`.
+struct WriteAll<'a>(&'a mut dyn Write);
+
+impl Write for WriteAll<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0.write(buf)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.0.flush()
+    }
+}
+
+/// Writes `items` as the inside of an array at `depth` (each after its line break, with a comma
+/// before every one but the array's very first, `first`).
+fn write_items<T: Sync>(
+    out: &mut dyn Write,
+    depth: usize,
+    items: &[T],
+    item: impl ItemWriter<T>,
+    first: bool,
+) -> io::Result<()> {
+    let item_indent = INDENT.repeat(depth + 1);
     // Buffers are recycled from one batch to the one after next, sized from the bytes per item
     // seen so far: fresh memory costs a page fault per page, and regrowing a buffer copies it.
     let spare: Mutex<Vec<Vec<u8>>> = Mutex::new(Vec::new());
@@ -197,7 +286,7 @@ pub fn write_array<T: Sync>(
                 let mut buf = recycled.unwrap_or_default();
                 buf.reserve(wanted + wanted / 8);
                 for (i, value) in chunk.iter().enumerate() {
-                    let first = batch == 0 && n == 0 && i == 0;
+                    let first = first && batch == 0 && n == 0 && i == 0;
                     buf.extend_from_slice(if first { b"\n" } else { b",\n" });
                     buf.extend_from_slice(&item_indent);
                     let mut ser = serde_json::Serializer::with_formatter(&mut buf, Indented::at(depth + 1));
@@ -238,9 +327,7 @@ pub fn write_array<T: Sync>(
             None => break,
         }
     }
-    out.write_all(b"\n")?;
-    out.write_all(&INDENT.repeat(depth))?;
-    out.write_all(b"]")
+    Ok(())
 }
 
 /// `\n<indent>"key": []` as serde_json writes an empty array member at `depth`.
@@ -330,6 +417,43 @@ mod tests {
         let mut out = Vec::new();
         write_spliced(&mut out, &skeleton, "items", 1, &all, itself).expect("writes");
         assert_eq!(String::from_utf8_lossy(&out), String::from_utf8_lossy(&expected));
+    }
+
+    #[test]
+    fn an_array_written_in_parts_is_the_array_written_at_once() {
+        let skeleton = serde_json::to_vec_pretty(&Doc {
+            before: 1,
+            items: vec![],
+            after: vec!["x".into()],
+        })
+        .expect("json");
+        for sizes in [
+            vec![],
+            vec![0],
+            vec![1],
+            vec![0, 3, 0, 2],
+            vec![PIECE + 1, 5, 2 * PIECE],
+        ] {
+            let all = items(sizes.iter().sum());
+            let mut expected = Vec::new();
+            write_spliced(&mut expected, &skeleton, "items", 1, &all, itself).expect("writes");
+            let mut parts = ArrayParts::new(1);
+            let mut inside = Vec::new();
+            let mut at = 0;
+            for n in &sizes {
+                parts.write(&mut inside, &all[at..at + n], itself).expect("part");
+                at += n;
+            }
+            let mut out = Vec::new();
+            parts
+                .splice(&mut out, &skeleton, "items", &mut inside.as_slice())
+                .expect("spliced");
+            assert_eq!(
+                String::from_utf8_lossy(&out),
+                String::from_utf8_lossy(&expected),
+                "{sizes:?}"
+            );
+        }
     }
 
     #[test]

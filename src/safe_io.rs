@@ -239,6 +239,62 @@ fn write_in_place(path: &Path, write: impl FnOnce(&mut dyn Write) -> io::Result<
     out.flush()
 }
 
+/// A private temporary file (0600, created new, never through a link), removed when dropped:
+/// where an output too large to hold in memory is put together before it is written.
+#[derive(Debug)]
+pub struct Spill {
+    path: PathBuf,
+    file: Option<BufWriter<File>>,
+}
+
+impl Spill {
+    /// Creates one beside `near` (the output it is for), or in the temporary directory.
+    pub fn new(near: Option<&Path>) -> io::Result<Spill> {
+        let beside = near.filter(|p| !is_standard_stream(p) && !p.starts_with("/dev/"));
+        let anchor = match beside {
+            Some(p) => p.to_path_buf(),
+            None => std::env::temp_dir().join("aks-certscan.spill"),
+        };
+        let (path, file) = create_temporary_beside(&anchor)?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let _ = file.set_permissions(std::fs::Permissions::from_mode(0o600));
+        }
+        Ok(Spill {
+            path,
+            file: Some(BufWriter::with_capacity(1 << 20, file)),
+        })
+    }
+
+    /// Where to write.
+    pub fn writer(&mut self) -> io::Result<&mut dyn Write> {
+        match self.file.as_mut() {
+            Some(f) => Ok(f),
+            None => Err(io::Error::other("the spill file is already being read")),
+        }
+    }
+
+    /// Everything written, to read back from the start (through the same open file: the path
+    /// is never opened again).
+    pub fn reader(&mut self) -> io::Result<impl Read + '_> {
+        use std::io::Seek;
+        let Some(writer) = self.file.take() else {
+            return Err(io::Error::other("the spill file was read already"));
+        };
+        let mut file = writer.into_inner().map_err(|e| e.into_error())?;
+        file.seek(io::SeekFrom::Start(0))?;
+        Ok(io::BufReader::with_capacity(1 << 20, file))
+    }
+}
+
+impl Drop for Spill {
+    fn drop(&mut self) {
+        self.file.take();
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
 /// Creates a new file (never an existing one, never through a link) beside `path`.
 fn create_temporary_beside(path: &Path) -> io::Result<(PathBuf, File)> {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
@@ -253,7 +309,7 @@ fn create_temporary_beside(path: &Path) -> io::Result<(PathBuf, File)> {
     loop {
         let n = COUNTER.fetch_add(1, Ordering::Relaxed);
         let temp = dir.join(format!(".{name}.{}.{n}.tmp", std::process::id()));
-        match OpenOptions::new().write(true).create_new(true).open(&temp) {
+        match OpenOptions::new().read(true).write(true).create_new(true).open(&temp) {
             Ok(file) => return Ok((temp, file)),
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists && n < 1000 => continue,
             Err(e) => return Err(e),

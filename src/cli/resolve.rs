@@ -207,6 +207,9 @@ pub fn scan(args: &ScanArgs) -> Result<ScanOptions, UsageError> {
     if let FactsOut::Full(path) = &facts_out {
         plan.facts_out = Some(path.clone());
     }
+    if outputs.iter().any(|o| o.format == Format::Prometheus) {
+        plan.series = Some(crate::report::prometheus::Limits::default().certificates);
+    }
     Ok(ScanOptions {
         plan,
         threads: threads(&args.sources),
@@ -252,6 +255,7 @@ pub fn serve(args: &ServeArgs) -> Result<ServeOptions, UsageError> {
     }
     let mut plan = Plan::new(collect_plan(&args.sources)?);
     plan.policies = policy_plan(&args.policies);
+    plan.series = Some(args.max_certificate_series);
     Ok(ServeOptions {
         plan,
         fixed_now: args.sources.settings.now.is_some(),

@@ -1,37 +1,21 @@
 //! `aks-certscan facts`: collect and write the facts document.
 
-use super::exit::{Error, ExitStatus, Result};
+use super::exit::{ExitStatus, Result};
 use super::output::warn_errors;
 use crate::cli::FactsOptions;
-use crate::pipeline::{collect_facts, facts_file, nothing_collected, Phases};
+use crate::pipeline::{write_facts, Phases};
 
 /// Runs `facts`.
 pub fn run(options: &FactsOptions) -> Result<ExitStatus> {
     let mut phases = Phases::default();
-    let (mut doc, timings) = collect_facts(&options.plan);
-    phases.add("collect", timings.collect);
-    phases.add("derive", timings.derive);
-    warn_errors(&doc.facts.errors);
-    phases
-        .time("write", || facts_file::write(options.output.as_deref(), &mut doc))
-        .map_err(|source| Error::Write {
-            what: "the facts document".into(),
-            path: options
-                .output
-                .as_deref()
-                .map(|p| crate::sanitize::terminal(&p.display().to_string()))
-                .unwrap_or_else(|| "standard output".into()),
-            source,
-        })?;
+    let written = write_facts(&options.plan, options.output.as_deref(), &mut phases)?;
+    warn_errors(&written.errors);
     if options.timings {
         eprintln!("timings: {}", phases.summary());
     }
-    let status = if nothing_collected(&doc) {
+    Ok(if written.nothing_collected {
         ExitStatus::Error
     } else {
         ExitStatus::Success
-    };
-    // The process ends right after: see `scan::run`.
-    std::mem::forget(doc);
-    Ok(status)
+    })
 }

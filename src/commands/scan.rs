@@ -6,7 +6,7 @@ use super::exit::{Error, ExitStatus, Result};
 use super::output::{warn_errors, write_to};
 use crate::choice::Choice;
 use crate::cli::{FactsOut, ScanOptions};
-use crate::pipeline::{facts_file, Outcome};
+use crate::pipeline::Outcome;
 use crate::report::sarif::aggregate::{planned, Aggregate};
 use crate::report::{emitter, is_file, EmitOptions, Format, Report, Reported, DEFAULT_FACTS_FILE};
 use crate::triage::failing;
@@ -101,11 +101,13 @@ fn facts_location(options: &ScanOptions, outcome: &mut Outcome) -> Result<String
     let path = match &options.facts_out {
         FactsOut::Full(path) => Some(path.clone()),
         FactsOut::WhenNeeded(path) if needs_facts_location(outcome) => {
-            facts_file::write(Some(path), &mut outcome.facts).map_err(|source| Error::Write {
-                what: "the facts document".into(),
-                path: crate::sanitize::terminal(&path.display().to_string()),
-                source,
-            })?;
+            outcome
+                .write_facts(&options.plan.collect, Some(path))
+                .map_err(|source| Error::Write {
+                    what: "the facts document".into(),
+                    path: crate::sanitize::terminal(&path.display().to_string()),
+                    source,
+                })?;
             eprintln!(
                 "note: wrote the facts document to `{}`: SARIF locations of findings from no file point at it",
                 crate::sanitize::terminal(&path.display().to_string())
@@ -136,6 +138,8 @@ pub fn run(options: &ScanOptions) -> Result<ExitStatus> {
         absent: outcome.absent.as_deref(),
         rules: &outcome.rules,
         facts: &outcome.facts,
+        certificate_count: outcome.certificate_count,
+        series: outcome.series.as_ref(),
         facts_uri: &facts_uri,
         automation_id: None,
         provenance: options.provenance.as_ref(),

@@ -47,6 +47,8 @@ fn scan_once(options: &ServeOptions, prepared: &Prepared) -> std::result::Result
         absent: None,
         rules: &outcome.rules,
         facts: &outcome.facts,
+        certificate_count: outcome.certificate_count,
+        series: outcome.series.as_ref(),
         facts_uri: crate::report::DEFAULT_FACTS_FILE,
         automation_id: None,
         provenance: None,

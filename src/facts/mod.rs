@@ -11,11 +11,13 @@
 //! - [`derive::derive`]: every time-derived field, every relation between sources and every
 //!   signature verdict, in one place. Merging saved documents is concatenation followed by the
 //!   same derivation;
-//! - [`x509`]: one certificate parsed into a fact, signatures checked, SHA-256.
+//! - [`x509`]: one certificate parsed into a fact, signatures checked, SHA-256;
+//! - [`series`]: the certificates a metrics exposition names, chosen as they stream past.
 
 pub mod derive;
 pub mod model;
 pub mod part;
+pub mod series;
 pub mod x509;
 
 use std::collections::{HashMap, HashSet};

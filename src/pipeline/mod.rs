@@ -11,14 +11,21 @@
 //! ```
 
 pub mod facts_file;
+pub mod phases;
+pub mod stream;
+
+pub use phases::{CollectTimings, Phases};
 
 #[cfg(test)]
 mod policy_tests;
+#[cfg(test)]
+mod stream_tests;
 
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use crate::facts::model::{CollectionError, FactsDocument};
+use crate::facts::series::Series;
 use crate::policy::{Engine, LoadedRule, Overrides, PolicyError, RuleCoverage, Skip};
 use crate::sources::CollectPlan;
 use crate::triage::baseline::AbsentResult;
@@ -53,6 +60,23 @@ pub struct Plan {
     pub coverage: bool,
     /// Write the full facts document (with every certificate's DER) here (`--facts-out`).
     pub facts_out: Option<PathBuf>,
+    /// Choose the certificates a metrics exposition names, at most this many (`--format
+    /// prometheus`, `serve`).
+    pub series: Option<usize>,
+    /// Whether `--certs` certificates may stream past instead of being held all at once.
+    pub streaming: Streaming,
+}
+
+/// Whether certificates may stream (see [`stream`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Streaming {
+    /// When the sources and rules allow it.
+    #[default]
+    Auto,
+    /// Never: everything is collected first (tests compare the two).
+    Never,
+    /// Stream, this many files at a time (tests: certificates repeated across batches).
+    Batches(usize),
 }
 
 impl Plan {
@@ -65,6 +89,8 @@ impl Plan {
             exceptions: None,
             coverage: false,
             facts_out: None,
+            series: None,
+            streaming: Streaming::Auto,
         }
     }
 }
@@ -89,59 +115,19 @@ pub enum PipelineError {
     },
 }
 
-/// Wall-clock time of each phase, with the peak memory after it (`--timings`).
-#[derive(Debug, Clone, Default)]
-pub struct Phases(pub Vec<(&'static str, Duration, Option<u64>)>);
-
-impl Phases {
-    /// Runs `work`, adding its time to phase `name`.
-    pub fn time<T>(&mut self, name: &'static str, work: impl FnOnce() -> T) -> T {
-        let start = Instant::now();
-        let out = work();
-        self.add(name, start.elapsed());
-        out
-    }
-
-    /// Adds `spent` to phase `name` and notes the peak memory so far.
-    pub fn add(&mut self, name: &'static str, spent: Duration) {
-        let peak = peak_rss_mib();
-        match self.0.iter_mut().find(|(n, _, _)| *n == name) {
-            Some((_, total, at)) => {
-                *total += spent;
-                *at = peak;
-            }
-            None => self.0.push((name, spent, peak)),
-        }
-    }
-
-    /// One line: `collect 0.123 s, peak 42 MiB; ...; total 1.234 s`.
-    pub fn summary(&self) -> String {
-        let parts: Vec<String> = self
-            .0
-            .iter()
-            .map(|(name, d, peak)| {
-                let peak = peak.map(|m| format!(", peak {m} MiB")).unwrap_or_default();
-                format!("{name} {:.3} s{peak}", d.as_secs_f64())
-            })
-            .collect();
-        let total: Duration = self.0.iter().map(|(_, d, _)| *d).sum();
-        format!("{}; total {:.3} s", parts.join("; "), total.as_secs_f64())
-    }
-}
-
-/// The process's peak resident memory so far, in MiB (Linux `VmHWM`), when it can be read.
-fn peak_rss_mib() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kib / 1024)
-}
-
 /// What a scan found.
 #[derive(Debug, Clone, Default)]
 pub struct Outcome {
-    /// The facts evaluated, lean (no certificate DER).
+    /// The facts evaluated, lean (no certificate DER). When `--certs` certificates streamed
+    /// past, it holds only the other sources' certificates ([`Outcome::certificate_count`]
+    /// counts them all).
     pub facts: FactsDocument,
+    /// Every certificate collected.
+    pub certificate_count: usize,
+    /// The certificates a metrics exposition names, when the plan asked for them.
+    pub series: Option<Series>,
+    /// Where the streamed certificates sit, when they streamed.
+    pub layout: Option<stream::Layout>,
     /// The findings left after the waivers (with the findings of the rules of scope
     /// `exceptions`), worst first, each with its baseline state.
     pub findings: Vec<Reported>,
@@ -169,7 +155,16 @@ impl Outcome {
 
     /// True when nothing at all could be collected and something went wrong.
     pub fn nothing_collected(&self) -> bool {
-        nothing_collected(&self.facts)
+        self.certificate_count == 0 && nothing_collected(&self.facts)
+    }
+
+    /// Writes the facts document evaluated (lean: no DER) to `path`, standard output when
+    /// `None`. When certificates streamed, their sources are read again.
+    pub fn write_facts(&mut self, plan: &CollectPlan, path: Option<&std::path::Path>) -> std::io::Result<()> {
+        match &self.layout {
+            Some(layout) => stream::write_again(plan, &mut self.facts, layout, path, false),
+            None => facts_file::write(path, &mut self.facts),
+        }
     }
 }
 
@@ -214,6 +209,12 @@ impl Prepared {
 
     /// Collects what `plan` names, evaluates, and triages.
     pub fn run(&self, plan: &Plan, phases: Phases) -> Result<Outcome, PipelineError> {
+        if plan.streaming != Streaming::Never
+            && stream::can_stream(&plan.collect)
+            && stream::rules_can_stream(&self.engine, &self.skip)
+        {
+            return self.run_streaming(plan, phases);
+        }
         let mut phases = phases;
         let (mut facts, timings) = collect_facts(&plan.collect);
         phases.add("collect", timings.collect);
@@ -232,6 +233,75 @@ impl Prepared {
         let evaluation = self
             .engine
             .evaluate(&facts, &self.overrides, &self.skip, plan.coverage)?;
+        let series = plan
+            .series
+            .map(|limit| crate::facts::series::of(&facts.facts.certificates, limit));
+        let certificate_count = facts.facts.certificates.len();
+        self.triage(plan, facts, evaluation, phases, certificate_count, series, None)
+    }
+
+    /// [`Prepared::run`] with `--certs` certificates streaming (see [`stream`]).
+    fn run_streaming(&self, plan: &Plan, mut phases: Phases) -> Result<Outcome, PipelineError> {
+        let write_error = |path: &std::path::Path| {
+            let path = crate::sanitize::terminal(&path.display().to_string());
+            move |source| PipelineError::Write { path, source }
+        };
+        let sink = match &plan.facts_out {
+            Some(path) => Some(facts_file::Sink::new(Some(path)).map_err(write_error(path))?),
+            None => None,
+        };
+        let mut session = self.engine.session(&self.overrides, &self.skip, plan.coverage)?;
+        let streamed = stream::collect(
+            &plan.collect,
+            stream::Consumers {
+                sink,
+                session: Some(&mut session),
+                series: plan.series,
+                phases: &mut phases,
+                batch: match plan.streaming {
+                    Streaming::Batches(n) => n.max(1),
+                    _ => stream::FILES_PER_BATCH,
+                },
+            },
+        )
+        .map_err(|e| match e {
+            stream::StreamError::Policy(policy) => PipelineError::Policy(policy),
+            stream::StreamError::Write(source) => PipelineError::Write {
+                path: plan
+                    .facts_out
+                    .as_deref()
+                    .map(|p| crate::sanitize::terminal(&p.display().to_string()))
+                    .unwrap_or_default(),
+                source,
+            },
+        })?;
+        stream::add_timings(&mut phases, streamed.timings);
+        let view = session.view(&streamed.facts);
+        let evaluation = session.finish(&view, &streamed.facts)?;
+        drop(view);
+        self.triage(
+            plan,
+            streamed.facts,
+            evaluation,
+            phases,
+            streamed.certificate_count,
+            streamed.series,
+            Some(streamed.layout),
+        )
+    }
+
+    /// Waivers, the rules of scope `exceptions`, and the baseline.
+    #[allow(clippy::too_many_arguments)]
+    fn triage(
+        &self,
+        plan: &Plan,
+        facts: FactsDocument,
+        evaluation: crate::policy::Evaluation,
+        mut phases: Phases,
+        certificate_count: usize,
+        series: Option<Series>,
+        layout: Option<stream::Layout>,
+    ) -> Result<Outcome, PipelineError> {
         phases.add("evaluate rules", evaluation.timings.rules);
         phases.add("describe findings", evaluation.timings.describe);
         let mut waivers = self.triage.waive(evaluation.findings, facts.now_unix);
@@ -250,6 +320,9 @@ impl Prepared {
         let compared = self.triage.compare(waivers.kept);
         Ok(Outcome {
             facts,
+            certificate_count,
+            series,
+            layout,
             findings: compared.reported,
             absent: compared.absent,
             waived: waivers.waived,
@@ -269,13 +342,64 @@ pub fn run(plan: &Plan) -> Result<Outcome, PipelineError> {
     prepared.run(plan, phases)
 }
 
-/// How long [`collect_facts`] spent reading sources and deriving.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct CollectTimings {
-    /// Reading and parsing every source, and concatenating the parts.
-    pub collect: Duration,
-    /// Deriving.
-    pub derive: Duration,
+/// What [`write_facts`] collected: the collection errors, and whether nothing at all could be
+/// collected.
+#[derive(Debug, Clone, Default)]
+pub struct Written {
+    /// Every source that could not be read, or read only in part.
+    pub errors: Vec<CollectionError>,
+    /// Nothing at all could be collected and something went wrong.
+    pub nothing_collected: bool,
+}
+
+/// Collects every source of `plan` and writes the facts document to `path` (standard output
+/// when `None`): the `facts` command. `--certs` certificates stream to the file when they can.
+pub fn write_facts(
+    plan: &CollectPlan,
+    path: Option<&std::path::Path>,
+    phases: &mut Phases,
+) -> Result<Written, PipelineError> {
+    let failed = |source| PipelineError::Write {
+        path: path
+            .map(|p| crate::sanitize::terminal(&p.display().to_string()))
+            .unwrap_or_else(|| "standard output".into()),
+        source,
+    };
+    if stream::can_stream(plan) {
+        let sink = facts_file::Sink::new(path).map_err(failed)?;
+        let streamed = stream::collect(
+            plan,
+            stream::Consumers {
+                sink: Some(sink),
+                session: None,
+                series: None,
+                phases: &mut *phases,
+                batch: stream::FILES_PER_BATCH,
+            },
+        )
+        .map_err(|e| match e {
+            stream::StreamError::Write(source) => failed(source),
+            stream::StreamError::Policy(policy) => PipelineError::Policy(policy),
+        })?;
+        stream::add_timings(phases, streamed.timings);
+        return Ok(Written {
+            nothing_collected: streamed.certificate_count == 0 && nothing_collected(&streamed.facts),
+            errors: streamed.facts.facts.errors,
+        });
+    }
+    let (mut doc, timings) = collect_facts(plan);
+    phases.add("collect", timings.collect);
+    phases.add("derive", timings.derive);
+    phases
+        .time("write", || facts_file::write(path, &mut doc))
+        .map_err(failed)?;
+    let written = Written {
+        nothing_collected: nothing_collected(&doc),
+        errors: std::mem::take(&mut doc.facts.errors),
+    };
+    // The process ends right after: freeing 100,000 certificates one by one would only delay it.
+    std::mem::forget(doc);
+    Ok(written)
 }
 
 /// Collects every source of `plan` and derives the document: the one way from sources to facts.

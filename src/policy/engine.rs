@@ -16,7 +16,7 @@
 //! would be, so results and their order never depend on the chunk size or on the number of
 //! threads. Evaluation has a wall-clock limit so that a user policy cannot hang a pipeline.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::num::NonZeroU32;
 use std::ops::Range;
 use std::path::PathBuf;
@@ -36,8 +36,8 @@ use super::rule::{LoadedRule, Scope, Skip};
 use super::value::{to_json, to_value};
 pub use super::view::CertificateFields;
 use super::view::PolicyView;
-use crate::facts::model::FactsDocument;
-use crate::findings::{Finding, Level};
+use crate::facts::model::{CertificateFact, FactsDocument};
+use crate::findings::{Finding, Level, Location};
 
 /// Default evaluation time limit (of each rule on each chunk).
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(300);
@@ -336,6 +336,248 @@ impl Engine {
     }
 }
 
+/// An evaluation fed its certificates a chunk at a time (certificates that stream past and are
+/// never all in memory): the rules of scope `certificate` run on each chunk as it comes, the
+/// others at the end ([`Session::finish`]). Findings about one resource in several chunks are
+/// merged as [`Engine::evaluate`] merges them: every location, the worst level, and the
+/// description of the occurrence first in the document. A session is only exact for rules whose
+/// certificate findings are about certificates (every bundled rule): the pipeline streams only
+/// then.
+pub struct Session<'e> {
+    rules: Vec<&'e LoadedRule>,
+    certificate_rules: Vec<usize>,
+    base: regorus::Engine,
+    /// Prepared engines, reused from chunk to chunk (a clone is not free).
+    spare: std::sync::Mutex<Vec<regorus::Engine>>,
+    outputs: Outputs,
+    chunk_size: Option<usize>,
+    certificate_fields: CertificateFields,
+    /// Per rule: the findings so far, each with the position of the occurrence describing it.
+    found: Vec<Vec<(Finding, usize)>>,
+    /// Per rule: where each resource's finding is in `found`, by a hash of (kind, id).
+    index: Vec<HashMap<u64, Vec<usize>>>,
+    /// Per rule: what it examined and could not examine.
+    covered: Vec<(BTreeSet<Covered>, BTreeSet<Covered>)>,
+    timings: EvaluationTimings,
+}
+
+impl Engine {
+    /// A [`Session`] of every rule not in `skip` (every scope but `exceptions`).
+    pub fn session(&self, overrides: &Overrides, skip: &Skip, coverage: bool) -> Result<Session<'_>, PolicyError> {
+        let rules: Vec<&LoadedRule> = self
+            .rules
+            .iter()
+            .filter(|r| !skip.contains(&r.meta.id) && r.meta.scope != Scope::Exceptions)
+            .collect();
+        let base = self.prepared(overrides, &rules)?;
+        let certificate_rules = (0..rules.len())
+            .filter(|&i| rules[i].meta.scope == Scope::Certificate)
+            .collect();
+        Ok(Session {
+            found: vec![Vec::new(); rules.len()],
+            index: vec![HashMap::new(); rules.len()],
+            covered: vec![Default::default(); rules.len()],
+            rules,
+            certificate_rules,
+            base,
+            spare: std::sync::Mutex::new(Vec::new()),
+            outputs: Outputs { coverage },
+            chunk_size: self.chunk_size,
+            certificate_fields: self.certificate_fields,
+            timings: EvaluationTimings::default(),
+        })
+    }
+}
+
+/// A prepared engine from the spare ones, given back when dropped.
+struct Pooled<'a> {
+    engine: Option<regorus::Engine>,
+    spare: &'a std::sync::Mutex<Vec<regorus::Engine>>,
+}
+
+impl Drop for Pooled<'_> {
+    fn drop(&mut self) {
+        if let (Some(engine), Ok(mut spare)) = (self.engine.take(), self.spare.lock()) {
+            spare.push(engine);
+        }
+    }
+}
+
+impl Session<'_> {
+    /// The facts as this session's rules see them.
+    pub fn view<'f>(&self, facts: &'f FactsDocument) -> PolicyView<'f> {
+        PolicyView::new(facts, self.certificate_fields)
+    }
+
+    /// Whether any rule of scope `certificate` runs.
+    pub fn reads_certificates(&self) -> bool {
+        !self.certificate_rules.is_empty()
+    }
+
+    /// Runs the rules of scope `certificate` over `certificates`, the document's certificates
+    /// from position `offset` on, with every other fact of `view` (built from `facts`).
+    pub fn certificates(
+        &mut self,
+        view: &PolicyView<'_>,
+        facts: &FactsDocument,
+        certificates: &[CertificateFact],
+        offset: usize,
+    ) -> Result<(), PolicyError> {
+        if self.certificate_rules.is_empty() || certificates.is_empty() {
+            return Ok(());
+        }
+        let start = std::time::Instant::now();
+        let size = self.chunk_size.unwrap_or_else(|| {
+            let chunks = rayon::current_num_threads() * CHUNKS_PER_THREAD;
+            certificates
+                .len()
+                .div_ceil(chunks.max(1))
+                .clamp(SMALLEST_CHUNK, CERTIFICATE_CHUNK)
+        });
+        let (base, spare, rules, which, outputs) = (
+            &self.base,
+            &self.spare,
+            &self.rules,
+            &self.certificate_rules,
+            self.outputs,
+        );
+        let results: Vec<Vec<RuleValues>> = certificates
+            .par_chunks(size)
+            .map_init(
+                || Pooled {
+                    engine: Some(
+                        spare
+                            .lock()
+                            .ok()
+                            .and_then(|mut s| s.pop())
+                            .unwrap_or_else(|| base.clone()),
+                    ),
+                    spare,
+                },
+                |pooled, chunk| match pooled.engine.as_mut() {
+                    Some(engine) => run_rules(engine, view.with_certificates(chunk), which, rules, outputs),
+                    None => Ok(Vec::new()),
+                },
+            )
+            .collect::<Result<_, _>>()?;
+        let rules_done = std::time::Instant::now();
+        self.timings.rules += rules_done - start;
+        let mut per_rule: Vec<[Vec<Value>; 3]> = vec![Default::default(); self.rules.len()];
+        for (rule, [findings, examined, unknown]) in results.into_iter().flatten() {
+            per_rule[rule][0].extend(findings);
+            per_rule[rule][1].extend(examined);
+            per_rule[rule][2].extend(unknown);
+        }
+        let describer = Describer::over(facts, certificates, offset);
+        self.absorb(&describer, per_rule)?;
+        self.timings.describe += rules_done.elapsed();
+        Ok(())
+    }
+
+    /// Runs every other rule over `facts` (whose `view` must be built from it, with every
+    /// collection error and source record), and returns every finding, worst first.
+    pub fn finish(mut self, view: &PolicyView<'_>, facts: &FactsDocument) -> Result<Evaluation, PolicyError> {
+        let start = std::time::Instant::now();
+        let others: Vec<usize> = (0..self.rules.len())
+            .filter(|&i| self.rules[i].meta.scope != Scope::Certificate)
+            .collect();
+        let (base, rules, outputs) = (&self.base, &self.rules, self.outputs);
+        let results: Vec<Vec<RuleValues>> = others
+            .par_iter()
+            .map_init(
+                || base.clone(),
+                |engine, &i| {
+                    let input = match rules[i].meta.scope {
+                        Scope::Document => view.document(),
+                        _ => view.without_certificates(),
+                    };
+                    run_rules(engine, input, &[i], rules, outputs)
+                },
+            )
+            .collect::<Result<_, _>>()?;
+        let rules_done = std::time::Instant::now();
+        self.timings.rules += rules_done - start;
+        let mut per_rule: Vec<[Vec<Value>; 3]> = vec![Default::default(); self.rules.len()];
+        for (rule, [findings, examined, unknown]) in results.into_iter().flatten() {
+            per_rule[rule] = [findings, examined, unknown];
+        }
+        let describer = Describer::new(facts);
+        self.absorb(&describer, per_rule)?;
+        self.timings.describe += rules_done.elapsed();
+        let coverage = if self.outputs.coverage {
+            self.rules
+                .iter()
+                .zip(std::mem::take(&mut self.covered))
+                .map(|(rule, (examined, unknown))| RuleCoverage {
+                    rule_id: rule.meta.id.clone(),
+                    declared: rule.declares_examined,
+                    examined: examined.into_iter().collect(),
+                    unknown: unknown.into_iter().collect(),
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let mut found: Vec<Vec<Finding>> = std::mem::take(&mut self.found)
+            .into_iter()
+            .map(|list| list.into_iter().map(|(f, _)| f).collect())
+            .collect();
+        Ok(Evaluation {
+            findings: worst_first(&mut found),
+            coverage,
+            timings: self.timings,
+        })
+    }
+
+    /// Describes each rule's values and merges them into what was found before.
+    fn absorb(&mut self, describer: &Describer<'_>, per_rule: Vec<[Vec<Value>; 3]>) -> Result<(), PolicyError> {
+        for (i, [findings, examined, unknown]) in per_rule.into_iter().enumerate() {
+            let rule = self.rules[i];
+            if self.outputs.coverage && !(examined.is_empty() && unknown.is_empty()) {
+                let got = coverage_of(rule, examined, unknown)?;
+                self.covered[i].0.extend(got.examined);
+                self.covered[i].1.extend(got.unknown);
+            }
+            if findings.is_empty() {
+                continue;
+            }
+            for (finding, position) in describer.positioned(rule, &findings)? {
+                merge(&mut self.found[i], &mut self.index[i], finding, position);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Adds `finding` to `found`, or merges it into the finding about the same resource there: every
+/// location (sorted, each once), the worst level, and the description of the occurrence first in
+/// the document.
+fn merge(found: &mut Vec<(Finding, usize)>, index: &mut HashMap<u64, Vec<usize>>, finding: Finding, position: usize) {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    (&finding.resource.kind, &finding.resource.id).hash(&mut hasher);
+    let slots = index.entry(hasher.finish()).or_default();
+    let existing = slots.iter().copied().find(|&at| {
+        let r = &found[at].0.resource;
+        r.kind == finding.resource.kind && r.id == finding.resource.id
+    });
+    let Some(at) = existing else {
+        slots.push(found.len());
+        found.push((finding, position));
+        return;
+    };
+    let (old, old_position) = &mut found[at];
+    let mut locations: BTreeSet<Location> = std::mem::take(&mut old.locations).into_iter().collect();
+    locations.extend(finding.locations.iter().cloned());
+    let level = old.level.max(finding.level);
+    if position < *old_position {
+        *old = finding;
+        *old_position = position;
+    }
+    old.locations = locations.into_iter().collect();
+    old.level = level;
+}
+
 /// Every rule's findings (each list sorted on its own, in rule id order) taken level by level:
 /// worst first, then by rule id, resource name and resource id.
 fn worst_first(found: &mut [Vec<Finding>]) -> Vec<Finding> {
@@ -390,9 +632,20 @@ fn run_task(
         Input::NoCertificates | Input::Exceptions => view.without_certificates(),
         Input::Document => view.document(),
     };
+    run_rules(engine, input, &task.rules, rules, outputs)
+}
+
+/// Evaluates `which` of `rules` on `input`.
+fn run_rules(
+    engine: &mut regorus::Engine,
+    input: Value,
+    which: &[usize],
+    rules: &[&LoadedRule],
+    outputs: Outputs,
+) -> Result<Vec<RuleValues>, PolicyError> {
     engine.set_input(input);
-    let mut out = Vec::with_capacity(task.rules.len());
-    for &i in &task.rules {
+    let mut out = Vec::with_capacity(which.len());
+    for &i in which {
         let rule = rules[i];
         let mut values: [Vec<Value>; 3] = Default::default();
         for (slot, (name, wanted)) in values.iter_mut().zip([

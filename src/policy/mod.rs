@@ -36,7 +36,7 @@ pub mod value;
 pub mod view;
 
 pub use coverage::{Covered, RuleCoverage};
-pub use engine::{CertificateFields, Engine, Evaluation};
+pub use engine::{CertificateFields, Engine, Evaluation, Session};
 pub use error::PolicyError;
 pub use params::Overrides;
 pub use rule::{LoadedRule, RuleMeta, Scope, Skip};

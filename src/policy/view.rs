@@ -18,7 +18,7 @@ use std::sync::OnceLock;
 use regorus::Value;
 
 use super::value::{to_value_with, Fields, Keys};
-use crate::facts::model::FactsDocument;
+use crate::facts::model::{CertificateFact, FactsDocument};
 
 /// The certificate fields (and the fields of `origin` and `ca_verification`) the bundled rules
 /// read.
@@ -110,6 +110,13 @@ impl<'a> PolicyView<'a> {
             .iter()
             .map(|c| to_value_with(c, &mut keys))
             .collect();
+        with_certificates(self.without_certificates.clone(), certs)
+    }
+
+    /// The input with `certificates` (certificates that stream past, not the document's own).
+    pub fn with_certificates(&self, certificates: &[CertificateFact]) -> Value {
+        let mut keys = Keys::with(self.fields);
+        let certs = certificates.iter().map(|c| to_value_with(c, &mut keys)).collect();
         with_certificates(self.without_certificates.clone(), certs)
     }
 

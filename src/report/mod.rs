@@ -190,8 +190,15 @@ pub struct Report<'a> {
     pub absent: Option<&'a [AbsentResult]>,
     /// The whole catalogue (bundled and user rules), in id order.
     pub rules: &'a [LoadedRule],
-    /// The facts the findings came from.
+    /// The facts the findings came from. When the certificates of large sources streamed past
+    /// (never all in memory), the document holds only the other sources' certificates:
+    /// [`Report::certificate_count`] counts them all.
     pub facts: &'a FactsDocument,
+    /// Every certificate collected, including those not in `facts`.
+    pub certificate_count: usize,
+    /// The certificates a metrics exposition names, when they were chosen as they streamed past;
+    /// otherwise the emitter chooses them from `facts`.
+    pub series: Option<&'a crate::facts::series::Series>,
     /// Path of the facts document written beside the output, relative to the scan directory:
     /// the location of findings that came from no file.
     pub facts_uri: &'a str,

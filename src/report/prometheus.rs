@@ -23,11 +23,11 @@
 //! first are kept) and [`Limits::findings`] findings (worst first) become series; the rest are
 //! counted in `aks_certscan_series_dropped`.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 use std::io::{self, Write};
 
 use super::{Emitter, Report};
-use crate::facts::model::CertificateFact;
+use crate::facts::series::CertificateSeries;
 
 /// How many per-certificate and per-finding series at most.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -113,16 +113,15 @@ fn family(out: &mut dyn Write, name: &str, help: &str) -> io::Result<()> {
     writeln!(out, "# TYPE {name} gauge")
 }
 
-fn role_name(cert: &CertificateFact) -> String {
+fn role_name(cert: &CertificateSeries) -> String {
     serde_json::to_value(cert.role)
         .ok()
         .and_then(|v| v.as_str().map(str::to_string))
         .unwrap_or_default()
 }
 
-fn source_name(cert: &CertificateFact) -> String {
-    cert.origin
-        .kind
+fn source_name(cert: &CertificateSeries) -> String {
+    cert.source
         .and_then(|k| serde_json::to_value(k).ok())
         .and_then(|v| v.as_str().map(str::to_string))
         .unwrap_or_default()
@@ -158,23 +157,24 @@ impl Emitter for Prometheus {
         let mut dropped: BTreeMap<&str, usize> = BTreeMap::new();
 
         // Certificates: one series per (path, id), the soonest to expire kept first.
-        let mut certs: Vec<&CertificateFact> = facts.certificates.iter().collect();
-        certs.sort_by(|a, b| {
-            (a.not_after_unix, &a.origin.path, &a.id, a.origin.index).cmp(&(
-                b.not_after_unix,
-                &b.origin.path,
-                &b.id,
-                b.origin.index,
-            ))
-        });
-        let mut seen = HashSet::new();
-        certs.retain(|c| seen.insert((c.origin.path.as_str(), c.id.as_str())));
-        if certs.len() > self.limits.certificates {
-            dropped.insert("certificate", certs.len() - self.limits.certificates);
-            certs.truncate(self.limits.certificates);
+        let chosen;
+        let series = match report.series {
+            Some(series) => series,
+            None => {
+                chosen = crate::facts::series::of(&facts.certificates, self.limits.certificates);
+                &chosen
+            }
+        };
+        let certs: &[CertificateSeries] = if series.certificates.len() > self.limits.certificates {
+            &series.certificates[..self.limits.certificates]
+        } else {
+            &series.certificates
+        };
+        if series.distinct > certs.len() {
+            dropped.insert("certificate", series.distinct - certs.len());
         }
-        let rows: Vec<(String, &CertificateFact)> = {
-            let mut rows: Vec<(String, &CertificateFact)> = certs
+        let rows: Vec<(String, &CertificateSeries)> = {
+            let mut rows: Vec<(String, &CertificateSeries)> = certs
                 .iter()
                 .map(|c| {
                     let source = source_name(c);
@@ -182,12 +182,12 @@ impl Emitter for Prometheus {
                     let l = labels(&[
                         ("cluster", c.cluster_key.as_deref().unwrap_or("")),
                         ("source", &source),
-                        ("path", &c.origin.path),
+                        ("path", &c.path),
                         ("subject_cn", c.subject_cn.as_deref().unwrap_or("")),
                         ("role", &role),
                         ("id", &c.id),
                     ]);
-                    (l, *c)
+                    (l, c)
                 })
                 .collect();
             rows.sort_by(|a, b| a.0.cmp(&b.0));
@@ -280,7 +280,7 @@ impl Emitter for Prometheus {
             "aks_certscan_certificates",
             "Certificates collected in the last scan.",
         )?;
-        writeln!(out, "aks_certscan_certificates {}", facts.certificates.len())?;
+        writeln!(out, "aks_certscan_certificates {}", report.certificate_count)?;
         family(
             out,
             "aks_certscan_collection_errors",

@@ -80,6 +80,8 @@ fn rendered(format: Format) -> String {
         absent: None,
         rules: &rules,
         facts: &facts,
+        certificate_count: facts.facts.certificates.len(),
+        series: None,
         facts_uri: "out/scan.facts.json",
         automation_id: None,
         provenance: None,

@@ -6,7 +6,7 @@
 //! skipped and counted unless its name says it should be one (`.crt`, `.cer`, `.pem`, `.der`),
 //! in which case it is an error; a file named on the command line must hold one.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::walk::{self, WalkError};
 use rayon::prelude::*;
@@ -27,67 +27,165 @@ const FILES_PER_TASK: usize = 64;
 /// Collects one `--certs` path. For a directory, the source's digest is already in the returned
 /// source record.
 pub fn collect(root: &Path, ctx: &CollectContext) -> Part {
-    let shown_root = display_path(root);
-    let mut out = Part::for_source(SourceKind::Certs, &shown_root);
-    let meta = match std::fs::metadata(root) {
-        Ok(m) => m,
-        Err(e) => return out.with_error(error(SourceKind::Certs, &shown_root, io_kind(&e), io_message(&e))),
-    };
-    if !meta.is_dir() {
-        out.absorb(collect_file(root, &shown_root, true, CertificateRole::Unknown, ctx));
-        return out;
+    let mut stream = Stream::open(root, ctx);
+    let mut facts = Facts::default();
+    while let Some(batch) = stream.next_batch(ctx, usize::MAX) {
+        facts.absorb(batch);
     }
-    let walk = walk::walk(root);
-    for (path, problem) in &walk.errors {
-        let kind = match problem {
-            WalkError::Loop => ErrorKind::SymlinkLoop,
-            WalkError::Io(io) => io_kind(io),
-            WalkError::Special(_) | WalkError::TooDeep(_) | WalkError::TooManyEntries(_) => ErrorKind::Unsupported,
-        };
-        let message = match problem {
-            WalkError::Loop => format!("{problem}; skipped"),
-            _ => problem.to_string(),
-        };
-        let shown = relative_shown(root, &shown_root, path);
-        out.facts.errors.push(error(SourceKind::Certs, &shown, kind, message));
+    Part {
+        source: stream.finish(),
+        facts,
+        digests: Vec::new(),
     }
-    let files = walk.files;
-    // Files are read in parallel, a batch per task, and the batches joined in file order. Each
-    // file's digest is kept as bytes beside the file list; the names are made again for the
-    // source digest at the end, on one thread, instead of living through the whole walk
-    // (100,000 names held from worker threads cost 35 MiB of peak memory).
-    let batches: Vec<(Part, Vec<Option<Sha256>>)> = files
-        .par_chunks(FILES_PER_TASK)
-        .map(|batch| {
-            let mut part = Part::default();
-            let mut digests = Vec::with_capacity(batch.len());
-            for file in batch {
-                let mut one = collect_file(
-                    file,
-                    &relative_shown(root, &shown_root, file),
-                    false,
-                    CertificateRole::Unknown,
-                    ctx,
-                );
-                digests.push(one.digests.pop().map(|(_, hash)| hash));
-                part.absorb(one);
+}
+
+/// A `--certs` source read a batch of files at a time, so that a scan need not hold every
+/// certificate of a large directory at once: what the walk found, and what was read so far.
+#[derive(Debug)]
+pub struct Stream {
+    root: PathBuf,
+    shown_root: String,
+    /// The files, in walk order (the root itself when it is a file).
+    files: Vec<PathBuf>,
+    /// Files handed out so far.
+    next: usize,
+    /// The root is a file named by the user: it must hold a certificate.
+    single: bool,
+    /// The digest of each file handed out (`None`: not read).
+    digests: Vec<Option<Sha256>>,
+    /// The source record, counting as files are read.
+    record: SourceRecord,
+    /// Errors of the walk itself, handed out with the first batch.
+    pending_errors: Vec<CollectionError>,
+}
+
+impl Stream {
+    /// Walks `root` (a directory, or one file); nothing is read yet.
+    pub fn open(root: &Path, _ctx: &CollectContext) -> Stream {
+        let shown_root = display_path(root);
+        let mut stream = Stream {
+            root: root.to_path_buf(),
+            record: Part::for_source(SourceKind::Certs, &shown_root).source,
+            shown_root,
+            files: Vec::new(),
+            next: 0,
+            single: false,
+            digests: Vec::new(),
+            pending_errors: Vec::new(),
+        };
+        let meta = match std::fs::metadata(root) {
+            Ok(m) => m,
+            Err(e) => {
+                let error = error(SourceKind::Certs, &stream.shown_root, io_kind(&e), io_message(&e));
+                stream.pending_errors.push(error);
+                return stream;
             }
-            (part, digests)
-        })
-        .collect();
-    out.facts.reserve_for(batches.iter().map(|(b, _)| &b.facts));
-    let mut digests = Vec::with_capacity(files.len());
-    for (batch, batch_digests) in batches {
-        out.absorb(batch);
-        digests.extend(batch_digests);
+        };
+        if !meta.is_dir() {
+            stream.single = true;
+            stream.files.push(root.to_path_buf());
+            return stream;
+        }
+        let walk = walk::walk(root);
+        for (path, problem) in &walk.errors {
+            let kind = match problem {
+                WalkError::Loop => ErrorKind::SymlinkLoop,
+                WalkError::Io(io) => io_kind(io),
+                WalkError::Special(_) | WalkError::TooDeep(_) | WalkError::TooManyEntries(_) => ErrorKind::Unsupported,
+            };
+            let message = match problem {
+                WalkError::Loop => format!("{problem}; skipped"),
+                _ => problem.to_string(),
+            };
+            let shown = relative_shown(root, &stream.shown_root, path);
+            stream
+                .pending_errors
+                .push(error(SourceKind::Certs, &shown, kind, message));
+        }
+        stream.files = walk.files;
+        stream
     }
-    let read: Vec<(String, Sha256)> = files
-        .iter()
-        .zip(digests)
-        .filter_map(|(file, digest)| Some((relative_shown(root, &shown_root, file), digest?)))
-        .collect();
-    out.source.sha256 = list_digest(read);
-    out
+
+    /// The source as the facts document records it (path, kind), before anything is read.
+    pub fn source(&self) -> &SourceRecord {
+        &self.record
+    }
+
+    /// The next `count` files (at least one), read in parallel, in file order: the certificates
+    /// and errors they hold (the walk's own errors come first, with the first batch); `None` once
+    /// every file was handed out.
+    pub fn next_batch(&mut self, ctx: &CollectContext, count: usize) -> Option<Facts> {
+        if self.next >= self.files.len() && self.pending_errors.is_empty() {
+            return None;
+        }
+        let mut facts = Facts {
+            errors: std::mem::take(&mut self.pending_errors),
+            ..Facts::default()
+        };
+        let end = self.next.saturating_add(count.max(1)).min(self.files.len());
+        let batch = &self.files[self.next..end];
+        self.next = end;
+        if self.single {
+            if let Some(file) = batch.first() {
+                let mut one = collect_file(file, &self.shown_root, true, CertificateRole::Unknown, ctx);
+                self.digests.push(one.digests.pop().map(|(_, hash)| hash));
+                self.count(&one.source);
+                facts.absorb(one.facts);
+            }
+            return Some(facts);
+        }
+        // Files are read in parallel, a task per FILES_PER_TASK, joined in file order. Each file's
+        // digest is kept as bytes; the names are made again for the source digest at the end,
+        // instead of living through the whole walk (100,000 names held from worker threads cost
+        // 35 MiB of peak memory).
+        let (root, shown_root) = (&self.root, &self.shown_root);
+        let tasks: Vec<(Part, Vec<Option<Sha256>>)> = batch
+            .par_chunks(FILES_PER_TASK)
+            .map(|task| {
+                let mut part = Part::default();
+                let mut digests = Vec::with_capacity(task.len());
+                for file in task {
+                    let shown = relative_shown(root, shown_root, file);
+                    let mut one = collect_file(file, &shown, false, CertificateRole::Unknown, ctx);
+                    digests.push(one.digests.pop().map(|(_, hash)| hash));
+                    part.absorb(one);
+                }
+                (part, digests)
+            })
+            .collect();
+        facts.reserve_for(tasks.iter().map(|(t, _)| &t.facts));
+        for (task, digests) in tasks {
+            self.count(&task.source);
+            facts.absorb(task.facts);
+            self.digests.extend(digests);
+        }
+        Some(facts)
+    }
+
+    fn count(&mut self, read: &SourceRecord) {
+        self.record.files_read += read.files_read;
+        self.record.files_skipped += read.files_skipped;
+    }
+
+    /// The source record once every file was read: files read and skipped, and the digest of
+    /// everything read (the file's own, or that of the `sha256sum` list of the directory).
+    pub fn finish(mut self) -> SourceRecord {
+        let shown_of = |file: &PathBuf| {
+            if self.single {
+                self.shown_root.clone()
+            } else {
+                relative_shown(&self.root, &self.shown_root, file)
+            }
+        };
+        let read: Vec<(String, Sha256)> = self
+            .files
+            .iter()
+            .zip(std::mem::take(&mut self.digests))
+            .filter_map(|(file, digest)| Some((shown_of(file), digest?)))
+            .collect();
+        self.record.sha256 = list_digest(read);
+        self.record
+    }
 }
 
 fn relative_shown(root: &Path, shown_root: &str, file: &Path) -> String {

@@ -38,6 +38,16 @@ use crate::clock::Instant;
 pub use names::display_name;
 pub use relations::server_host;
 
+/// Derives what `certificates` need when they depend on nothing but themselves (`--certs`
+/// certificates: no relation, no signature to check): time and display name, as [`derive`]
+/// would.
+pub fn certificates_alone(certificates: &mut [crate::facts::model::CertificateFact], now: Instant) {
+    certificates.par_iter_mut().for_each(|cert| {
+        time::fill_validity(cert, now.0);
+        cert.display_name = display_name(cert);
+    });
+}
+
 /// Derives every computed field of `doc` at evaluation time `now`.
 pub fn derive(doc: &mut FactsDocument, now: Instant) {
     doc.now = now.rfc3339();

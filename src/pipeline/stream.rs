@@ -1,0 +1,360 @@
+//! Bounded memory: the certificates of `--certs` sources stream through collect, derive, the
+//! facts document and the rules of scope `certificate`, a batch of files at a time, and only the
+//! findings and the other sources' facts stay in memory. The output is byte for byte that of
+//! collecting everything first.
+//!
+//! ```text
+//!  other sources ─▶ assemble + derive (small document) ─────────────────────────────┐
+//!  --certs ─▶ batch of files ─▶ parse ─▶ derive (time, names) ─▶ facts file (spill)  │
+//!                                                 └─▶ certificate rules ─▶ findings ─┴─▶ other rules ─▶ Outcome
+//! ```
+//!
+//! A `--certs` certificate needs nothing from any other source (no relation, no signature check:
+//! those are for kubeconfig, node and endpoint certificates), so it is complete once its own
+//! time and name are derived. Streaming is used when that holds for everything evaluated:
+//! no `--facts` or `--daemonset` source (saved documents can hold `--certs` certificates of their
+//! own), and no rule of scope `document` nor a user rule of scope `certificate` (those see
+//! certificates in ways only the whole document shows). Otherwise the scan collects everything
+//! first, as before.
+
+use std::collections::HashSet;
+use std::hash::{Hash, Hasher};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use super::facts_file::Sink;
+use super::phases::{CollectTimings, Phases};
+use crate::facts::model::{CertificateFact, CollectionError, Der, FactsDocument, SourceRecord};
+use crate::facts::part::Part;
+use crate::facts::series::{Series, Soonest};
+use crate::policy::{Engine, LoadedRule, Scope, Session, Skip};
+use crate::sources::certs;
+use crate::sources::{CollectPlan, Source};
+
+/// Why a streamed collection stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum StreamError {
+    /// A rule failed.
+    #[error(transparent)]
+    Policy(#[from] crate::policy::PolicyError),
+    /// The facts document could not be written.
+    #[error(transparent)]
+    Write(#[from] std::io::Error),
+}
+
+/// Files read per batch: a few megabytes of certificates at a time.
+pub const FILES_PER_BATCH: usize = 4096;
+
+/// Whether a collection can stream: a `--certs` source, and no saved document merged in.
+pub fn can_stream(plan: &CollectPlan) -> bool {
+    plan.sources.iter().any(|s| matches!(s, Source::Certs(_)))
+        && !plan
+            .sources
+            .iter()
+            .any(|s| matches!(s, Source::Facts(_) | Source::DaemonSet(_)))
+}
+
+/// Whether the rules evaluated judge streamed certificates exactly as the whole document: no rule
+/// of scope `document`, and every rule of scope `certificate` bundled.
+pub fn rules_can_stream(engine: &Engine, skip: &Skip) -> bool {
+    engine
+        .rules()
+        .iter()
+        .filter(|r| !skip.contains(&r.meta.id))
+        .all(|r: &LoadedRule| match r.meta.scope {
+            Scope::Document => false,
+            Scope::Certificate => r.bundled,
+            Scope::NonCertificate | Scope::Exceptions => true,
+        })
+}
+
+/// What a streamed collection leaves: the document of every other source (with the streamed
+/// sources' records and errors in place), and what is known of the streamed certificates.
+pub struct Streamed {
+    /// The facts without the streamed certificates.
+    pub facts: FactsDocument,
+    /// Every certificate, streamed or not.
+    pub certificate_count: usize,
+    /// The series chosen for metrics, when asked for.
+    pub series: Option<Series>,
+    /// How to read the certificates again, to write the facts document later.
+    pub layout: Layout,
+    /// Where the time went.
+    pub timings: CollectTimings,
+}
+
+/// Where the streamed certificates sit in the document: between runs of the other sources'
+/// certificates, read again from these sources.
+#[derive(Debug, Clone, Default)]
+pub struct Layout {
+    /// Certificates of the document before each streamed source (after the one before it): one
+    /// more than there are sources, the last for those after every streamed source.
+    pub runs: Vec<usize>,
+    /// The `--certs` sources, in order.
+    pub sources: Vec<PathBuf>,
+}
+
+/// What to do with the certificates as they stream past.
+pub struct Consumers<'a, 's> {
+    /// Write the full facts document (DER included) here.
+    pub sink: Option<Sink>,
+    /// Run the rules of scope `certificate`.
+    pub session: Option<&'a mut Session<'s>>,
+    /// Choose series for metrics, at most this many.
+    pub series: Option<usize>,
+    /// Where the time of evaluation and of writing goes.
+    pub phases: &'a mut Phases,
+    /// Files read at a time.
+    pub batch: usize,
+}
+
+/// A hash of a certificate occurrence's identity (origin and id): the same occurrence read twice
+/// (two `--certs` naming the same file) is kept once.
+fn identity(cert: &CertificateFact) -> u128 {
+    let mut a = std::collections::hash_map::DefaultHasher::new();
+    (&cert.origin, &cert.id).hash(&mut a);
+    let mut b = std::collections::hash_map::DefaultHasher::new();
+    (&cert.id, &cert.origin, 0x5eed_u32).hash(&mut b);
+    (u128::from(a.finish()) << 64) | u128::from(b.finish())
+}
+
+/// How many of each run of parts' certificates and errors assembling keeps (each occurrence
+/// and each error once, the first kept), where `runs` are the parts between streamed sources.
+fn kept_per_run(runs: &[&[Part]]) -> (Vec<usize>, Vec<usize>) {
+    let mut certificates_seen: HashSet<u128> = HashSet::new();
+    let mut errors_seen: HashSet<&CollectionError> = HashSet::new();
+    let certificates = runs
+        .iter()
+        .map(|run| {
+            run.iter()
+                .flat_map(|p| &p.facts.certificates)
+                .filter(|c| certificates_seen.insert(identity(c)))
+                .count()
+        })
+        .collect();
+    let errors = runs
+        .iter()
+        .map(|run| {
+            run.iter()
+                .flat_map(|p| &p.facts.errors)
+                .filter(|e| errors_seen.insert(e))
+                .count()
+        })
+        .collect();
+    (certificates, errors)
+}
+
+/// Collects `plan` streaming its `--certs` sources through `consumers`. Nothing of a streamed
+/// certificate stays in memory but what the consumers keep.
+pub fn collect(plan: &CollectPlan, consumers: Consumers<'_, '_>) -> Result<Streamed, StreamError> {
+    let Consumers {
+        mut sink,
+        mut session,
+        series,
+        phases,
+        batch: files_per_batch,
+    } = consumers;
+    let start = Instant::now();
+    let ctx = &plan.context;
+    let streamed_paths: Vec<PathBuf> = plan
+        .sources
+        .iter()
+        .filter_map(|s| match s {
+            Source::Certs(path) => Some(path.clone()),
+            _ => None,
+        })
+        .collect();
+    // Every other source, as usual. Each source that reads files gives one part, in plan order,
+    // before the probes and the live sources: the streamed sources' parts go in between, at the
+    // places they have in the plan.
+    let others = CollectPlan {
+        sources: plan
+            .sources
+            .iter()
+            .filter(|s| !matches!(s, Source::Certs(_)))
+            .cloned()
+            .collect(),
+        ..plan.clone()
+    };
+    let mut rest = crate::sources::collect(&others).into_iter();
+    let mut runs: Vec<Vec<Part>> = vec![Vec::new()];
+    for source in plan.sources.iter().filter(|s| !s.is_live()) {
+        if matches!(source, Source::Certs(_)) {
+            runs.push(Vec::new());
+        } else if let (Some(part), Some(run)) = (rest.next(), runs.last_mut()) {
+            run.push(part);
+        }
+    }
+    if let Some(run) = runs.last_mut() {
+        run.extend(rest);
+    }
+    let run_slices: Vec<&[Part]> = runs.iter().map(Vec::as_slice).collect();
+    let (certificate_runs, error_runs) = kept_per_run(&run_slices);
+    let mut streams: Vec<certs::Stream> = streamed_paths.iter().map(|p| certs::Stream::open(p, ctx)).collect();
+    // Where each streamed source's record is in the document.
+    let mut record_at = Vec::with_capacity(streams.len());
+    let mut parts: Vec<Part> = Vec::new();
+    for (n, run) in runs.into_iter().enumerate() {
+        parts.extend(run);
+        if let Some(stream) = streams.get(n) {
+            record_at.push(parts.len());
+            parts.push(Part {
+                source: stream.source().clone(),
+                ..Part::default()
+            });
+        }
+    }
+    let mut doc = crate::facts::assemble(parts);
+    let collected_others = Instant::now();
+    crate::facts::derive::derive(&mut doc, plan.now);
+    let mut derive_time = collected_others.elapsed();
+    let mut collect_time = collected_others - start;
+
+    let mut soonest = series.map(Soonest::new);
+    let view = session.as_deref().map(|s| s.view(&doc));
+    let write = |sink: &mut Option<Sink>, certs: &[CertificateFact], phases: &mut Phases| -> std::io::Result<()> {
+        if let Some(sink) = sink {
+            phases.time("render", || sink.certificates(certs))?;
+        }
+        Ok(())
+    };
+    let mut seen: HashSet<u128> = HashSet::new();
+    // Position in the document, and in the other sources' certificates.
+    let (mut position, mut taken) = (0, 0);
+    let mut stream_errors: Vec<Vec<CollectionError>> = Vec::new();
+    let mut records: Vec<SourceRecord> = Vec::new();
+    for (n, kept) in certificate_runs.iter().enumerate() {
+        // The other sources' certificates of this run.
+        let end = (taken + kept).min(doc.facts.certificates.len());
+        let run = &doc.facts.certificates[taken..end];
+        write(&mut sink, run, phases)?;
+        if let (Some(session), Some(view)) = (session.as_deref_mut(), &view) {
+            session.certificates(view, &doc, run, position)?;
+        }
+        position += run.len();
+        taken = end;
+        // Then the streamed source that follows it.
+        let Some(stream) = streams.get_mut(n) else { continue };
+        let mut errors = Vec::new();
+        loop {
+            let read_start = Instant::now();
+            let Some(batch) = stream.next_batch(ctx, files_per_batch) else {
+                break;
+            };
+            collect_time += read_start.elapsed();
+            let derive_start = Instant::now();
+            let mut certificates = batch.certificates;
+            certificates.retain(|c| seen.insert(identity(c)));
+            crate::facts::derive::certificates_alone(&mut certificates, plan.now);
+            derive_time += derive_start.elapsed();
+            errors.extend(batch.errors);
+            write(&mut sink, &certificates, phases)?;
+            for cert in &mut certificates {
+                cert.der = Der::default();
+            }
+            if let (Some(session), Some(view)) = (session.as_deref_mut(), &view) {
+                session.certificates(view, &doc, &certificates, position)?;
+            }
+            if let Some(soonest) = &mut soonest {
+                certificates.iter().for_each(|c| soonest.offer(c));
+            }
+            position += certificates.len();
+        }
+        stream_errors.push(errors);
+    }
+    for stream in streams {
+        records.push(stream.finish());
+    }
+    let streamed = position - taken;
+    if let Some(soonest) = &mut soonest {
+        doc.facts.certificates.iter().for_each(|c| soonest.offer(c));
+    }
+    drop(view);
+    // The streamed sources' records and errors, where they belong.
+    for (at, record) in record_at.into_iter().zip(records) {
+        if let Some(slot) = doc.sources.get_mut(at) {
+            *slot = record;
+        }
+    }
+    let mut errors = std::mem::take(&mut doc.facts.errors).into_iter();
+    let mut all = Vec::new();
+    for (kept, streamed) in error_runs.iter().zip(
+        stream_errors
+            .into_iter()
+            .map(Some)
+            .chain(std::iter::repeat_with(|| None)),
+    ) {
+        all.extend(errors.by_ref().take(*kept));
+        all.extend(streamed.into_iter().flatten());
+    }
+    all.extend(errors);
+    let mut errors_seen = HashSet::new();
+    all.retain(|e| errors_seen.insert(e.clone()));
+    doc.facts.errors = all;
+    if let Some(sink) = sink {
+        let certificates = std::mem::take(&mut doc.facts.certificates);
+        let written = phases.time("render", || sink.finish(&doc));
+        doc.facts.certificates = certificates;
+        written?;
+    }
+    doc.drop_der();
+    let certificate_count = doc.facts.certificates.len() + streamed;
+    Ok(Streamed {
+        facts: doc,
+        certificate_count,
+        series: soonest.map(Soonest::finish),
+        layout: Layout {
+            runs: certificate_runs,
+            sources: streamed_paths,
+        },
+        timings: CollectTimings {
+            collect: collect_time,
+            derive: derive_time,
+        },
+    })
+}
+
+/// Writes the facts document of a streamed collection (`facts` is what [`collect`] left) to
+/// `path`, reading the streamed sources again: the lean document beside SARIF (no DER) when a
+/// finding came from no file, known only once everything was evaluated.
+pub fn write_again(
+    plan: &CollectPlan,
+    facts: &mut FactsDocument,
+    layout: &Layout,
+    path: Option<&Path>,
+    with_der: bool,
+) -> std::io::Result<()> {
+    let mut sink = Sink::new(path)?;
+    let ctx = &plan.context;
+    let mut seen: HashSet<u128> = HashSet::new();
+    let mut taken = 0;
+    for (n, kept) in layout.runs.iter().enumerate() {
+        let end = (taken + kept).min(facts.facts.certificates.len());
+        sink.certificates(&facts.facts.certificates[taken..end])?;
+        taken = end;
+        let Some(source) = layout.sources.get(n) else { continue };
+        let mut stream = certs::Stream::open(source, ctx);
+        while let Some(batch) = stream.next_batch(ctx, FILES_PER_BATCH) {
+            let mut certificates = batch.certificates;
+            certificates.retain(|c| seen.insert(identity(c)));
+            crate::facts::derive::certificates_alone(&mut certificates, plan.now);
+            if !with_der {
+                for cert in &mut certificates {
+                    cert.der = Der::default();
+                }
+            }
+            sink.certificates(&certificates)?;
+        }
+    }
+    let certificates = std::mem::take(&mut facts.facts.certificates);
+    let written = sink.finish(facts);
+    facts.facts.certificates = certificates;
+    written
+}
+
+/// How long streaming took, for phases.
+pub fn add_timings(phases: &mut Phases, timings: CollectTimings) {
+    let zero = Duration::ZERO;
+    phases.add("collect", timings.collect.max(zero));
+    phases.add("derive", timings.derive.max(zero));
+}
