@@ -10,8 +10,6 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use crate::facts::x509::sha256_hex;
-
 /// How serious a finding is (SARIF `level`). Ordered: a note is less than a warning.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -80,8 +78,223 @@ pub struct Location {
     pub line: Option<u32>,
 }
 
-/// The facts shown with a finding, by name, in name order.
-pub type Evidence = BTreeMap<Cow<'static, str>, serde_json::Value>;
+/// The standard evidence of a certificate (subject, issuer, serial, validity, days left, lifetime
+/// used, SHA-256), kept typed and shared between the findings about it: a finding-heavy scan of
+/// 100,000 certificates holds 100,000 of these.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CertificateEvidence {
+    /// Subject, RFC 4514.
+    pub subject: Box<str>,
+    /// Issuer, RFC 4514.
+    pub issuer: Box<str>,
+    /// Serial, signed hex.
+    pub serial: Box<str>,
+    /// Start of validity, Unix seconds.
+    pub not_before_unix: i64,
+    /// End of validity, Unix seconds.
+    pub not_after_unix: i64,
+    /// Days left (two decimals).
+    pub remaining_days: f64,
+    /// Lifetime in days (two decimals).
+    pub lifetime_days: f64,
+    /// Lifetime used, percent (one decimal).
+    pub lifetime_used_percent: Option<f64>,
+    /// SHA-256 of the DER.
+    pub sha256: [u8; 32],
+}
+
+impl CertificateEvidence {
+    /// The names, in name order.
+    const KEYS: [&'static str; 9] = [
+        "issuer",
+        "lifetime_days",
+        "lifetime_used_percent",
+        "not_after",
+        "not_before",
+        "remaining_days",
+        "serial",
+        "sha256",
+        "subject",
+    ];
+
+    /// The value of one of [`Self::KEYS`].
+    fn value(&self, key: &str) -> Option<serde_json::Value> {
+        use serde_json::Value;
+        Some(match key {
+            "issuer" => Value::String(self.issuer.to_string()),
+            "lifetime_days" => float_json(self.lifetime_days),
+            "lifetime_used_percent" => self.lifetime_used_percent.map(float_json).unwrap_or(Value::Null),
+            "not_after" => Value::String(crate::clock::format_unix(self.not_after_unix)),
+            "not_before" => Value::String(crate::clock::format_unix(self.not_before_unix)),
+            "remaining_days" => float_json(self.remaining_days),
+            "serial" => Value::String(self.serial.to_string()),
+            "sha256" => Value::String(data_encoding::HEXLOWER.encode(&self.sha256)),
+            "subject" => Value::String(self.subject.to_string()),
+            _ => return None,
+        })
+    }
+}
+
+/// A float as regorus prints it in JSON (`730.0` prints `730`; `93.2` stays `93.2`), so that
+/// evidence computed in Rust matches evidence a rule computes.
+pub fn float_json(value: f64) -> serde_json::Value {
+    if value.is_finite() {
+        number_json(&value.to_string())
+    } else {
+        serde_json::Value::Null
+    }
+}
+
+/// A JSON number from regorus' decimal text, else a float, else the text itself.
+pub fn number_json(text: &str) -> serde_json::Value {
+    if let Ok(n) = text.parse::<serde_json::Number>() {
+        return serde_json::Value::Number(n);
+    }
+    text.parse::<f64>()
+        .ok()
+        .and_then(serde_json::Number::from_f64)
+        .map(serde_json::Value::Number)
+        .unwrap_or_else(|| serde_json::Value::String(text.to_string()))
+}
+
+/// The facts shown with a finding, by name, in name order: a certificate's standard evidence
+/// (shared, typed) under the finding's own entries (which win on a shared name).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Evidence {
+    certificate: Option<Arc<CertificateEvidence>>,
+    own: BTreeMap<Cow<'static, str>, serde_json::Value>,
+}
+
+impl Evidence {
+    /// No evidence.
+    pub fn new() -> Self {
+        Evidence::default()
+    }
+
+    /// A certificate's standard evidence.
+    pub fn of_certificate(certificate: Arc<CertificateEvidence>) -> Self {
+        Evidence {
+            certificate: Some(certificate),
+            own: BTreeMap::new(),
+        }
+    }
+
+    /// Sets one entry.
+    pub fn insert(&mut self, key: impl Into<Cow<'static, str>>, value: serde_json::Value) {
+        self.own.insert(key.into(), value);
+    }
+
+    /// The value of `key`.
+    pub fn get(&self, key: &str) -> Option<Cow<'_, serde_json::Value>> {
+        match self.own.get(key) {
+            Some(v) => Some(Cow::Borrowed(v)),
+            None => self.certificate.as_ref()?.value(key).map(Cow::Owned),
+        }
+    }
+
+    /// Every entry, in name order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, Cow<'_, serde_json::Value>)> + '_ {
+        let standard = self
+            .certificate
+            .iter()
+            .flat_map(|c| CertificateEvidence::KEYS.iter().map(move |k| (*k, c)))
+            .filter(|(k, _)| !self.own.contains_key(*k));
+        let mut standard = standard.peekable();
+        let mut own = self.own.iter().peekable();
+        std::iter::from_fn(move || {
+            let take_own = match (own.peek(), standard.peek()) {
+                (Some((a, _)), Some((b, _))) => a.as_ref() < *b,
+                (Some(_), None) => true,
+                (None, Some(_)) => false,
+                (None, None) => return None,
+            };
+            if take_own {
+                own.next().map(|(k, v)| (k.as_ref(), Cow::Borrowed(v)))
+            } else {
+                standard
+                    .next()
+                    .map(|(k, c)| (k, Cow::Owned(c.value(k).unwrap_or(serde_json::Value::Null))))
+            }
+        })
+    }
+
+    /// How many entries.
+    pub fn len(&self) -> usize {
+        self.iter().count()
+    }
+
+    /// Whether there is none.
+    pub fn is_empty(&self) -> bool {
+        self.certificate.is_none() && self.own.is_empty()
+    }
+}
+
+impl<K: Into<Cow<'static, str>>> Extend<(K, serde_json::Value)> for Evidence {
+    fn extend<I: IntoIterator<Item = (K, serde_json::Value)>>(&mut self, entries: I) {
+        for (k, v) in entries {
+            self.insert(k, v);
+        }
+    }
+}
+
+impl<K: Into<Cow<'static, str>>, const N: usize> From<[(K, serde_json::Value); N]> for Evidence {
+    fn from(entries: [(K, serde_json::Value); N]) -> Self {
+        let mut evidence = Evidence::new();
+        evidence.extend(entries);
+        evidence
+    }
+}
+
+impl Serialize for Evidence {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(None)?;
+        for (k, v) in self.iter() {
+            map.serialize_entry(k, v.as_ref())?;
+        }
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for Evidence {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let own = BTreeMap::<String, serde_json::Value>::deserialize(deserializer)?;
+        Ok(Evidence {
+            certificate: None,
+            own: own.into_iter().map(|(k, v)| (Cow::Owned(k), v)).collect(),
+        })
+    }
+}
+
+/// `sha256(rule id, resource kind, resource id)`: a finding's identity across runs and machines
+/// (never a time, a line or a path), shown as lowercase hex.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Fingerprint(pub [u8; 32]);
+
+impl std::fmt::Display for Fingerprint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&data_encoding::HEXLOWER.encode(&self.0))
+    }
+}
+
+impl Serialize for Fingerprint {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Fingerprint {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        let bytes = data_encoding::HEXLOWER_PERMISSIVE
+            .decode(text.as_bytes())
+            .map_err(serde::de::Error::custom)?;
+        let bytes: [u8; 32] = bytes
+            .try_into()
+            .map_err(|_| serde::de::Error::custom("a fingerprint is 32 bytes of hex"))?;
+        Ok(Fingerprint(bytes))
+    }
+}
 
 /// One finding. Text that every finding of a rule shares (its id and name, the remediation
 /// filled for one cluster, the caution) is shared, not copied: a scan can have 100,000 findings.
@@ -106,7 +319,7 @@ pub struct Finding {
     /// Caution about the remediation.
     pub warning: Option<Arc<str>>,
     /// `sha256(rule id + resource kind + resource id)`: stable across runs and machines.
-    pub fingerprint: String,
+    pub fingerprint: Fingerprint,
 }
 
 /// Fills `{resource_group}` and `{cluster}` in a remediation template.
@@ -123,8 +336,17 @@ pub fn fill_remediation(template: &str, cluster: Option<&ClusterRef>) -> String 
 
 /// `sha256(rule id, resource kind, resource id)`, hex: a finding's identity across runs and
 /// machines (never a time, a line or a path).
-pub fn fingerprint(rule_id: &str, kind: &str, id: &str) -> String {
-    sha256_hex(format!("{rule_id}\0{kind}\0{id}").as_bytes())
+pub fn fingerprint(rule_id: &str, kind: &str, id: &str) -> Fingerprint {
+    let mut digest = ring::digest::Context::new(&ring::digest::SHA256);
+    for (i, part) in [rule_id, kind, id].iter().enumerate() {
+        if i > 0 {
+            digest.update(b"\0");
+        }
+        digest.update(part.as_bytes());
+    }
+    let mut bytes = [0u8; 32];
+    bytes.copy_from_slice(digest.finish().as_ref());
+    Fingerprint(bytes)
 }
 
 /// Counts by level.

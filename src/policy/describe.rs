@@ -18,7 +18,7 @@
 //! set), so the outcome never depends on how the certificates were split into chunks.
 
 use std::borrow::Cow;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, OnceLock};
 
 use rayon::prelude::*;
@@ -26,9 +26,11 @@ use regorus::Value;
 
 use super::error::PolicyError;
 use super::rule::LoadedRule;
-use super::value::{float_json, to_json};
+use super::value::to_json;
 use crate::facts::model::{CertificateFact, ClusterFact, FactsDocument};
-use crate::findings::{fill_remediation, fingerprint, ClusterRef, Evidence, Finding, Level, Location, Resource};
+use crate::findings::{
+    fill_remediation, fingerprint, CertificateEvidence, ClusterRef, Evidence, Finding, Level, Location, Resource,
+};
 
 /// The finding keys a rule may set.
 const FINDING_KEYS: &[&str] = &[
@@ -53,7 +55,7 @@ struct RawFinding {
     cluster: Option<Option<ClusterRef>>,
     location: Option<Location>,
     level: Option<Level>,
-    evidence: Evidence,
+    evidence: BTreeMap<Cow<'static, str>, serde_json::Value>,
     remediation: Option<String>,
     /// `Some("")`: this finding carries no caution.
     warning: Option<String>,
@@ -347,23 +349,23 @@ impl Remediations {
 
 /// The evidence shown with every certificate finding.
 pub fn certificate_evidence(cert: &CertificateFact) -> Evidence {
-    let text = |s: &str| serde_json::Value::String(s.to_string());
-    Evidence::from([
-        (Cow::Borrowed("subject"), text(&cert.subject)),
-        (Cow::Borrowed("issuer"), text(&cert.issuer)),
-        (Cow::Borrowed("serial"), text(&cert.serial)),
-        (Cow::Borrowed("not_before"), text(&cert.not_before)),
-        (Cow::Borrowed("not_after"), text(&cert.not_after)),
-        (Cow::Borrowed("remaining_days"), float_json(cert.remaining_days)),
-        (Cow::Borrowed("lifetime_days"), float_json(cert.lifetime_days)),
-        (
-            Cow::Borrowed("lifetime_used_percent"),
-            cert.lifetime_used_percent
-                .map(float_json)
-                .unwrap_or(serde_json::Value::Null),
-        ),
-        (Cow::Borrowed("sha256"), text(&cert.id)),
-    ])
+    let mut sha256 = [0u8; 32];
+    if let Ok(bytes) = data_encoding::HEXLOWER_PERMISSIVE.decode(cert.id.as_bytes()) {
+        if bytes.len() == 32 {
+            sha256.copy_from_slice(&bytes);
+        }
+    }
+    Evidence::of_certificate(Arc::new(CertificateEvidence {
+        subject: cert.subject.as_str().into(),
+        issuer: cert.issuer.as_str().into(),
+        serial: cert.serial.as_str().into(),
+        not_before_unix: cert.not_before_unix,
+        not_after_unix: cert.not_after_unix,
+        remaining_days: cert.remaining_days,
+        lifetime_days: cert.lifetime_days,
+        lifetime_used_percent: cert.lifetime_used_percent,
+        sha256,
+    }))
 }
 
 /// Keys read inside `location` and `resource.cluster`.
@@ -473,10 +475,10 @@ fn parse(value: &Value) -> Result<RawFinding, String> {
         }
     };
     let evidence = match field(object, "evidence") {
-        None | Some(Value::Null) => Evidence::new(),
+        None | Some(Value::Null) => BTreeMap::new(),
         Some(e @ Value::Object(_)) => match to_json(e) {
             serde_json::Value::Object(map) => map.into_iter().map(|(k, v)| (Cow::Owned(k), v)).collect(),
-            _ => Evidence::new(),
+            _ => BTreeMap::new(),
         },
         Some(other) => return Err(format!("`evidence` must be an object, got {}", to_json(other))),
     };

@@ -427,11 +427,12 @@ impl Session<'_> {
             return Ok(());
         }
         let start = std::time::Instant::now();
+        // One chunk per thread: the caller's batches already give every thread work to the end,
+        // and each chunk costs the rules' own indexes once.
         let size = self.chunk_size.unwrap_or_else(|| {
-            let chunks = rayon::current_num_threads() * CHUNKS_PER_THREAD;
             certificates
                 .len()
-                .div_ceil(chunks.max(1))
+                .div_ceil(rayon::current_num_threads().max(1))
                 .clamp(SMALLEST_CHUNK, CERTIFICATE_CHUNK)
         });
         let (base, spare, rules, which, outputs) = (

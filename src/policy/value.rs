@@ -448,27 +448,7 @@ pub fn to_json(value: &Value) -> serde_json::Value {
     }
 }
 
-/// A JSON number from regorus' decimal text, else a float, else the text itself.
-pub fn number_json(text: &str) -> serde_json::Value {
-    if let Ok(n) = text.parse::<serde_json::Number>() {
-        return serde_json::Value::Number(n);
-    }
-    text.parse::<f64>()
-        .ok()
-        .and_then(serde_json::Number::from_f64)
-        .map(serde_json::Value::Number)
-        .unwrap_or_else(|| serde_json::Value::String(text.to_string()))
-}
-
-/// A float as regorus prints it in JSON (`730.0` prints `730`; `93.2` stays `93.2`), so that
-/// evidence computed in Rust matches evidence a rule computes.
-pub fn float_json(value: f64) -> serde_json::Value {
-    if value.is_finite() {
-        number_json(&value.to_string())
-    } else {
-        serde_json::Value::Null
-    }
-}
+pub use crate::findings::{float_json, number_json};
 
 #[cfg(test)]
 mod tests {

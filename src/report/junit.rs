@@ -42,7 +42,7 @@ fn failure_body(report: &Report<'_>, f: &Finding) -> String {
             l.line.map(|n| format!(":{n}")).unwrap_or_default()
         ));
     }
-    for (k, v) in &f.evidence {
+    for (k, v) in f.evidence.iter() {
         if !v.is_null() {
             lines.push(format!(
                 "{k}: {}",

@@ -1,11 +1,9 @@
 //! Every emitter over one shared fixture: a finding in a file, a finding from a live probe (no
 //! file), and a hostile subject with terminal escapes and markup.
 
-use std::collections::BTreeMap;
-
 use super::{render, Format, Report, Reported};
 use crate::facts::model::FactsDocument;
-use crate::findings::{ClusterRef, Finding, Level, Location, Resource};
+use crate::findings::{ClusterRef, Evidence, Finding, Level, Location, Resource};
 use crate::policy::{Engine, LoadedRule};
 use crate::triage::baseline::without_baseline;
 
@@ -25,10 +23,10 @@ fn finding(rule: &str, name: &str, message: &str, location: Option<Location>, le
             }),
         },
         locations: location.into_iter().collect(),
-        evidence: BTreeMap::from([("subject".into(), serde_json::json!("CN=x"))]),
+        evidence: Evidence::from([("subject", serde_json::json!("CN=x"))]),
         remediation: "az aks rotate-certs -g rg -n prod".into(),
         warning: None,
-        fingerprint: "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef".into(),
+        fingerprint: crate::findings::Fingerprint([0x01; 32]),
     }
 }
 

@@ -123,7 +123,7 @@ impl Baseline {
 
     /// Each finding with its state, and the baseline results that are gone.
     pub fn compare(&self, findings: Vec<Finding>) -> (Vec<Reported>, Vec<AbsentResult>) {
-        let current: HashSet<&str> = findings.iter().map(|f| f.fingerprint.as_str()).collect();
+        let current: HashSet<String> = findings.iter().map(|f| f.fingerprint.to_string()).collect();
         let absent = self
             .results
             .iter()
@@ -137,7 +137,7 @@ impl Baseline {
         let reported = findings
             .into_iter()
             .map(|finding| {
-                let state = match self.results.get(&finding.fingerprint) {
+                let state = match self.results.get(&finding.fingerprint.to_string()) {
                     None => BaselineState::New,
                     Some(old) if old.level == finding.level.as_str() && old.message == finding.message => {
                         BaselineState::Unchanged

@@ -174,16 +174,16 @@ fn combine((rule, scope): &(String, String), members: &[&Reported]) -> Reported 
     }
     let kind = &first.resource.kind;
     let mut evidence = Evidence::new();
-    evidence.insert("aggregated".into(), serde_json::json!(members.len()));
+    evidence.insert("aggregated", serde_json::json!(members.len()));
     evidence.insert(
-        "resources".into(),
+        "resources",
         serde_json::json!(members
             .iter()
             .take(RESOURCES_LISTED)
             .map(|r| r.finding.resource.id.clone())
             .collect::<Vec<_>>()),
     );
-    evidence.insert("first_message".into(), serde_json::json!(first.message));
+    evidence.insert("first_message", serde_json::json!(first.message));
     let id = format!("{rule}:{scope}");
     let message = format!(
         "{} {kind} findings of {rule} {} in {scope}, for example: {} (every one is in the JSON and text reports)",

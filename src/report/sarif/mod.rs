@@ -472,13 +472,14 @@ fn result<'a>(report: &Report<'a>, reported: &'a crate::report::Reported) -> Sar
         },
         locations: vec![location(&first, report.facts_uri, None, vec![logical])],
         related_locations: related,
-        partial_fingerprints: BTreeMap::from([
-            (crate::triage::baseline::FINGERPRINT_KEY, f.fingerprint.clone()),
-            (
-                "primaryLocationLineHash",
-                format!("{}:1", &f.fingerprint[..32.min(f.fingerprint.len())]),
-            ),
-        ]),
+        partial_fingerprints: {
+            let fingerprint = f.fingerprint.to_string();
+            let line_hash = format!("{}:1", &fingerprint[..32]);
+            BTreeMap::from([
+                (crate::triage::baseline::FINGERPRINT_KEY, fingerprint),
+                ("primaryLocationLineHash", line_hash),
+            ])
+        },
         baseline_state: reported.baseline.map(|b| b.as_str()),
         properties: ResultProperties {
             resource: &f.resource,
