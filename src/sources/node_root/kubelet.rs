@@ -137,11 +137,12 @@ fn line_of(text: &str, needle: &str) -> u32 {
 /// What the files of a node say. `read` reads a file below the root (capped, regular files only)
 /// and returns its text, or `None` when it is absent or unreadable (the caller records why).
 pub fn settings(
-    root: &Path,
+    fs: &super::rootfs::NodeFs,
     shown_root: &str,
     windows_k: Option<&Path>,
     read: &mut dyn FnMut(&Path, &str) -> Option<String>,
 ) -> KubeletSettings {
+    let root = fs.root();
     let mut out = KubeletSettings::default();
     let shown_of = |path: &Path| -> String {
         match path.strip_prefix(root) {
@@ -172,15 +173,11 @@ pub fn settings(
     } else {
         // Drop-ins first: on the kubelet's command line they come before $KUBELET_FLAGS.
         let dropins = root.join("etc/systemd/system/kubelet.service.d");
-        let mut confs: Vec<PathBuf> = std::fs::read_dir(&dropins)
-            .map(|rd| {
-                rd.filter_map(Result::ok)
-                    .map(|e| e.path())
-                    .filter(|p| p.extension().is_some_and(|e| e == "conf"))
-                    .collect()
-            })
-            .unwrap_or_default();
-        confs.sort();
+        let confs: Vec<PathBuf> = fs
+            .entries(&dropins)
+            .into_iter()
+            .filter(|p| p.extension().is_some_and(|e| e == "conf"))
+            .collect();
         for path in confs {
             let shown = shown_of(&path);
             let Some(text) = read(&path, &shown) else { continue };
@@ -216,12 +213,15 @@ pub fn settings(
         }
         if let Some(flag) = flags.iter().rev().find(|f| f.name == "config") {
             if let Some(named) = &flag.value {
-                let rel = named.trim_start_matches('/');
-                config = Some((named.clone(), root.join(rel)));
+                // As the node names it, resolved inside the root: `/../../x` is the root's `x`.
+                let inside = fs
+                    .real(Path::new(named))
+                    .unwrap_or_else(|_| root.join(named.trim_start_matches('/')));
+                config = Some((named.clone(), inside));
             }
         } else {
             let path = root.join("etc/default/kubeletconfig.json");
-            if path.is_file() {
+            if fs.is_file(&path) {
                 config = Some(("/etc/default/kubeletconfig.json".to_string(), path));
             }
         }
@@ -352,7 +352,7 @@ mod tests {
         )
         .expect("write");
         let mut read = |p: &Path, _: &str| std::fs::read_to_string(p).ok();
-        let s = settings(root, "node", None, &mut read);
+        let s = settings(&super::super::rootfs::NodeFs::new(root), "node", None, &mut read);
         assert_eq!(s.rotate_certificates.value, Some(true));
         assert_eq!(s.rotate_certificates.file.as_deref(), Some("node/etc/default/kubelet"));
         assert_eq!(s.rotate_certificates.line, Some(1));

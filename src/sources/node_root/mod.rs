@@ -14,6 +14,7 @@
 //! dated files are listed in `files_found`.
 
 pub mod kubelet;
+pub mod rootfs;
 
 use std::path::{Path, PathBuf};
 
@@ -24,6 +25,7 @@ use crate::sources::certs::collect_file_with;
 use crate::sources::context::CollectContext;
 use crate::sources::kubeconfig::parse as parse_kubeconfig;
 use crate::sources::read::input::{error, read_capped, utf8_text};
+use rootfs::NodeFs;
 
 /// Secure TLS bootstrap files on Linux nodes, relative to the root.
 pub const SECURE_BOOTSTRAP_LINUX: &[&str] = &[
@@ -52,9 +54,10 @@ pub fn collect(root: &Path, ctx: &CollectContext) -> Part {
         };
         return out.with_error(error(SourceKind::NodeRoot, &shown, ErrorKind::NotFound, message));
     }
-    let layout = if root.join("etc/kubernetes").is_dir() || root.join("var/lib/kubelet").is_dir() {
+    let fs = NodeFs::new(root);
+    let layout = if fs.is_dir(&root.join("etc/kubernetes")) || fs.is_dir(&root.join("var/lib/kubelet")) {
         Layout::Linux
-    } else if let Some(k) = windows_k_dir(root) {
+    } else if let Some(k) = windows_k_dir(&fs) {
         Layout::Windows(k)
     } else {
         return out.with_error(error(
@@ -69,7 +72,9 @@ pub fn collect(root: &Path, ctx: &CollectContext) -> Part {
         os: layout.os().into(),
         ..Default::default()
     };
-    let (planned, kubelet_kubeconfig, bootstrap_kubeconfig, secure) = layout.plan(root);
+    let (planned, kubelet_kubeconfig, bootstrap_kubeconfig, secure) = layout.plan(&fs);
+    // Every file is read where it really is on the node: links resolved inside the root.
+    let real = |path: &Path| fs.real(path).unwrap_or_else(|_| path.to_path_buf());
     for rel in secure.iter().chain(&bootstrap_kubeconfig).chain(&kubelet_kubeconfig) {
         fact.files_found.push(relative(root, rel));
     }
@@ -79,7 +84,7 @@ pub fn collect(root: &Path, ctx: &CollectContext) -> Part {
     let mut client_certificate = None;
     if let Some(path) = kubelet_kubeconfig.as_ref().or(bootstrap_kubeconfig.as_ref()) {
         let file_shown = join_display(&shown, Path::new(&relative(root, path)));
-        let read = read_capped(path, ctx.max_file_size, SourceKind::NodeRoot, &file_shown);
+        let read = read_file(&fs, path, ctx.max_file_size, &file_shown);
         if let Ok(bytes) = &read {
             out.read(&file_shown, bytes);
         }
@@ -109,10 +114,10 @@ pub fn collect(root: &Path, ctx: &CollectContext) -> Part {
         Layout::Linux => None,
     };
     let mut read = |path: &Path, file_shown: &str| -> Option<String> {
-        if !path.exists() {
+        if !fs.exists(path) {
             return None;
         }
-        let read = read_capped(path, ctx.max_file_size, SourceKind::NodeRoot, file_shown);
+        let read = read_file(&fs, path, ctx.max_file_size, file_shown);
         if let Ok(bytes) = &read {
             out.read(file_shown, bytes);
         }
@@ -124,9 +129,9 @@ pub fn collect(root: &Path, ctx: &CollectContext) -> Part {
             }
         }
     };
-    fact.kubelet = kubelet::settings(root, &shown, windows_k.as_deref(), &mut read);
+    fact.kubelet = kubelet::settings(&fs, &shown, windows_k.as_deref(), &mut read);
     if let Some(path) = &kubelet_kubeconfig {
-        kubelet::kubeconfig_permissions(root, path, &mut fact.kubelet);
+        kubelet::kubeconfig_permissions(root, &real(path), &mut fact.kubelet);
     }
     fact.tls_bootstrap = bootstrap_evidence(
         bootstrap_kubeconfig.is_some(),
@@ -139,7 +144,7 @@ pub fn collect(root: &Path, ctx: &CollectContext) -> Part {
         let file_shown = join_display(&shown, Path::new(&relative(root, &plan.path)));
         let role = plan.role;
         let part = collect_file_with(
-            &plan.path,
+            &real(&plan.path),
             &file_shown,
             true,
             ctx,
@@ -253,11 +258,12 @@ impl Layout {
         }
     }
 
-    fn plan(&self, root: &Path) -> Plan {
+    fn plan(&self, fs: &NodeFs) -> Plan {
+        let root = fs.root();
         match self {
             Layout::Linux => {
                 let mut planned = Vec::new();
-                for file in sorted_files(&root.join("etc/kubernetes/certs")) {
+                for file in sorted_files(fs, &root.join("etc/kubernetes/certs")) {
                     let name = file_name(&file);
                     if let Some(role) = linux_cert_role(&name) {
                         planned.push(Planned {
@@ -267,7 +273,7 @@ impl Layout {
                         });
                     }
                 }
-                for (file, role) in pki_files(&root.join("var/lib/kubelet/pki")) {
+                for (file, role) in pki_files(fs, &root.join("var/lib/kubelet/pki")) {
                     let name = file_name(&file);
                     planned.push(Planned {
                         node_path: format!("/var/lib/kubelet/pki/{name}"),
@@ -275,11 +281,11 @@ impl Layout {
                         role,
                     });
                 }
-                let existing = |rel: &str| Some(root.join(rel)).filter(|p| p.is_file());
+                let existing = |rel: &str| Some(root.join(rel)).filter(|p| fs.is_file(p));
                 let secure = SECURE_BOOTSTRAP_LINUX
                     .iter()
                     .map(|r| root.join(r))
-                    .filter(|p| p.exists())
+                    .filter(|p| fs.exists(p))
                     .collect();
                 (
                     planned,
@@ -290,7 +296,7 @@ impl Layout {
             }
             Layout::Windows(k) => {
                 let mut planned = Vec::new();
-                for file in sorted_files(k) {
+                for file in sorted_files(fs, k) {
                     let name = file_name(&file).to_ascii_lowercase();
                     if let Some(role) = linux_cert_role(&name) {
                         planned.push(Planned {
@@ -300,8 +306,8 @@ impl Layout {
                         });
                     }
                 }
-                if let Some(pki) = find_ci(k, "pki").filter(|p| p.is_dir()) {
-                    for (file, role) in pki_files(&pki) {
+                if let Some(pki) = find_ci(fs, k, "pki").filter(|p| fs.is_dir(p)) {
+                    for (file, role) in pki_files(fs, &pki) {
                         planned.push(Planned {
                             node_path: format!("c:\\k\\pki\\{}", file_name(&file)),
                             path: file,
@@ -309,11 +315,11 @@ impl Layout {
                         });
                     }
                 }
-                let secure = SECURE_BOOTSTRAP_WINDOWS.iter().filter_map(|n| find_ci(k, n)).collect();
+                let secure = SECURE_BOOTSTRAP_WINDOWS.iter().filter_map(|n| find_ci(fs, k, n)).collect();
                 (
                     planned,
-                    find_ci(k, "config").filter(|p| p.is_file()),
-                    find_ci(k, "bootstrap-config").filter(|p| p.is_file()),
+                    find_ci(fs, k, "config").filter(|p| fs.is_file(p)),
+                    find_ci(fs, k, "bootstrap-config").filter(|p| fs.is_file(p)),
                     secure,
                 )
             }
@@ -337,8 +343,8 @@ fn linux_cert_role(name: &str) -> Option<CertificateRole> {
 
 /// Files of the kubelet `pki` directory: the `*-current.pem` links, or the dated files when
 /// there is no link, plus `kubelet.crt`.
-fn pki_files(dir: &Path) -> Vec<(PathBuf, CertificateRole)> {
-    let files = sorted_files(dir);
+fn pki_files(fs: &NodeFs, dir: &Path) -> Vec<(PathBuf, CertificateRole)> {
+    let files = sorted_files(fs, dir);
     let names: Vec<String> = files.iter().map(|f| file_name(f).to_ascii_lowercase()).collect();
     let has_current = |prefix: &str| names.iter().any(|n| n == &format!("{prefix}-current.pem"));
     files
@@ -367,17 +373,21 @@ fn pki_files(dir: &Path) -> Vec<(PathBuf, CertificateRole)> {
 
 /// Every entry of `dir` that is not a directory, sorted: special files and links to them are
 /// kept, so that reading them reports them (a FIFO named `ca.crt` is an error, not a silence).
-fn sorted_files(dir: &Path) -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map(|rd| {
-            rd.filter_map(Result::ok)
-                .map(|e| e.path())
-                .filter(|p| !p.is_dir())
-                .collect()
-        })
-        .unwrap_or_default();
-    files.sort();
-    files
+fn sorted_files(fs: &NodeFs, dir: &Path) -> Vec<PathBuf> {
+    fs.entries(dir).into_iter().filter(|p| !fs.is_dir(p)).collect()
+}
+
+/// Reads `path` below the node root where it really is (links resolved inside the root).
+fn read_file(fs: &NodeFs, path: &Path, max: u64, shown: &str) -> Result<Vec<u8>, CollectionError> {
+    match fs.real(path) {
+        Ok(real) => read_capped(&real, max, SourceKind::NodeRoot, shown),
+        Err(e) => Err(error(
+            SourceKind::NodeRoot,
+            shown,
+            ErrorKind::SymlinkLoop,
+            crate::safe_io::io_message(&e),
+        )),
+    }
 }
 
 fn file_name(path: &Path) -> String {
@@ -386,28 +396,28 @@ fn file_name(path: &Path) -> String {
         .unwrap_or_default()
 }
 
-fn find_ci(dir: &Path, name: &str) -> Option<PathBuf> {
-    std::fs::read_dir(dir)
-        .ok()?
-        .filter_map(Result::ok)
-        .find(|e| e.file_name().to_string_lossy().eq_ignore_ascii_case(name))
-        .map(|e| e.path())
+fn find_ci(fs: &NodeFs, dir: &Path, name: &str) -> Option<PathBuf> {
+    fs.entries(dir).into_iter().find(|p| {
+        p.file_name()
+            .is_some_and(|n| n.to_string_lossy().eq_ignore_ascii_case(name))
+    })
 }
 
-fn windows_k_dir(root: &Path) -> Option<PathBuf> {
+fn windows_k_dir(fs: &NodeFs) -> Option<PathBuf> {
+    let root = fs.root();
     let is_k = |dir: &Path| {
         ["ca.crt", "config", "bootstrap-config", "pki"]
             .iter()
-            .any(|n| find_ci(dir, n).is_some())
+            .any(|n| find_ci(fs, dir, n).is_some())
     };
     if is_k(root) {
         return Some(root.to_path_buf());
     }
-    let k = find_ci(root, "k").filter(|d| d.is_dir() && is_k(d));
+    let k = find_ci(fs, root, "k").filter(|d| fs.is_dir(d) && is_k(d));
     k.or_else(|| {
-        find_ci(root, "c")
-            .and_then(|c| find_ci(&c, "k"))
-            .filter(|d| d.is_dir() && is_k(d))
+        find_ci(fs, root, "c")
+            .and_then(|c| find_ci(fs, &c, "k"))
+            .filter(|d| fs.is_dir(d) && is_k(d))
     })
 }
 
