@@ -407,6 +407,65 @@ fn self_signed_kubelet_serving(cn: &str, key_name: &str, serial: u64, not_before
     params.self_signed(&key(key_name)).expect("self-signed").pem()
 }
 
+/// A certificate with its own lifetime (signed by `ca`, or self-signed when `ca` is `None`).
+#[allow(clippy::too_many_arguments)]
+fn custom_cert(
+    ca: Option<&Ca>,
+    cn: &str,
+    dns: &[&str],
+    is_ca: bool,
+    key_name: &str,
+    serial: u64,
+    not_before: OffsetDateTime,
+    not_after: OffsetDateTime,
+) -> String {
+    let mut params = CertificateParams::new(Vec::<String>::new()).expect("params");
+    params.distinguished_name.push(DnType::CommonName, cn);
+    params.subject_alt_names = dns
+        .iter()
+        .map(|d| SanType::DnsName((*d).try_into().expect("dns")))
+        .collect();
+    if is_ca {
+        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        params.key_usages = vec![KeyUsagePurpose::DigitalSignature, KeyUsagePurpose::KeyCertSign];
+    } else {
+        params.key_usages = vec![KeyUsagePurpose::DigitalSignature, KeyUsagePurpose::KeyEncipherment];
+        params.extended_key_usages.push(ExtendedKeyUsagePurpose::ServerAuth);
+        params.use_authority_key_identifier_extension = ca.is_some();
+    }
+    params.serial_number = Some(SerialNumber::from(serial));
+    params.not_before = not_before;
+    params.not_after = not_after;
+    match ca {
+        Some(ca) => params.signed_by(&key(key_name), &ca.issuer()).expect("signed").pem(),
+        None => params.self_signed(&key(key_name)).expect("self-signed").pem(),
+    }
+}
+
+/// JSON as kubectl prints it (`-o json`): four-space indentation, a final line break.
+fn kubectl_json(value: &Value) -> String {
+    use serde::Serialize;
+    let mut out = Vec::new();
+    let formatter = serde_json::ser::PrettyFormatter::with_indent(b"    ");
+    let mut serializer = serde_json::Serializer::with_formatter(&mut out, formatter);
+    value.serialize(&mut serializer).expect("json");
+    String::from_utf8(out).expect("utf8") + "\n"
+}
+
+/// Object metadata as the API server returns it.
+fn meta(namespace: Option<&str>, name: &str, created: &str, uid: u32) -> Value {
+    let mut m = json!({
+        "creationTimestamp": created,
+        "name": name,
+        "resourceVersion": format!("{}", 40000 + uid),
+        "uid": format!("7c1e9a2b-3d4f-4a5b-8c6d-{uid:012x}")
+    });
+    if let Some(ns) = namespace {
+        m["namespace"] = json!(ns);
+    }
+    m
+}
+
 fn main() {
     let out = root().join("scenarios");
     let _ = fs::remove_dir_all(&out);
@@ -1046,6 +1105,315 @@ fn main() {
                 }
             }
         }
+    }
+    // in-cluster: what the services on top of a cluster keep in Kubernetes objects, after
+    // `az aks rotate-certs` (2026-06-01) and after local accounts were disabled (2026-10-01).
+    {
+        let dir = out.join("in-cluster");
+        let server = fqdn("web-rg-web-3f2e8c", "4c5d6e7f", "northeurope");
+        let old_ca = cluster_ca("ca-payments-old", 0x1101, datetime!(2024-03-04 10:00:00 UTC), 30);
+        let new_ca = cluster_ca("ca-payments-new", 0x1102, datetime!(2026-06-01 09:00:00 UTC), 30);
+        let mut spec_json = az_show(&ClusterSpec {
+            name: "web",
+            rg: "rg-web",
+            region: "northeurope",
+            fqdn: &server,
+            version: "1.31.2",
+            rbac: true,
+            power: "Running",
+            provisioning: "Succeeded",
+            created: Some("2024-03-04T09:55:00Z"),
+            node_image: "AKSUbuntu-2204gen2containerd-202605.20.0",
+            pool_power: "Running",
+            aad: true,
+        });
+        // The pool opted out of kubelet serving certificate rotation.
+        spec_json["agentPoolProfiles"][0]["tags"] = json!({"aks-disable-kubelet-serving-certificate-rotation": "true"});
+        write(
+            &dir.join("cluster.json"),
+            &(serde_json::to_string_pretty(&spec_json).expect("json") + "\n"),
+        );
+        write(
+            &dir.join("kubeconfig"),
+            &aad_kubeconfig("web", "rg-web", &server, &new_ca.pem),
+        );
+        // Fetched with --admin on 2026-07-01, before local accounts were disabled: still valid.
+        let admin_client = client_leaf(
+            &new_ca,
+            "masterclient",
+            "system:masters",
+            "leaf-a",
+            0x1103,
+            datetime!(2026-07-01 08:00:00 UTC),
+        );
+        write(
+            &dir.join("kubeconfig-admin"),
+            &az_kubeconfig(
+                "web",
+                "rg-web",
+                &server,
+                &new_ca.pem,
+                &admin_client,
+                &key_pem("leaf-a"),
+                true,
+                "5e4d3c2b1a0f9e8d7c6b5a4f3e2d1c0b",
+            ),
+        );
+
+        // `kubectl get secrets,configmaps,validatingwebhookconfigurations,
+        // mutatingwebhookconfigurations,apiservices,customresourcedefinitions,
+        // certificatesigningrequests,nodes -A -o json`.
+        let ingress_ca = custom_cert(
+            None,
+            "ingress-ca",
+            &[],
+            true,
+            "leaf-b",
+            0x1110,
+            datetime!(2025-01-01 00:00:00 UTC),
+            datetime!(2035-01-01 00:00:00 UTC),
+        );
+        let ingress_ca = Ca {
+            params: {
+                let mut p = CertificateParams::new(Vec::<String>::new()).expect("params");
+                p.distinguished_name.push(DnType::CommonName, "ingress-ca");
+                p
+            },
+            key: key("leaf-b"),
+            pem: ingress_ca,
+        };
+        let web_tls = custom_cert(
+            Some(&ingress_ca),
+            "web.contoso.com",
+            &["web.contoso.com"],
+            false,
+            "leaf-c",
+            0x1111,
+            datetime!(2025-11-01 00:00:00 UTC),
+            datetime!(2026-11-01 00:00:00 UTC),
+        );
+        let webhook_ca = custom_cert(
+            None,
+            "cert-manager-webhook-ca",
+            &[],
+            true,
+            "leaf-d",
+            0x1112,
+            datetime!(2025-12-20 00:00:00 UTC),
+            datetime!(2026-12-20 00:00:00 UTC),
+        );
+        let metrics_ca = custom_cert(
+            None,
+            "metrics-server-ca",
+            &[],
+            true,
+            "leaf-d",
+            0x1113,
+            datetime!(2025-06-01 00:00:00 UTC),
+            datetime!(2035-06-01 00:00:00 UTC),
+        );
+        let flux_client = client_leaf(
+            &old_ca,
+            "masterclient",
+            "system:masters",
+            "leaf-a",
+            0x1114,
+            datetime!(2025-05-01 08:00:00 UTC),
+        );
+        let node0 = "aks-nodepool1-13572468-vmss000000";
+        let node1 = "aks-nodepool1-13572468-vmss000001";
+        let issued_serving = custom_cert(
+            Some(&new_ca),
+            &format!("system:node:{node1}"),
+            &[node1],
+            false,
+            "leaf-d",
+            0x1115,
+            datetime!(2026-11-10 06:00:00 UTC),
+            datetime!(2027-05-10 06:00:00 UTC),
+        );
+        let keystore = fs::read(root().join("pki/keystore.p12")).expect("keystore.p12");
+        let argocd_config = json!({
+            "bearerToken": "eyJhbGciOiJSUzI1NiIsImtpZCI6ImFyZ29jZC10ZXN0In0.e30.c2lnbmF0dXJl",
+            "tlsClientConfig": {"insecure": false, "caData": b64(&old_ca.pem)}
+        });
+        let root_ca = |ns: &str, uid: u32| {
+            json!({"apiVersion": "v1", "data": {"ca.crt": new_ca.pem}, "kind": "ConfigMap",
+                "metadata": meta(Some(ns), "kube-root-ca.crt", "2024-03-04T10:02:00Z", uid)})
+        };
+        let kubelet_serving_csr = |name: &str, node: &str, created: &str, uid: u32, status: Value| {
+            json!({"apiVersion": "certificates.k8s.io/v1", "kind": "CertificateSigningRequest",
+                "metadata": meta(None, name, created, uid),
+                "spec": {"groups": ["system:nodes", "system:authenticated"],
+                    "request": b64("-----BEGIN CERTIFICATE REQUEST-----\nMIIBDzCBtgIBADAwMRUwEwYDVQQKEwxzeXN0ZW06bm9kZXM=\n-----END CERTIFICATE REQUEST-----\n"),
+                    "signerName": "kubernetes.io/kubelet-serving",
+                    "usages": ["digital signature", "server auth"],
+                    "username": format!("system:node:{node}")},
+                "status": status})
+        };
+        let node_item = |name: &str, uid: u32| {
+            let mut list = nodes_list(
+                "nodepool1",
+                "web",
+                "rg-web",
+                "northeurope",
+                "2026-06-01T09:30:00Z",
+                "AKSUbuntu-2204gen2containerd-202605.20.0",
+                "v1.31.2",
+                1,
+            );
+            let mut item = list["items"][0].take();
+            item["metadata"]["name"] = json!(name);
+            item["metadata"]["uid"] = json!(format!("5f0c3a7e-1b2d-4c6e-9a8f-{uid:012x}"));
+            item["metadata"]["labels"]["kubernetes.io/hostname"] = json!(name);
+            item["metadata"]["labels"]["kubernetes.azure.com/kubelet-serving-ca"] = json!("cluster");
+            item
+        };
+        let items = vec![
+            root_ca("default", 1),
+            root_ca("kube-system", 2),
+            json!({"apiVersion": "v1", "kind": "Secret", "type": "kubernetes.io/tls",
+                "metadata": meta(Some("ingress-nginx"), "web-tls", "2025-11-01T00:05:00Z", 3),
+                "data": {"tls.crt": b64(&format!("{web_tls}{}", ingress_ca.pem)), "tls.key": b64(&key_pem("leaf-c"))}}),
+            json!({"apiVersion": "v1", "kind": "Secret", "type": "kubernetes.io/service-account-token",
+                "metadata": {
+                    "annotations": {"kubernetes.io/service-account.name": "build-robot", "kubernetes.io/service-account.uid": "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"},
+                    "creationTimestamp": "2024-05-02T11:00:00Z", "name": "build-robot-token", "namespace": "ci",
+                    "resourceVersion": "40004", "uid": "7c1e9a2b-3d4f-4a5b-8c6d-000000000004"},
+                "data": {"ca.crt": b64(&old_ca.pem), "namespace": b64("ci"),
+                    "token": b64("eyJhbGciOiJSUzI1NiIsImtpZCI6ImJ1aWxkLXJvYm90In0.e30.c2lnbmF0dXJl")}}),
+            json!({"apiVersion": "v1", "kind": "Secret", "type": "Opaque",
+                "metadata": {
+                    "creationTimestamp": "2024-04-10T12:00:00Z", "name": "cluster-in-cluster", "namespace": "argocd",
+                    "labels": {"argocd.argoproj.io/secret-type": "cluster"},
+                    "resourceVersion": "40005", "uid": "7c1e9a2b-3d4f-4a5b-8c6d-000000000005"},
+                "data": {"name": b64("in-cluster"), "server": b64("https://kubernetes.default.svc"),
+                    "config": b64(&argocd_config.to_string())}}),
+            json!({"apiVersion": "v1", "kind": "Secret", "type": "Opaque",
+                "metadata": meta(Some("flux-system"), "web-kubeconfig", "2025-05-01T08:05:00Z", 6),
+                "data": {"value": b64(&az_kubeconfig("web", "rg-web", &server, &old_ca.pem, &flux_client,
+                    &key_pem("leaf-a"), true, "0f1e2d3c4b5a69788796a5b4c3d2e1f0"))}}),
+            json!({"apiVersion": "v1", "kind": "Secret", "type": "Opaque",
+                "metadata": meta(Some("payments"), "signing-material", "2025-02-01T00:00:00Z", 7),
+                "data": {"keystore": BASE64.encode(&keystore), "keystore.p12": BASE64.encode(&keystore),
+                    "private.pem": b64(&key_pem("leaf-d")), "password": b64("changeit"),
+                    "not-base64": "%%% this is not base64 %%%"}}),
+            json!({"apiVersion": "admissionregistration.k8s.io/v1", "kind": "ValidatingWebhookConfiguration",
+                "metadata": meta(None, "cert-manager-webhook", "2025-12-20T00:10:00Z", 8),
+                "webhooks": [{"admissionReviewVersions": ["v1"], "name": "webhook.cert-manager.io",
+                    "clientConfig": {"caBundle": b64(&webhook_ca), "service": {"name": "cert-manager-webhook", "namespace": "cert-manager", "path": "/validate", "port": 443}},
+                    "failurePolicy": "Fail", "sideEffects": "None", "timeoutSeconds": 30}]}),
+            json!({"apiVersion": "admissionregistration.k8s.io/v1", "kind": "MutatingWebhookConfiguration",
+                "metadata": meta(None, "cert-manager-webhook", "2025-12-20T00:10:00Z", 9),
+                "webhooks": [{"admissionReviewVersions": ["v1"], "name": "webhook.cert-manager.io",
+                    "clientConfig": {"caBundle": b64(&webhook_ca), "service": {"name": "cert-manager-webhook", "namespace": "cert-manager", "path": "/mutate", "port": 443}},
+                    "failurePolicy": "Fail", "sideEffects": "None", "timeoutSeconds": 30}]}),
+            json!({"apiVersion": "apiregistration.k8s.io/v1", "kind": "APIService",
+                "metadata": meta(None, "v1beta1.metrics.k8s.io", "2025-06-01T00:10:00Z", 10),
+                "spec": {"caBundle": b64(&metrics_ca), "group": "metrics.k8s.io", "groupPriorityMinimum": 100,
+                    "service": {"name": "metrics-server", "namespace": "kube-system", "port": 443},
+                    "version": "v1beta1", "versionPriority": 100}}),
+            json!({"apiVersion": "apiregistration.k8s.io/v1", "kind": "APIService",
+                "metadata": meta(None, "v1.apps", "2024-03-04T10:01:00Z", 11),
+                "spec": {"group": "apps", "groupPriorityMinimum": 17800, "version": "v1", "versionPriority": 15}}),
+            json!({"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+                "metadata": meta(None, "certificates.cert-manager.io", "2025-12-20T00:10:00Z", 12),
+                "spec": {"conversion": {"strategy": "Webhook", "webhook": {"clientConfig": {"caBundle": b64(&webhook_ca),
+                    "service": {"name": "cert-manager-webhook", "namespace": "cert-manager", "path": "/convert", "port": 443}},
+                    "conversionReviewVersions": ["v1"]}},
+                    "group": "cert-manager.io", "names": {"kind": "Certificate", "plural": "certificates"}, "scope": "Namespaced"}}),
+            kubelet_serving_csr("csr-7xk2p", node0, "2026-11-28T20:00:00Z", 13, json!({})),
+            kubelet_serving_csr(
+                "csr-9qw4d",
+                node1,
+                "2026-11-10T06:00:00Z",
+                14,
+                json!({
+                "certificate": b64(&issued_serving),
+                "conditions": [{"lastTransitionTime": "2026-11-10T06:00:01Z", "lastUpdateTime": "2026-11-10T06:00:01Z",
+                    "message": "Auto approving kubelet serving certificate after SubjectAccessReview.", "reason": "AutoApproved",
+                    "status": "True", "type": "Approved"}]}),
+            ),
+            kubelet_serving_csr(
+                "csr-4hz8m",
+                node1,
+                "2026-11-27T03:00:00Z",
+                15,
+                json!({
+                "conditions": [{"lastTransitionTime": "2026-11-27T03:00:02Z", "lastUpdateTime": "2026-11-27T03:00:02Z",
+                    "message": "the requested DNS names are not the node's", "reason": "SubjectAccessReviewFailed",
+                    "status": "True", "type": "Denied"}]}),
+            ),
+            node_item(node0, 16),
+            node_item(node1, 17),
+        ];
+        write(
+            &dir.join("objects.json"),
+            &kubectl_json(
+                &json!({"apiVersion": "v1", "items": items, "kind": "List", "metadata": {"resourceVersion": ""}}),
+            ),
+        );
+
+        // A node root as the kubelet lays it out: `*-current.pem` are absolute links to dated
+        // files. Secure TLS bootstrapping cleared the bootstrap kubeconfig. The serving
+        // certificate (cluster-signed, issued through a CSR) ends in four days: its renewal,
+        // csr-7xk2p, is pending.
+        let node = dir.join("node");
+        write(&node.join("etc/kubernetes/certs/ca.crt"), &new_ca.pem);
+        let kubelet_client = client_leaf(
+            &new_ca,
+            &format!("system:node:{node0}"),
+            "system:nodes",
+            "leaf-c",
+            0x1120,
+            datetime!(2026-06-01 09:40:00 UTC),
+        );
+        let serving = custom_cert(
+            Some(&new_ca),
+            &format!("system:node:{node0}"),
+            &[node0],
+            false,
+            "leaf-d",
+            0x1121,
+            datetime!(2026-06-03 10:00:00 UTC),
+            datetime!(2026-12-03 10:00:00 UTC),
+        );
+        let pki = node.join("var/lib/kubelet/pki");
+        for (dated, pem, key_name, current) in [
+            (
+                "kubelet-client-2026-06-01-09-40-00.pem",
+                &kubelet_client,
+                "leaf-c",
+                "kubelet-client-current.pem",
+            ),
+            (
+                "kubelet-server-2026-06-03-10-00-00.pem",
+                &serving,
+                "leaf-d",
+                "kubelet-server-current.pem",
+            ),
+        ] {
+            write(&pki.join(dated), &format!("{pem}{}", key_pem(key_name)));
+            let link = pki.join(current);
+            let _ = fs::remove_file(&link);
+            #[cfg(unix)]
+            std::os::unix::fs::symlink(format!("/var/lib/kubelet/pki/{dated}"), &link).expect("symlink");
+        }
+        write(
+            &node.join("var/lib/kubelet/kubeconfig"),
+            &kubelet_kubeconfig(
+                &server,
+                "/var/lib/kubelet/pki/kubelet-client-current.pem",
+                "/var/lib/kubelet/pki/kubelet-client-current.pem",
+            ),
+        );
+        write(
+            &node.join("etc/default/kubelet"),
+            &agentbaker_kubelet_defaults(
+                "--rotate-certificates=true --rotate-server-certificates=true --feature-gates=RotateKubeletServerCertificate=true",
+                "agentpool=nodepool1,kubernetes.azure.com/agentpool=nodepool1,kubernetes.azure.com/kubelet-serving-ca=cluster",
+            ),
+        );
     }
     println!("wrote {}", out.display());
 }

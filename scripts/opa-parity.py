@@ -56,6 +56,8 @@ def scenario_args(name):
             args += ["--cluster", rel]
         elif p.name == "nodes.json":
             args += ["--nodes", rel]
+        elif p.name == "objects.json":
+            args += ["--k8s-objects", rel]
     return args
 
 

@@ -76,6 +76,30 @@ pub struct Location {
     /// 1-based line.
     #[serde(default)]
     pub line: Option<u32>,
+    /// The Kubernetes object (and key) the finding is about at this place, when it came from
+    /// one: `namespace/Kind/name#key`, or `Kind/name#key` for objects without a namespace.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub object: Option<String>,
+}
+
+impl Location {
+    /// A place in a file, outside any Kubernetes object.
+    pub fn in_file(path: impl Into<String>, line: Option<u32>) -> Self {
+        Location {
+            path: path.into(),
+            line,
+            object: None,
+        }
+    }
+
+    /// The namespace of [`Location::object`], when it has one (`prod/Secret/web#tls.crt`).
+    pub fn namespace(&self) -> Option<&str> {
+        let object = self.object.as_deref()?;
+        let (head, _) = object.split_once('#').unwrap_or((object, ""));
+        let mut parts = head.split('/');
+        let (namespace, _kind, _name) = (parts.next()?, parts.next()?, parts.next()?);
+        Some(namespace)
+    }
 }
 
 /// The standard evidence of a certificate (subject, issuer, serial, validity, days left, lifetime

@@ -24,7 +24,7 @@ pub fn certificates(data: &[u8]) {
 pub fn kubeconfig(data: &[u8]) {
     let ctx = CollectContext::default();
     let base = Part::for_source(SourceKind::Kubeconfig, "fuzz");
-    let _ = aks_certscan::sources::kubeconfig::from_text(&text(data), "fuzz", "/nonexistent-fuzz".into(), &ctx, base);
+    let _ = aks_certscan::sources::kubeconfig::from_text(&text(data), "fuzz", Some("/nonexistent-fuzz".into()), &ctx, base);
 }
 
 /// `az aks show` / `az aks list` / ARM JSON.

@@ -43,7 +43,7 @@ metadata := {
 findings contains finding if {
 	some cert in input.certificates
 	cert.remaining_seconds < 0
-	finding := {
+	finding := object.union(lib.in_cluster_fix(cert), {
 		"message": sprintf("%s expired on %s (%d days ago)", [
 			cert.display_name,
 			cert.not_after_date,
@@ -51,7 +51,7 @@ findings contains finding if {
 		]),
 		"resource": {"kind": "certificate", "id": cert.id},
 		"location": {"path": cert.origin.path, "line": cert.origin.line},
-	}
+	})
 }
 
 # Every certificate is examined (for the compliance report).

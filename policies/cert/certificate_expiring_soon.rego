@@ -78,7 +78,7 @@ findings contains finding if {
 	finding := expiring_finding(cert)
 }
 
-expiring_finding(cert) := {
+expiring_finding(cert) := object.union(lib.in_cluster_fix(cert), {
 	"message": sprintf("%s expires %s (%d days left, %v%% of its lifetime used)", [
 		cert.display_name,
 		cert.not_after_date,
@@ -88,7 +88,7 @@ expiring_finding(cert) := {
 	"level": levels[cert.remaining_seconds < critical_seconds],
 	"resource": {"kind": "certificate", "id": cert.id},
 	"location": {"path": cert.origin.path, "line": cert.origin.line},
-}
+})
 
 # Every certificate is examined (for the compliance report).
 examined contains lib.examined_cert(cert) if some cert in input.certificates

@@ -48,7 +48,7 @@ findings contains finding if {
 	cert.age_seconds > limit
 	cert.remaining_seconds >= 0
 	not cert.is_ca
-	finding := {
+	finding := object.union(lib.in_cluster_fix(cert), {
 		"message": sprintf("%s was issued %s, %d days ago (maximum age %d days)", [
 			cert.display_name,
 			cert.not_before_date,
@@ -57,7 +57,7 @@ findings contains finding if {
 		]),
 		"resource": {"kind": "certificate", "id": cert.id},
 		"location": {"path": cert.origin.path, "line": cert.origin.line},
-	}
+	})
 }
 
 # Every non-CA certificate is examined (CAs are exempt), expired ones included (CERT001 reports

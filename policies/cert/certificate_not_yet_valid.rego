@@ -37,7 +37,7 @@ metadata := {
 findings contains finding if {
 	some cert in input.certificates
 	cert.age_seconds < 0
-	finding := {
+	finding := object.union(lib.in_cluster_fix(cert), {
 		"message": sprintf("%s is not valid until %s (%d days from now)", [
 			cert.display_name,
 			cert.not_before_date,
@@ -45,7 +45,7 @@ findings contains finding if {
 		]),
 		"resource": {"kind": "certificate", "id": cert.id},
 		"location": {"path": cert.origin.path, "line": cert.origin.line},
-	}
+	})
 }
 
 # Every certificate is examined (for the compliance report).

@@ -90,7 +90,7 @@ findings contains finding if {
 	some i in weak_key | weak_signature
 	cert := input.certificates[i]
 	reasons := [w | some kind in ["rsa", "ec", "signature"]; w := weakness(kind, cert)]
-	finding := {
+	finding := object.union(lib.in_cluster_fix(cert), {
 		"message": sprintf("%s uses weak cryptography: %s", [cert.display_name, concat(" and ", reasons)]),
 		"level": level(cert),
 		"resource": {"kind": "certificate", "id": cert.id},
@@ -100,7 +100,7 @@ findings contains finding if {
 			"key_size": cert.key_size,
 			"signature_algorithm": cert.signature_algorithm,
 		},
-	}
+	})
 }
 
 # Every certificate is examined (for the compliance report).

@@ -153,6 +153,26 @@ else := ""
 # (`RotatingClusterCertificates`, ...).
 rotating_certificates(c) if contains(provisioning_state(c), "certificate")
 
+# A certificate a service keeps in a Kubernetes object (a TLS secret, a webhook's caBundle) is
+# not AKS's to rotate: findings about it say what to reissue instead of `az aks rotate-certs`, and
+# carry no caution. Copies of the cluster's own certificates (the cluster CA in
+# `kube-root-ca.crt`, a client certificate in an Argo CD secret) keep the rule's own fix.
+in_cluster_fix(cert) := {
+	"remediation": sprintf(concat(" ", [
+		"Reissue the certificate kept in %s and update the object. With cert-manager, renew its",
+		"Certificate (`cmctl renew`); for a webhook, APIService or CRD `caBundle`, renew the CA of the",
+		"service behind it and let its injector (cert-manager's cainjector, the operator that owns it)",
+		"update the bundle. `az aks rotate-certs` does not touch it.",
+	]), [cert.origin.k8s_object]),
+	"warning": "",
+} if {
+	is_string(cert.origin.k8s_object)
+	service_roles[cert.role]
+} else := {}
+
+# The roles of certificates that services, not AKS, issue.
+service_roles := {"unknown", "chain-intermediate"}
+
 # --- The full finding shape, kept for rules written against it (docs/policies.md) ---
 
 role_words := {
@@ -183,6 +203,8 @@ describe(cert) := cert.display_name if {
 	subject_name(cert),
 ]) if {
 	cert.origin.endpoint != null
+} else := sprintf("certificate %s in %s", [subject_name(cert), cert.origin.k8s_object]) if {
+	is_string(cert.origin.k8s_object)
 } else := sprintf("certificate %s in %s", [subject_name(cert), cert.origin.path])
 
 subject_name(cert) := cert.subject if cert.subject != ""

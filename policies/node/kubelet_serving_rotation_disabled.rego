@@ -20,8 +20,10 @@ metadata := {
 		]),
 		concat(" ", [
 			"Applies only to nodes whose serving certificate the cluster CA signed (verified against the",
-			"node's `ca.crt`); a node on AgentBaker's self-signed `kubeletserver.crt` is not concerned. A",
-			"node where neither setting is found in any file is unknown and stays silent.",
+			"node's `ca.crt`, or, when the node's files are not at hand, the node's label",
+			"`kubernetes.azure.com/kubelet-serving-ca=cluster` from `--nodes` or `--k8s-objects`); a node",
+			"on AgentBaker's self-signed `kubeletserver.crt` is not concerned. A node where neither",
+			"setting is found in any file is unknown and stays silent.",
 		]),
 	]),
 	"remediation": concat(" ", [

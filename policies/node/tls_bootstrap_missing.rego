@@ -13,8 +13,14 @@ metadata := {
 	"description": concat("\n\n", [
 		concat(" ", [
 			"AKS auto-rotates kubelet certificates only on nodes that use TLS bootstrapping. This node has no",
-			"bootstrap kubeconfig, no secure TLS bootstrap files, and its kubelet uses the static",
+			"bootstrap kubeconfig, no secure TLS bootstrap files, no rotating certificate store",
+			"(`/var/lib/kubelet/pki/kubelet-client-current.pem`), and its kubelet uses the static",
 			"`/etc/kubernetes/certs/client.crt`, so its certificates will expire unless the node is replaced.",
+		]),
+		concat(" ", [
+			"Secure TLS bootstrapping (AKS, 2026) gets the kubelet's client certificate before the kubelet",
+			"starts and then clears the bootstrap token, so a missing `bootstrap-kubeconfig` alone does not",
+			"mean \"not bootstrapped\": the rotating `kubelet-client-current.pem` counts as evidence.",
 		]),
 		concat(" ", [
 			"Fires on a node root whose kubelet kubeconfig was read and shows no bootstrapping evidence",

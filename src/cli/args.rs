@@ -193,6 +193,10 @@ pub struct SourceSettings {
     /// With --aks, read node certificates with `az vmss run-command invoke` on every scale set.
     #[arg(long, help_heading = "Live checks")]
     pub node_certs: bool,
+    /// With --aks and --all-clusters, do not read Kubernetes objects (Secrets, ConfigMaps, webhook
+    /// and APIService caBundles, CRDs, CSRs) live; see docs/kubernetes-objects.md.
+    #[arg(long, help_heading = "Live checks")]
+    pub no_k8s_objects: bool,
     /// The `az` executable for --aks.
     #[arg(long = "az", value_name = "PATH", default_value = "az", value_hint = ValueHint::CommandName, help_heading = "Live checks")]
     pub az_path: PathBuf,

@@ -115,6 +115,7 @@ pub fn collect_plan(args: &SourceArgs) -> Result<CollectPlan, UsageError> {
             inventory_only: s.inventory_only,
             admin: s.admin,
             node_certs: s.node_certs,
+            k8s_objects: !s.no_k8s_objects,
             jobs: usize::from(s.jobs),
             cluster_timeout: std::time::Duration::from_secs(s.cluster_timeout),
             login: s.login,

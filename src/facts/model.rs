@@ -107,6 +107,17 @@ fact_kinds! {
     /// Every probed TLS endpoint.
     #[serde(default)]
     endpoints: EndpointFact, "endpoint" / "endpoints", false;
+    /// Every Kubernetes objects source (`--k8s-objects`, or read live): the cluster it is from
+    /// and the CA it publishes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    k8s_sources: K8sSourceFact, "Kubernetes objects source" / "Kubernetes objects sources", false;
+    /// Every copy of a CA an object pins to authenticate to an API server (a kubeconfig or an
+    /// Argo CD cluster secret in the cluster, a service-account token secret's `ca.crt`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    ca_pins: CaPinFact, "pinned CA copy" / "pinned CA copies", false;
+    /// Every CertificateSigningRequest read.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    csrs: CsrFact, "certificate signing request" / "certificate signing requests", false;
 }
 
 impl FactsDocument {
@@ -147,6 +158,8 @@ pub enum SourceKind {
     Facts,
     /// `--endpoint`: a live TLS probe.
     Endpoint,
+    /// `--k8s-objects`: Kubernetes objects (`kubectl get ... -o json`, YAML streams), or read live.
+    K8sObjects,
 }
 
 impl SourceKind {
@@ -160,6 +173,7 @@ impl SourceKind {
             SourceKind::NodeRoot => "--node-root",
             SourceKind::Facts => "--facts",
             SourceKind::Endpoint => "--endpoint",
+            SourceKind::K8sObjects => "--k8s-objects",
         }
     }
 }
@@ -211,6 +225,13 @@ pub struct CertificateOrigin {
     pub node_path: Option<String>,
     /// For endpoint certificates: `host:port`.
     pub endpoint: Option<String>,
+    /// For certificates in Kubernetes objects: the object and key, `namespace/Kind/name#key`
+    /// (`Kind/name#key` for objects without a namespace).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub k8s_object: Option<String>,
+    /// For certificates in Kubernetes objects: the object's namespace.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
 }
 
 /// The part a certificate plays in an AKS cluster, decided from where it was found.
@@ -419,6 +440,14 @@ pub struct KubeconfigFact {
     pub users: Vec<KubeconfigUser>,
     /// `contexts[]`.
     pub contexts: Vec<KubeconfigContext>,
+    /// For a kubeconfig kept in a Kubernetes object: the object and key
+    /// (`namespace/Kind/name#key`, which is also `path`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub object: Option<String>,
+    /// For a kubeconfig kept in a Kubernetes object: where that object is (the objects file and
+    /// the object's line), which is where findings about it point.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub object_location: Option<FileLocation>,
 }
 
 /// One `clusters[]` entry.
@@ -503,6 +532,12 @@ pub struct KubeconfigUser {
     pub current_ca_check: Option<CaVerification>,
     /// `rg/name` of the managed cluster this user belongs to, when known.
     pub cluster_key: Option<String>,
+    /// Derived: the client certificate is within its validity period at the evaluation time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_certificate_valid: Option<bool>,
+    /// Derived: the client certificate's `notAfter` (RFC 3339).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_certificate_not_after: Option<String>,
 }
 
 /// The client certificate of a user checked against one cluster's CA.
@@ -635,6 +670,10 @@ pub struct AgentPoolFact {
     pub power_state: Option<String>,
     /// Where the pool object starts.
     pub location: Option<FileLocation>,
+    /// The pool carries the tag `aks-disable-kubelet-serving-certificate-rotation=true`: it opts
+    /// out of kubelet serving certificate rotation (honoured until 2027-04-01).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub serving_rotation_opt_out: Option<bool>,
 }
 
 /// One node from `kubectl get nodes -o json`.
@@ -666,6 +705,10 @@ pub struct NodeFact {
     pub node_resource_group: Option<String>,
     /// `rg/name` of the managed cluster, when a cluster fact matches the node resource group.
     pub cluster_key: Option<String>,
+    /// Label `kubernetes.azure.com/kubelet-serving-ca` (`cluster`: the kubelet serves with a
+    /// certificate the cluster CA signed, renewed through `kubelet-serving` CSRs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kubelet_serving_ca: Option<String>,
 }
 
 /// Evidence of kubelet TLS bootstrapping (which is what makes certificate auto-rotation work).
@@ -683,6 +726,11 @@ pub struct TlsBootstrapEvidence {
     pub uses_rotating_client_certificate: Option<bool>,
     /// The kubelet uses the static `/etc/kubernetes/certs/client.crt`.
     pub uses_static_client_certificate: Option<bool>,
+    /// The kubelet's certificate store holds `pki/kubelet-client-current.pem`: its client
+    /// certificate rotates (secure TLS bootstrapping clears the bootstrap kubeconfig, so this is
+    /// the evidence that stays).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub rotating_client_certificate_present: bool,
     /// Summary: `true` when any bootstrap evidence was found, `false` when the kubelet config
     /// was read and shows none, `null` when nothing could be read.
     pub bootstrapped: Option<bool>,
@@ -765,6 +813,97 @@ pub struct NodeRootFact {
     /// self-signed one.
     #[serde(default)]
     pub serving_certificate_cluster_signed: bool,
+}
+
+/// A Kubernetes objects source: the cluster its objects come from and the cluster CA the API
+/// server publishes in it (`ConfigMap kube-root-ca.crt`, in every namespace).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct K8sSourceFact {
+    /// The source, as the facts' `sources` names it.
+    pub path: String,
+    /// Objects read, by kind.
+    pub objects: std::collections::BTreeMap<String, u64>,
+    /// Ids of the CAs in `kube-root-ca.crt` (each once): the cluster's current CA.
+    pub published_ca_ids: Vec<String>,
+    /// `rg/name` of the cluster the objects were read from: given when read live, else derived
+    /// from a published CA that a kubeconfig or node of a known cluster also has.
+    pub cluster_key: Option<String>,
+}
+
+/// A CA an object pins to authenticate to an API server.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CaPinFact {
+    /// The object and key, `namespace/Kind/name#key`.
+    pub object: String,
+    /// Its namespace.
+    pub namespace: Option<String>,
+    /// The objects source it was read from (`path` of a `k8s_sources` entry).
+    pub source: String,
+    /// Where the object starts.
+    pub location: FileLocation,
+    /// `kubeconfig`, `argocd-cluster` or `service-account-token`.
+    pub kind: String,
+    /// The API server it is for (`server`), when it names one.
+    pub server: Option<String>,
+    /// It is for the cluster it lives in: a service-account token, or a server inside the
+    /// cluster (`kubernetes.default.svc`).
+    pub in_cluster: bool,
+    /// Ids of the CAs it pins.
+    pub ca_certificate_ids: Vec<String>,
+    /// Derived: `rg/name` of the cluster it authenticates to, when known.
+    #[serde(default)]
+    pub cluster_key: Option<String>,
+    /// Derived: it authenticates to the cluster it lives in.
+    #[serde(default)]
+    pub targets_own_cluster: bool,
+    /// Derived: the current CA of that cluster, when known (`kube-root-ca.crt`, else the newest
+    /// CA of its API server in any source).
+    #[serde(default)]
+    pub current_ca_id: Option<String>,
+    /// Derived: where the current CA came from.
+    #[serde(default)]
+    pub current_ca_source: Option<String>,
+    /// Derived: whether it pins the current CA; `null` when unknown (no current CA, or a
+    /// cluster other than its own).
+    #[serde(default)]
+    pub pins_current_ca: Option<bool>,
+}
+
+/// A CertificateSigningRequest.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CsrFact {
+    /// `metadata.name`.
+    pub name: String,
+    /// Where the object starts.
+    pub location: FileLocation,
+    /// The objects source it was read from.
+    pub source: String,
+    /// `spec.signerName` (`kubernetes.io/kubelet-serving`, ...).
+    pub signer_name: Option<String>,
+    /// `spec.username` (`system:node:<name>` for kubelets).
+    pub username: Option<String>,
+    /// The node that asked, from the user name.
+    pub node: Option<String>,
+    /// `metadata.creationTimestamp`.
+    pub created_at: Option<String>,
+    /// `created_at` as Unix seconds.
+    pub created_at_unix: Option<i64>,
+    /// A condition `Approved` with status `True`.
+    pub approved: bool,
+    /// A condition `Denied` with status `True`.
+    pub denied: bool,
+    /// A condition `Failed` with status `True`.
+    pub failed: bool,
+    /// `status.certificate` is set.
+    pub issued: bool,
+    /// Id of the issued certificate, when it parses.
+    pub certificate_id: Option<String>,
+    /// Derived: `rg/name` of its cluster, when known.
+    #[serde(default)]
+    pub cluster_key: Option<String>,
+    /// Derived: seconds since it was created while it is neither issued, denied nor failed.
+    #[serde(default)]
+    pub pending_seconds: Option<i64>,
 }
 
 /// A probed TLS endpoint (see the live-checks docs).

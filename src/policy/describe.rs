@@ -27,7 +27,7 @@ use regorus::Value;
 use super::error::PolicyError;
 use super::rule::LoadedRule;
 use super::value::to_json;
-use crate::facts::model::{CertificateFact, ClusterFact, FactsDocument};
+use crate::facts::model::{CertificateFact, ClusterFact, FactsDocument, FileLocation};
 use crate::findings::{
     fill_remediation, fingerprint, CertificateEvidence, ClusterRef, Evidence, Finding, Level, Location, Resource,
 };
@@ -68,6 +68,9 @@ pub struct Describer<'a> {
     /// Every occurrence of the ids that occur more than once, with its position.
     repeated: HashMap<&'a str, Vec<(&'a CertificateFact, usize)>>,
     clusters: HashMap<&'a str, &'a ClusterFact>,
+    /// Kubeconfigs kept in Kubernetes objects, by their `path` (the object and key): where the
+    /// object is and its name.
+    kubeconfigs_in_objects: HashMap<&'a str, (&'a FileLocation, &'a str)>,
 }
 
 impl<'a> Describer<'a> {
@@ -100,10 +103,17 @@ impl<'a> Describer<'a> {
                 clusters.entry(id.as_str()).or_insert(c);
             }
         }
+        let kubeconfigs_in_objects = facts
+            .facts
+            .kubeconfigs
+            .iter()
+            .filter_map(|kc| Some((kc.path.as_str(), (kc.object_location.as_ref()?, kc.object.as_deref()?))))
+            .collect();
         Describer {
             certificates,
             repeated,
             clusters,
+            kubeconfigs_in_objects,
         }
     }
 
@@ -174,6 +184,23 @@ impl<'a> Describer<'a> {
             .map_init(Remediations::default, |remediations, (raw, entry, position)| {
                 let mut finding = self.describe(rule, raw, entry.level, remediations)?;
                 finding.locations = entry.locations.into_iter().collect();
+                for location in &mut finding.locations {
+                    if location.object.is_some() {
+                        continue;
+                    }
+                    if let Some((place, object)) = self.kubeconfigs_in_objects.get(location.path.as_str()) {
+                        // A place in a kubeconfig kept in an object is that object's place.
+                        *location = Location {
+                            path: place.path.clone(),
+                            line: place.line,
+                            object: Some(object.to_string()),
+                        };
+                    } else if finding.resource.kind == "certificate" {
+                        location.object = self.object_at(&finding.resource.id, location);
+                    }
+                }
+                finding.locations.sort();
+                finding.locations.dedup();
                 Ok((finding, position))
             })
             .collect()
@@ -274,6 +301,21 @@ impl<'a> Describer<'a> {
         Some(at_location.unwrap_or(first))
     }
 
+    /// The Kubernetes object holding the occurrence of certificate `id` at `location`.
+    fn object_at(&self, id: &str, location: &Location) -> Option<String> {
+        let first = self.certificates.get(id).map(|(c, _)| *c);
+        let all = self.repeated.get(id);
+        let at = |c: &CertificateFact| c.origin.path == location.path && c.origin.line == location.line;
+        match all {
+            Some(all) => all
+                .iter()
+                .map(|(c, _)| *c)
+                .find(|c| at(c))
+                .and_then(|c| c.origin.k8s_object.clone()),
+            None => first.filter(|c| at(c)).and_then(|c| c.origin.k8s_object.clone()),
+        }
+    }
+
     /// The cluster a key refers to, with its original spelling, or one rebuilt from the key.
     fn cluster_ref(&self, key: &str) -> ClusterRef {
         match self.clusters.get(key) {
@@ -369,7 +411,7 @@ pub fn certificate_evidence(cert: &CertificateFact) -> Evidence {
 }
 
 /// Keys read inside `location` and `resource.cluster`.
-const NESTED_KEYS: &[&str] = &["resource_group", "path", "line"];
+const NESTED_KEYS: &[&str] = &["resource_group", "path", "line", "object"];
 
 /// The keys findings are read by, made once.
 fn key(name: &'static str) -> &'static Value {
@@ -459,7 +501,12 @@ fn parse(value: &Value) -> Result<RawFinding, String> {
                 Some(Value::Number(n)) => n.as_u64().and_then(|n| u32::try_from(n).ok()),
                 Some(other) => return Err(format!("`location.line` must be a number, got {}", to_json(other))),
             };
-            (!path.is_empty()).then_some(Location { path, line })
+            let object = match field(l, "object") {
+                None | Some(Value::Null) => None,
+                Some(Value::String(o)) => Some(o.to_string()),
+                Some(other) => return Err(format!("`location.object` must be a string, got {}", to_json(other))),
+            };
+            (!path.is_empty()).then_some(Location { path, line, object })
         }
         Some(other) => {
             return Err(format!(

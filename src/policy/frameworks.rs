@@ -50,6 +50,7 @@ pub const FRAMEWORKS: &[Framework] = &[
         url: "https://learn.microsoft.com/security/benchmark/azure/overview",
         controls: &[
             ("DP-7", "Use a secure certificate management process"),
+            ("IM-1", "Use centralized identity and authentication system"),
             ("PA-7", "Follow just enough administration (least privilege) principle"),
         ],
     },
@@ -59,6 +60,7 @@ pub const FRAMEWORKS: &[Framework] = &[
         version: "Revision 5",
         url: "https://csrc.nist.gov/pubs/sp/800/53/r5/upd1/final",
         controls: &[
+            ("AC-2", "Account Management"),
             ("AC-3", "Access Enforcement"),
             ("AC-6", "Least Privilege"),
             ("CM-6", "Configuration Settings"),

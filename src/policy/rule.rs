@@ -113,16 +113,17 @@ impl RuleMeta {
     /// Checks the shape of the metadata; returns every problem found.
     pub fn problems(&self) -> Vec<String> {
         let mut out = Vec::new();
-        let (letters, digits) = self
-            .id
-            .split_at(self.id.find(|c: char| c.is_ascii_digit()).unwrap_or(self.id.len()));
-        if letters.is_empty()
-            || !letters.chars().all(|c| c.is_ascii_uppercase())
+        // A prefix that starts with a letter (upper-case letters and digits: `CERT`, `K8S`), then
+        // exactly three digits.
+        let id = self.id.as_str();
+        let (prefix, digits) = id.split_at(id.len().saturating_sub(3));
+        if !prefix.starts_with(|c: char| c.is_ascii_uppercase())
+            || !prefix.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
             || digits.len() != 3
             || !digits.chars().all(|c| c.is_ascii_digit())
         {
             out.push(format!(
-                "id `{}` must be upper-case letters and three digits, like `CERT001`",
+                "id `{}` must be an upper-case prefix (letters, then letters or digits) and three digits, like `CERT001` or `K8S001`",
                 self.id
             ));
         }

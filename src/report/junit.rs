@@ -37,9 +37,10 @@ fn failure_body(report: &Report<'_>, f: &Finding) -> String {
     let mut lines = vec![f.message.clone()];
     for l in report.locations_of(f) {
         lines.push(format!(
-            "at {}{}",
+            "at {}{}{}",
             l.path,
-            l.line.map(|n| format!(":{n}")).unwrap_or_default()
+            l.line.map(|n| format!(":{n}")).unwrap_or_default(),
+            l.object.as_deref().map(|o| format!(" ({o})")).unwrap_or_default()
         ));
     }
     for (k, v) in f.evidence.iter() {

@@ -223,10 +223,22 @@ impl<'a> Report<'a> {
     pub fn locations_of(&self, finding: &Finding) -> Vec<Location> {
         let usable: Vec<Location> = finding.locations.iter().filter(|l| is_file(&l.path)).cloned().collect();
         if usable.is_empty() {
-            vec![Location {
-                path: self.facts_uri.to_string(),
-                line: None,
-            }]
+            // Objects read from standard input or live keep their names, at the facts document.
+            let mut objects: Vec<Location> = finding
+                .locations
+                .iter()
+                .filter(|l| l.object.is_some())
+                .map(|l| Location {
+                    path: self.facts_uri.to_string(),
+                    line: None,
+                    object: l.object.clone(),
+                })
+                .collect();
+            objects.dedup();
+            if objects.is_empty() {
+                objects.push(Location::in_file(self.facts_uri, None));
+            }
+            objects
         } else {
             usable
         }

@@ -7,7 +7,7 @@
 //!
 //! | family | labels | value |
 //! |---|---|---|
-//! | `aks_certscan_certificate_not_after_seconds` | `cluster`, `source`, `path`, `subject_cn`, `role`, `id` | notAfter, Unix seconds |
+//! | `aks_certscan_certificate_not_after_seconds` | `cluster`, `source`, `path`, `subject_cn`, `role`, `id`; in-cluster certificates add `namespace`, `object` | notAfter, Unix seconds |
 //! | `aks_certscan_certificate_not_before_seconds` | same | notBefore, Unix seconds |
 //! | `aks_certscan_finding` | `rule`, `level`, `cluster`, `resource_kind`, `resource` | 1 |
 //! | `aks_certscan_rule_findings` | `rule`, `name`, `level` | findings of the rule (0 included) |
@@ -21,7 +21,8 @@
 //!
 //! Cardinality is bounded: at most [`Limits::certificates`] certificates (the ones that expire
 //! first are kept) and [`Limits::findings`] findings (worst first) become series; the rest are
-//! counted in `aks_certscan_series_dropped`.
+//! counted in `aks_certscan_series_dropped`. The `namespace` and `object` labels of in-cluster
+//! certificates take at most as many values as there are certificate series.
 
 use std::collections::BTreeMap;
 use std::io::{self, Write};
@@ -179,14 +180,20 @@ impl Emitter for Prometheus {
                 .map(|c| {
                     let source = source_name(c);
                     let role = role_name(c);
-                    let l = labels(&[
+                    let mut pairs = vec![
                         ("cluster", c.cluster_key.as_deref().unwrap_or("")),
-                        ("source", &source),
-                        ("path", &c.path),
+                        ("source", source.as_str()),
+                        ("path", c.path.as_str()),
                         ("subject_cn", c.subject_cn.as_deref().unwrap_or("")),
-                        ("role", &role),
-                        ("id", &c.id),
-                    ]);
+                        ("role", role.as_str()),
+                        ("id", c.id.as_str()),
+                    ];
+                    // In-cluster certificates also name their object and its namespace.
+                    if let Some(object) = &c.object {
+                        pairs.push(("namespace", c.namespace.as_deref().unwrap_or("")));
+                        pairs.push(("object", object));
+                    }
+                    let l = labels(&pairs);
                     (l, c)
                 })
                 .collect();

@@ -37,30 +37,21 @@ fn fixture() -> (Vec<Reported>, Vec<LoadedRule>, FactsDocument) {
             "CERT001",
             "certificate-expired",
             "certificate CN=ok in certs/a.pem expired",
-            Some(Location {
-                path: "certs/a.pem".into(),
-                line: Some(3),
-            }),
+            Some(Location::in_file("certs/a.pem", Some(3))),
             Level::Error,
         ),
         finding(
             "CERT002",
             "certificate-expiring-soon",
             "certificate 0 presented by api:443 expires",
-            Some(Location {
-                path: "tls://api:443".into(),
-                line: None,
-            }),
+            Some(Location::in_file("tls://api:443", None)),
             Level::Warning,
         ),
         finding(
             "CERT007",
             "weak-certificate-crypto",
             "evil \u{1b}[31m<b>&\"\n,:%</b>",
-            Some(Location {
-                path: "dir with space/x.pem".into(),
-                line: Some(1),
-            }),
+            Some(Location::in_file("dir with space/x.pem", Some(1))),
             Level::Note,
         ),
     ];
@@ -144,7 +135,9 @@ fn junit_is_well_formed_with_markup_escaped() {
     let xml = rendered(Format::Junit);
     assert!(xml.contains("evil \\u{1b}[31m&lt;b&gt;&amp;&quot;"));
     assert!(!xml.contains("<b>"));
-    assert_eq!(xml.matches("<testsuite ").count(), 21, "one suite per rule");
+    let (_, rules, _) = fixture();
+    assert!(rules.len() > 20);
+    assert_eq!(xml.matches("<testsuite ").count(), rules.len(), "one suite per rule");
     assert_eq!(xml.matches("<failure ").count(), 3);
 }
 

@@ -102,7 +102,19 @@ impl Emitter for Text {
                 )?;
                 for l in report.locations_of(f) {
                     let line = l.line.map(|n| format!(":{n}")).unwrap_or_default();
-                    writeln!(out, "    {} {}{}", self.paint("34", "-->"), terminal(&l.path), line)?;
+                    let object = l
+                        .object
+                        .as_deref()
+                        .map(|o| format!(" ({})", terminal(o)))
+                        .unwrap_or_default();
+                    writeln!(
+                        out,
+                        "    {} {}{}{}",
+                        self.paint("34", "-->"),
+                        terminal(&l.path),
+                        line,
+                        object
+                    )?;
                 }
                 for e in evidence_lines(f) {
                     writeln!(out, "    = {}", terminal(&e))?;

@@ -273,5 +273,21 @@ fn agent_pool(value: &Value, location: Option<FileLocation>) -> AgentPoolFact {
         provisioning_state: string(body, &["provisioningState"]),
         power_state: string(body, &["powerState", "code"]),
         location,
+        serving_rotation_opt_out: tag(body, SERVING_ROTATION_OPT_OUT)
+            .or_else(|| tag(value, SERVING_ROTATION_OPT_OUT))
+            .map(|v| v.trim().eq_ignore_ascii_case("true")),
     }
+}
+
+/// The node pool tag that opts out of kubelet serving certificate rotation (honoured until
+/// 2027-04-01).
+pub const SERVING_ROTATION_OPT_OUT: &str = "aks-disable-kubelet-serving-certificate-rotation";
+
+/// The value of tag `name` (tag names are case-insensitive in Azure).
+fn tag(value: &Value, name: &str) -> Option<String> {
+    get(value, "tags")
+        .and_then(Value::as_object)?
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+        .and_then(|(_, v)| v.as_str().map(str::to_string))
 }

@@ -227,12 +227,14 @@ pub fn collect(path: &Path, ctx: &CollectContext) -> Part {
         Err(e) => return out.with_error(e),
     };
     let base_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
-    from_text(text, &shown, base_dir, ctx, out)
+    from_text(text, &shown, Some(base_dir), ctx, out)
 }
 
 /// Reads a kubeconfig from text (a file's, or `az aks get-credentials --file -` output) into `out`.
-/// `base_dir` resolves relative `certificate-authority` / `client-certificate` paths.
-pub fn from_text(text: &str, shown: &str, base_dir: PathBuf, ctx: &CollectContext, mut out: Part) -> Part {
+/// `base_dir` resolves relative `certificate-authority` / `client-certificate` paths; `None` for
+/// a kubeconfig that did not come from a file of this machine (a command's output, a Kubernetes
+/// secret), whose file references are not followed.
+pub fn from_text(text: &str, shown: &str, base_dir: Option<PathBuf>, ctx: &CollectContext, mut out: Part) -> Part {
     let shown = shown.to_string();
     let raw = match parse(text) {
         Ok(raw) => raw,
@@ -271,7 +273,7 @@ pub fn from_text(text: &str, shown: &str, base_dir: PathBuf, ctx: &CollectContex
 struct KubeconfigReader<'a> {
     ctx: &'a CollectContext,
     shown: &'a str,
-    base_dir: PathBuf,
+    base_dir: Option<PathBuf>,
     out: &'a mut Part,
 }
 
@@ -426,7 +428,16 @@ impl KubeconfigReader<'_> {
 
     /// Reads a certificate file named by a kubeconfig field (relative to the kubeconfig).
     fn file_field(&mut self, file: &str, what: &str, origin: CertificateOrigin, role: CertificateRole) -> Vec<String> {
-        let path = self.base_dir.join(file);
+        let Some(base_dir) = &self.base_dir else {
+            self.out.facts.errors.push(error(
+                SourceKind::Kubeconfig,
+                self.shown,
+                ErrorKind::Unsupported,
+                format!("{what} names a file; not read: this kubeconfig did not come from a file of this machine"),
+            ));
+            return Vec::new();
+        };
+        let path = base_dir.join(file);
         let shown = display_path(&path);
         let bytes = match read_capped(&path, self.ctx.max_file_size, SourceKind::Kubeconfig, &shown) {
             Ok(b) => b,

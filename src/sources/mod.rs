@@ -17,6 +17,7 @@
 //! | `--certs` | [`certs`] |
 //! | `--cluster` | [`cluster`] |
 //! | `--nodes` | [`nodes`] |
+//! | `--k8s-objects` | [`k8s_objects`] |
 //! | `--node-root` | [`node_root`] |
 //! | `--facts` | [`facts_merge`] |
 //! | `--endpoint` | [`endpoint`] (with [`probe`]) |
@@ -30,6 +31,7 @@ pub mod cluster;
 pub mod context;
 pub mod endpoint;
 pub mod facts_merge;
+pub mod k8s_objects;
 pub mod kubeconfig;
 pub mod live;
 pub mod node_root;

@@ -88,7 +88,8 @@ fn label(item: &Value, name: &str) -> Option<String> {
         .map(str::to_string)
 }
 
-fn node_fact(item: &Value, location: FileLocation) -> Option<NodeFact> {
+/// A node fact from one `Node` object; `None` when it is not a Node with a name.
+pub fn node_fact(item: &Value, location: FileLocation) -> Option<NodeFact> {
     if string(item, &["kind"]).is_some_and(|k| k != "Node") {
         return None;
     }
@@ -120,5 +121,6 @@ fn node_fact(item: &Value, location: FileLocation) -> Option<NodeFact> {
         is_aks: has_aks_labels || azure_provider,
         node_resource_group: label(item, "kubernetes.azure.com/cluster"),
         cluster_key: None,
+        kubelet_serving_ca: label(item, "kubernetes.azure.com/kubelet-serving-ca"),
     })
 }

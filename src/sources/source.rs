@@ -11,7 +11,7 @@ use rayon::prelude::*;
 use super::context::CollectContext;
 use super::live::step::map_in_order;
 use super::live::LiveOptions;
-use super::{certs, cluster, endpoint, facts_merge, kubeconfig, live, node_root, nodes};
+use super::{certs, cluster, endpoint, facts_merge, k8s_objects, kubeconfig, live, node_root, nodes};
 use crate::clock::Instant;
 use crate::facts::model::SourceKind;
 use crate::facts::part::Part;
@@ -27,6 +27,9 @@ pub enum Source {
     Cluster(PathBuf),
     /// `--nodes FILE` (`-` is standard input).
     Nodes(PathBuf),
+    /// `--k8s-objects FILE`: Kubernetes objects, `kubectl get ... -o json` or YAML (`-` is
+    /// standard input).
+    K8sObjects(PathBuf),
     /// `--node-root DIR`.
     NodeRoot(PathBuf),
     /// `--facts FILE`: a saved facts document, merged in (`-` is standard input).
@@ -124,6 +127,15 @@ pub const FLAGS: &[SourceFlag] = &[
         make: |v| Source::Nodes(v.into()),
     },
     SourceFlag {
+        flag: "k8s-objects",
+        value: Some(("FILE", PathKind::File)),
+        heading: "Sources",
+        help: "Kubernetes objects, `kubectl get secrets,configmaps,... -A -o json` or YAML (`-` reads stdin): TLS secrets, CA bundles, pinned CA copies, CSRs, nodes",
+        kind: SourceKind::K8sObjects,
+        live: false,
+        make: |v| Source::K8sObjects(v.into()),
+    },
+    SourceFlag {
         flag: "node-root",
         value: Some(("DIR", PathKind::Dir)),
         heading: "Sources",
@@ -211,6 +223,7 @@ impl Source {
             Source::Certs(path) => vec![certs::collect(path, ctx)],
             Source::Cluster(path) => vec![cluster::collect(path, ctx)],
             Source::Nodes(path) => vec![nodes::collect(path, ctx)],
+            Source::K8sObjects(path) => vec![k8s_objects::collect(path, ctx)],
             Source::NodeRoot(path) => vec![node_root::collect(path, ctx)],
             Source::Facts(path) => vec![facts_merge::collect(path, ctx)],
             Source::Endpoint { target, server_name } => vec![endpoint::collect(target, server_name.as_deref(), ctx)],

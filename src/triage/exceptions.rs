@@ -3,8 +3,10 @@
 //! ```yaml
 //! exceptions:
 //!   - rule: CERT004                     # a rule id
-//!     cluster: rg-prod/prod             # what it waives: a cluster (rg/name), a resource id, or
-//!     # resource: 9f86d081884c7d65...   # a path glob (`path: certs/legacy/**`)
+//!     cluster: rg-prod/prod             # what it waives: a cluster (rg/name), a resource id or
+//!     # resource: 9f86d081884c7d65...   # Kubernetes object (`legacy/Secret/old-tls#tls.crt`), a
+//!     # path: certs/legacy/**           # path glob, or a namespace glob of in-cluster objects
+//!     # namespace: legacy-*
 //!     reason: Rotated in the Q1 maintenance window (CHG-1234)
 //!     expires: 2027-01-31               # through that day (UTC), or an RFC 3339 time
 //! ```
@@ -46,27 +48,35 @@ pub struct Exception {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Target {
-    /// Findings about this resource id.
+    /// Findings about this resource id, or about this Kubernetes object (`ns/Kind/name#key`)
+    /// wherever they are found.
     Resource(String),
     /// Findings of this cluster (`rg/name`, any case).
     Cluster(String),
     /// Findings with a location matching this glob (`*`, `?`, `**`).
     Path(String),
+    /// Findings about Kubernetes objects whose namespace matches this glob, wherever they are
+    /// found (a certificate also kept in a file or in another namespace is not waived).
+    Namespace(String),
 }
 
 impl Target {
-    /// `cluster rg/name`, `resource <id>`, `path <glob>`.
+    /// `cluster rg/name`, `resource <id>`, `path <glob>`, `namespace <glob>`.
     pub fn describe(&self) -> String {
         match self {
             Target::Resource(id) => format!("resource {id}"),
             Target::Cluster(c) => format!("cluster {c}"),
             Target::Path(p) => format!("path {p}"),
+            Target::Namespace(n) => format!("namespace {n}"),
         }
     }
 
     fn matches(&self, f: &Finding) -> bool {
         match self {
-            Target::Resource(id) => f.resource.id == *id,
+            Target::Resource(id) => {
+                f.resource.id == *id
+                    || (!f.locations.is_empty() && f.locations.iter().all(|l| l.object.as_deref() == Some(id.as_str())))
+            }
             Target::Cluster(key) => f.resource.cluster.as_ref().is_some_and(|c| {
                 format!(
                     "{}/{}",
@@ -76,6 +86,12 @@ impl Target {
                 .eq_ignore_ascii_case(key)
             }),
             Target::Path(glob) => f.locations.iter().any(|l| super::glob::matches(glob, &l.path)),
+            Target::Namespace(glob) => {
+                !f.locations.is_empty()
+                    && f.locations
+                        .iter()
+                        .all(|l| l.namespace().is_some_and(|n| super::glob::matches(glob, n)))
+            }
         }
     }
 }
@@ -97,7 +113,7 @@ pub enum Status {
 pub struct StatusEntry {
     /// Rule id.
     pub rule: String,
-    /// `cluster rg/name`, `resource <id>` or `path <glob>`.
+    /// `cluster rg/name`, `resource <id>`, `path <glob>` or `namespace <glob>`.
     pub target: String,
     /// Why.
     pub reason: String,
@@ -146,6 +162,8 @@ struct RawEntry {
     cluster: Option<String>,
     #[serde(default)]
     path: Option<String>,
+    #[serde(default)]
+    namespace: Option<String>,
     reason: String,
     expires: String,
 }
@@ -186,6 +204,7 @@ pub fn parse(text: &str, shown: &str) -> Result<Vec<Exception>, TriageError> {
             e.resource.map(Target::Resource),
             e.cluster.map(Target::Cluster),
             e.path.map(Target::Path),
+            e.namespace.map(Target::Namespace),
         ]
         .into_iter()
         .flatten()
@@ -208,13 +227,13 @@ pub fn parse(text: &str, shown: &str) -> Result<Vec<Exception>, TriageError> {
             [one] => Some(one.clone()),
             [] => {
                 problems.push(format!(
-                    "{here}: name what is waived: `resource`, `cluster` (rg/name) or `path` (a glob)"
+                    "{here}: name what is waived: `resource`, `cluster` (rg/name), `path` (a glob) or `namespace` (a glob)"
                 ));
                 None
             }
             _ => {
                 problems.push(format!(
-                    "{here}: give one of `resource`, `cluster` and `path`, not several"
+                    "{here}: give one of `resource`, `cluster`, `path` and `namespace`, not several"
                 ));
                 None
             }
@@ -310,6 +329,76 @@ mod tests {
             "y",
         );
         assert!(unknown.expect_err("unknown key").to_string().contains("owner"));
+    }
+
+    fn finding_at(locations: &[(&str, Option<&str>)]) -> Finding {
+        use crate::findings::*;
+        Finding {
+            rule_id: "CERT001".into(),
+            rule_name: "certificate-expired".into(),
+            level: Level::Error,
+            message: String::new(),
+            resource: Resource {
+                kind: "certificate".into(),
+                id: "abc".into(),
+                name: "certificate".into(),
+                cluster: None,
+            },
+            locations: locations
+                .iter()
+                .map(|(path, object)| Location {
+                    path: path.to_string(),
+                    line: Some(3),
+                    object: object.map(str::to_string),
+                })
+                .collect(),
+            evidence: Evidence::new(),
+            remediation: "".into(),
+            warning: None,
+            fingerprint: Fingerprint([7; 32]),
+        }
+    }
+
+    #[test]
+    fn a_namespace_glob_waives_findings_only_in_matching_namespaces() {
+        let target = Target::Namespace("legacy-*".into());
+        assert!(target.matches(&finding_at(&[("objs.json", Some("legacy-a/Secret/old#tls.crt"))])));
+        assert!(target.matches(&finding_at(&[
+            ("objs.json", Some("legacy-a/Secret/old#tls.crt")),
+            ("objs.json", Some("legacy-b/ConfigMap/ca#ca.pem")),
+        ])));
+        // The same certificate also in prod, or in a file, or in a cluster-scoped object.
+        assert!(!target.matches(&finding_at(&[
+            ("objs.json", Some("legacy-a/Secret/old#tls.crt")),
+            ("objs.json", Some("prod/Secret/web#tls.crt")),
+        ])));
+        assert!(!target.matches(&finding_at(&[
+            ("objs.json", Some("legacy-a/Secret/old#tls.crt")),
+            ("certs/web.pem", None),
+        ])));
+        assert!(!target.matches(&finding_at(&[(
+            "objs.json",
+            Some("APIService/v1beta1.metrics.k8s.io#spec.caBundle")
+        )])));
+        assert!(!target.matches(&finding_at(&[])));
+    }
+
+    #[test]
+    fn a_resource_names_an_id_or_an_object() {
+        let object = Target::Resource("legacy/Secret/old#tls.crt".into());
+        assert!(object.matches(&finding_at(&[("objs.json", Some("legacy/Secret/old#tls.crt"))])));
+        assert!(!object.matches(&finding_at(&[
+            ("objs.json", Some("legacy/Secret/old#tls.crt")),
+            ("objs.json", Some("prod/Secret/web#tls.crt")),
+        ])));
+        assert!(Target::Resource("abc".into()).matches(&finding_at(&[("x.pem", None)])));
+        let parsed = parse(
+            "exceptions:\n  - rule: CERT001\n    namespace: 'legacy-*'\n    reason: r\n    expires: 2027-01-01\n",
+            "w.yaml",
+        )
+        .expect("valid");
+        assert_eq!(parsed[0].target, Target::Namespace("legacy-*".into()));
+        assert_eq!(parsed[0].target.describe(), "namespace legacy-*");
     }
 
     #[test]

@@ -20,8 +20,25 @@ fn stand_ins(dir: &Path, fail_credentials: bool) {
         "#!/bin/sh\nprintf 'az %s\\n' \"$*\" >> \"$STANDIN_LOG\"\ncase \"$1 $2\" in\n  'aks show') cat '{d}/cluster.json' ;;\n  'aks get-credentials') {credentials} ;;\n  'vmss list') echo '[{{\"name\": \"aks-nodepool1-12345678-vmss\"}}]' ;;\n  'vmss list-instances') echo '[{{\"instanceId\": \"0\"}}]' ;;\n  'vmss run-command') cat \"$RUN_COMMAND_OUTPUT\" ;;\n  *) echo \"unexpected az call: $*\" >&2; exit 2 ;;\nesac\n",
         d = data.display()
     );
+    // `kubectl get nodes` prints the recorded nodes; `kubectl get <kind>` prints
+    // `$OBJECTS_DIR/<kind>.json` and `kubectl get <kind>,<kind>,...` `$OBJECTS_DIR/all.json` (an
+    // empty list without them), or refuses what `$FORBIDDEN` names (any call listing it) the way
+    // the API server does.
     let kubectl = format!(
-        "#!/bin/sh\nprintf 'kubectl %s\\n' \"$*\" >> \"$STANDIN_LOG\"\nfor a in \"$@\"; do last=\"$a\"; done\nprintf 'kubeconfig mode %s\\n' \"$(stat -c %a \"$last\")\" >> \"$STANDIN_LOG\"\ncat '{}/nodes.json'\n",
+        r#"#!/bin/sh
+printf 'kubectl %s\n' "$*" >> "$STANDIN_LOG"
+for a in "$@"; do last="$a"; done
+printf 'kubeconfig mode %s\n' "$(stat -c %a "$last")" >> "$STANDIN_LOG"
+if [ "$2" = nodes ]; then cat '{}/nodes.json'; exit 0; fi
+if [ -n "$FORBIDDEN" ]; then
+  case ",$2," in *",$FORBIDDEN,"*)
+    echo "Error from server (Forbidden): $FORBIDDEN is forbidden: User \"scanner\" cannot list resource \"$FORBIDDEN\" in API group \"\" at the cluster scope" >&2
+    exit 1 ;;
+  esac
+fi
+case "$2" in *,*) file="$OBJECTS_DIR/all.json" ;; *) file="$OBJECTS_DIR/$2.json" ;; esac
+if [ -n "$OBJECTS_DIR" ] && [ -f "$file" ]; then cat "$file"; else echo '{{"apiVersion": "v1", "items": [], "kind": "List"}}'; fi
+"#,
         data.display()
     );
     for (name, text) in [("az", az), ("kubectl", kubectl)] {
@@ -228,4 +245,146 @@ fn failing_steps_are_reported_and_the_rest_goes_on() {
     );
     let bad = facts_at_now(&["--aks", "just-a-name"]);
     assert!(stderr(&bad).contains("expected RESOURCE_GROUP/NAME"));
+}
+
+/// Splits the `in-cluster` scenario's objects into `kubectl get` outputs in `dir`: `all.json`
+/// (every kind but nodes, which have their own step) and one `<kind>.json` per kind.
+fn objects_dir(dir: &Path) -> std::path::PathBuf {
+    let out = dir.join("objects");
+    std::fs::create_dir_all(&out).expect("mkdir");
+    let text = std::fs::read_to_string(root().join("testdata/scenarios/in-cluster/objects.json")).expect("objects");
+    let doc: serde_json::Value = serde_json::from_str(&text).expect("json");
+    let mut by_kind: std::collections::BTreeMap<String, Vec<serde_json::Value>> = Default::default();
+    for item in doc["items"].as_array().expect("items") {
+        let kind = item["kind"].as_str().expect("kind");
+        if kind != "Node" {
+            by_kind
+                .entry(format!("{}s", kind.to_ascii_lowercase()))
+                .or_default()
+                .push(item.clone());
+        }
+    }
+    let list = |items: Vec<serde_json::Value>| {
+        serde_json::json!({"apiVersion": "v1", "items": items, "kind": "List"}).to_string()
+    };
+    std::fs::write(
+        out.join("all.json"),
+        list(by_kind.values().flatten().cloned().collect()),
+    )
+    .expect("write");
+    for (kind, items) in by_kind {
+        std::fs::write(out.join(format!("{kind}.json")), list(items)).expect("write");
+    }
+    out
+}
+
+fn findings_of(out: &std::process::Output) -> Vec<serde_json::Value> {
+    let doc: serde_json::Value =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|_| panic!("json: {}", stderr(out)));
+    doc["findings"].as_array().expect("findings").clone()
+}
+
+#[test]
+fn aks_reads_the_objects_that_hold_certificates_with_one_kubectl_call() {
+    let dir = tempdir();
+    stand_ins(dir.path(), false);
+    let objects = objects_dir(dir.path());
+    let out = live_scan(dir.path(), &[], &[("OBJECTS_DIR", &objects)]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let calls = std::fs::read_to_string(dir.path().join("calls.log")).expect("log");
+    let gets: Vec<&str> = calls.lines().filter(|l| l.starts_with("kubectl get ")).collect();
+    assert_eq!(gets.len(), 2, "{calls}");
+    assert!(
+        gets[1].starts_with(
+            "kubectl get secrets,configmaps,validatingwebhookconfigurations,mutatingwebhookconfigurations,apiservices,customresourcedefinitions,certificatesigningrequests --all-namespaces -o json --kubeconfig "
+        ),
+        "{}",
+        gets[1]
+    );
+    // Read live, the objects are the cluster's own: their findings name it.
+    let findings = findings_of(&out);
+    let of = |rule: &str| -> Vec<&serde_json::Value> { findings.iter().filter(|f| f["rule_id"] == rule).collect() };
+    let stale = of("K8S001");
+    assert_eq!(
+        stale.len(),
+        2,
+        "the service-account token and the Argo CD secret: {stale:?}"
+    );
+    for f in &stale {
+        assert_eq!(f["resource"]["cluster"]["name"], "ops");
+        assert!(f["resource"]["id"].as_str().expect("id").starts_with("rg-ops/ops:"));
+    }
+    let expired = of("CERT001");
+    assert_eq!(expired.len(), 1);
+    assert_eq!(expired[0]["resource"]["cluster"]["resource_group"], "rg-ops");
+    assert_eq!(
+        expired[0]["locations"][0]["object"],
+        "ingress-nginx/Secret/web-tls#tls.crt"
+    );
+    assert!(expired[0]["locations"][0]["path"]
+        .as_str()
+        .is_some_and(|p| p.starts_with("live://aks/rg-ops/ops/objects")));
+    assert_eq!(of("NODE007").len(), 2);
+}
+
+#[test]
+fn a_forbidden_kind_is_its_own_error_and_the_other_kinds_are_read() {
+    let dir = tempdir();
+    stand_ins(dir.path(), false);
+    let objects = objects_dir(dir.path());
+    let out = live_scan(
+        dir.path(),
+        &[],
+        &[("OBJECTS_DIR", &objects), ("FORBIDDEN", Path::new("secrets"))],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let calls = std::fs::read_to_string(dir.path().join("calls.log")).expect("log");
+    for kind in [
+        "secrets",
+        "configmaps",
+        "validatingwebhookconfigurations",
+        "mutatingwebhookconfigurations",
+        "apiservices",
+        "customresourcedefinitions",
+        "certificatesigningrequests",
+    ] {
+        assert!(
+            calls.contains(&format!("kubectl get {kind} --all-namespaces -o json")),
+            "one call per kind after the combined one failed: {calls}"
+        );
+    }
+    let findings = findings_of(&out);
+    let scan001: Vec<&str> = findings
+        .iter()
+        .filter(|f| f["rule_id"] == "SCAN001")
+        .map(|f| f["message"].as_str().expect("m"))
+        .collect();
+    assert!(
+        scan001
+            .iter()
+            .any(|m| m.contains("kubectl get secrets") && m.contains("Forbidden")),
+        "{scan001:?}"
+    );
+    let rules: std::collections::BTreeSet<&str> = findings.iter().map(|f| f["rule_id"].as_str().expect("id")).collect();
+    assert!(
+        rules.contains("CERT002"),
+        "the webhook caBundle is still read: {rules:?}"
+    );
+    assert!(rules.contains("NODE007"), "{rules:?}");
+    assert!(
+        !rules.contains("K8S001") && !rules.contains("CERT001"),
+        "no secret was read: {rules:?}"
+    );
+}
+
+#[test]
+fn no_k8s_objects_reads_nodes_only() {
+    let dir = tempdir();
+    stand_ins(dir.path(), false);
+    let out = live_scan(dir.path(), &["--no-k8s-objects"], &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let calls = std::fs::read_to_string(dir.path().join("calls.log")).expect("log");
+    let gets: Vec<&str> = calls.lines().filter(|l| l.starts_with("kubectl get ")).collect();
+    assert_eq!(gets.len(), 1, "{calls}");
+    assert!(gets[0].starts_with("kubectl get nodes "));
 }

@@ -12,6 +12,14 @@ fn each_scenario_fires_exactly_its_rules() {
     let expected: &[(&str, &[&str])] = &[
         ("fleet", &["CLUS001", "CLUS003", "CLUS004"]),
         ("healthy", &[]),
+        // What services keep in the cluster after a rotation and after local accounts were
+        // disabled; the node root's absolute links lead to a serving certificate 4 days from its end.
+        (
+            "in-cluster",
+            &[
+                "CERT001", "CERT002", "CERT004", "CERT005", "CLUS005", "K8S001", "KCFG001", "KCFG003", "NODE007",
+            ],
+        ),
         // NODE004 and NODE005 on the node that turned rotation off; the others pass or are unknown.
         ("kubelet-settings", &["CERT004", "NODE004", "NODE005"]),
         // CERT005: the clusterAdmin client certificate is past the point where AKS renews it.

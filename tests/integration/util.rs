@@ -59,6 +59,8 @@ pub fn scenario_args(name: &str) -> Vec<String> {
             "--cluster"
         } else if file == "nodes.json" {
             "--nodes"
+        } else if file == "objects.json" {
+            "--k8s-objects"
         } else {
             continue;
         };
@@ -208,4 +210,19 @@ pub fn bounded(mut cmd: std::process::Command, limit: std::time::Duration) -> Ou
         stdout: out_reader.join().expect("stdout"),
         stderr: err_reader.join().expect("stderr"),
     }
+}
+
+/// The ids of the bundled rules, from `rules --format json`.
+pub fn bundled_rule_ids() -> Vec<String> {
+    let out = run(&["rules", "--format", "json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("rules JSON");
+    let rules = doc
+        .as_array()
+        .or_else(|| doc["rules"].as_array())
+        .expect("a list of rules");
+    rules
+        .iter()
+        .map(|r| r["id"].as_str().expect("id").to_string())
+        .collect()
 }

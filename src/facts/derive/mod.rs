@@ -2,7 +2,8 @@
 //! collection (and again after merging saved documents):
 //!
 //! - **time**: each certificate's lifetime, age, remaining time and fraction of lifetime used at
-//!   the evaluation time;
+//!   the evaluation time, how long each certificate signing request has waited, and whether each
+//!   kubeconfig user's client certificate is valid;
 //! - **relations**: the `cluster_key` (`rg/name`) of every kubeconfig user and cluster, node,
 //!   node root, endpoint and certificate that belongs to a `--cluster` document: from AKS user
 //!   naming, from the API server host matching a cluster's FQDN or private FQDN, or from the node
@@ -56,6 +57,8 @@ pub fn derive(doc: &mut FactsDocument, now: Instant) {
         .certificates
         .par_iter_mut()
         .for_each(|cert| time::fill_validity(cert, now.0));
+    time::fill_csr_pending(&mut doc.facts.csrs, now.0);
+    time::fill_user_validity(doc, now.0);
     relations::link_clusters(doc);
     signatures::check_signatures(doc);
     relations::mark_cluster_signed_serving(doc);

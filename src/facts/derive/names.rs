@@ -11,6 +11,9 @@ pub fn display_name(cert: &CertificateFact) -> String {
     } else {
         cert.subject.as_str()
     };
+    if let (Some(object), None, None) = (&o.k8s_object, &o.kubeconfig_user, &o.kubeconfig_cluster) {
+        return format!("certificate {subject} in {object}");
+    }
     match (&o.kubeconfig_user, &o.kubeconfig_cluster, &o.node_root, &o.endpoint) {
         (Some(user), _, _, _) if cert.role == CertificateRole::KubeconfigClient => {
             format!("client certificate of {user}")

@@ -95,6 +95,57 @@ pub(super) fn link_clusters(doc: &mut FactsDocument) {
             endpoint_keys.insert(endpoint.endpoint.clone(), key.clone());
         }
     }
+    // Kubernetes objects sources: the cluster they were read from, given (a live read) or found by
+    // a CA they publish (`kube-root-ca.crt`) that a kubeconfig or a node of a known cluster has.
+    let mut ca_keys: HashMap<&str, &str> = HashMap::new();
+    for kc in &facts.kubeconfigs {
+        for cluster in &kc.clusters {
+            if let Some(key) = &cluster.cluster_key {
+                for id in &cluster.ca_certificate_ids {
+                    ca_keys.entry(id.as_str()).or_insert(key.as_str());
+                }
+            }
+        }
+    }
+    for root in &facts.node_roots {
+        if let (Some(id), Some(key)) = (&root.ca_certificate_id, &root.cluster_key) {
+            ca_keys.entry(id.as_str()).or_insert(key.as_str());
+        }
+    }
+    let found: Vec<Option<String>> = facts
+        .k8s_sources
+        .iter()
+        .map(|s| {
+            s.cluster_key.clone().or_else(|| {
+                s.published_ca_ids
+                    .iter()
+                    .find_map(|id| ca_keys.get(id.as_str()).map(|k| k.to_string()))
+            })
+        })
+        .collect();
+    drop(ca_keys);
+    let mut source_keys: HashMap<String, String> = HashMap::new();
+    for (source, key) in facts.k8s_sources.iter_mut().zip(found) {
+        source.cluster_key = key;
+        if let Some(key) = &source.cluster_key {
+            source_keys.insert(source.path.clone(), key.clone());
+        }
+    }
+    for pin in &mut facts.ca_pins {
+        let own = source_keys.get(&pin.source).cloned();
+        pin.cluster_key = if pin.in_cluster {
+            own.clone()
+        } else {
+            pin.server
+                .as_deref()
+                .and_then(server_host)
+                .and_then(|h| by_host.get(&h).cloned())
+        };
+        pin.targets_own_cluster = pin.in_cluster || (own.is_some() && pin.cluster_key == own);
+    }
+    for csr in &mut facts.csrs {
+        csr.cluster_key = source_keys.get(&csr.source).cloned();
+    }
     for cert in &mut facts.certificates {
         let o = &cert.origin;
         let kubeconfig = o.kubeconfig.clone().unwrap_or_else(|| o.path.clone());
@@ -106,6 +157,8 @@ pub(super) fn link_clusters(doc: &mut FactsDocument) {
             root_keys.get(root)
         } else if let Some(endpoint) = &o.endpoint {
             endpoint_keys.get(endpoint)
+        } else if o.kind == Some(crate::facts::model::SourceKind::K8sObjects) {
+            source_keys.get(&o.path)
         } else {
             None
         };
@@ -131,11 +184,27 @@ pub(super) fn mark_cluster_signed_serving(doc: &mut FactsDocument) {
         })
         .filter_map(|c| c.origin.node_root.as_deref())
         .collect();
+    // Without the node's files, its label says the same: `kubernetes.azure.com/kubelet-serving-ca:
+    // cluster` (AKS node pools from Kubernetes 1.27 on).
+    let labelled: std::collections::HashSet<&str> = doc
+        .facts
+        .nodes
+        .iter()
+        .filter(|n| n.kubelet_serving_ca.as_deref() == Some("cluster"))
+        .map(|n| n.name.as_str())
+        .collect();
+    let node_name = |root: &crate::facts::model::NodeRootFact| -> Option<String> {
+        let subject = root.kubelet_client_subject.as_deref()?;
+        let name = subject.split("CN=system:node:").nth(1)?;
+        Some(name.split(',').next().unwrap_or(name).to_string())
+    };
     let marked: Vec<bool> = doc
         .facts
         .node_roots
         .iter()
-        .map(|root| signed.contains(root.path.as_str()))
+        .map(|root| {
+            signed.contains(root.path.as_str()) || node_name(root).is_some_and(|name| labelled.contains(name.as_str()))
+        })
         .collect();
     for (root, mark) in doc.facts.node_roots.iter_mut().zip(marked) {
         root.serving_certificate_cluster_signed = mark;

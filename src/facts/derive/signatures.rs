@@ -77,6 +77,8 @@ pub(super) fn check_signatures(doc: &mut FactsDocument) {
     let mut verdicts: Vec<(usize, Verdict, CaVerification)> = Vec::new();
     let mut user_checks: Vec<(usize, usize, Vec<UserCaCheck>, Option<CaVerification>)> = Vec::new();
     let mut endpoint_checks: Vec<(usize, Vec<EndpointCaCheck>)> = Vec::new();
+    // Each pinned CA copy: the current CA of the cluster it is for, and where that came from.
+    let mut pin_checks: Vec<(usize, Option<(String, String)>)> = Vec::new();
     {
         let certs = &facts.certificates;
         let by_id = ById::new(certs);
@@ -122,6 +124,25 @@ pub(super) fn check_signatures(doc: &mut FactsDocument) {
                     );
                 }
                 root_hosts.insert(root.path.as_str(), host);
+            }
+        }
+        // The CA a cluster's API server publishes (`kube-root-ca.crt`) is a candidate too.
+        for source in &facts.k8s_sources {
+            let Some(key) = source.cluster_key.as_deref() else {
+                continue;
+            };
+            let hosts = facts
+                .clusters
+                .iter()
+                .filter(|c| c.key == key)
+                .flat_map(|c| [&c.fqdn, &c.private_fqdn])
+                .flatten()
+                .map(|h| h.to_ascii_lowercase());
+            for host in hosts {
+                let slot = current.entry(host).or_default();
+                for ca in source.published_ca_ids.iter().filter_map(|id| by_id.get(id)) {
+                    CurrentCa::offer(slot, ca, published_by(&source.path));
+                }
             }
         }
         let check_current = |host: Option<&String>, cert: &CertificateFact| -> Option<CaVerification> {
@@ -232,6 +253,46 @@ pub(super) fn check_signatures(doc: &mut FactsDocument) {
             }
             endpoint_checks.push((e, checks));
         }
+
+        // A pinned CA copy is judged against its own cluster's current CA: the one the API server
+        // publishes (`kube-root-ca.crt`), else the newest seen for the cluster's API server.
+        let mut cluster_hosts: HashMap<&str, Vec<String>> = HashMap::new();
+        for c in &facts.clusters {
+            for host in [&c.fqdn, &c.private_fqdn].into_iter().flatten() {
+                cluster_hosts
+                    .entry(c.key.as_str())
+                    .or_default()
+                    .push(host.to_ascii_lowercase());
+            }
+        }
+        for (p, pin) in facts.ca_pins.iter().enumerate() {
+            if !pin.targets_own_cluster {
+                pin_checks.push((p, None));
+                continue;
+            }
+            let source = facts.k8s_sources.iter().find(|s| s.path == pin.source);
+            let mut published: Option<CurrentCa> = None;
+            for ca in source
+                .into_iter()
+                .flat_map(|s| &s.published_ca_ids)
+                .filter_map(|id| by_id.get(id))
+            {
+                CurrentCa::offer(&mut published, ca, published_by(&pin.source));
+            }
+            let newest = published.or_else(|| {
+                let key = pin.cluster_key.as_deref()?;
+                let mut best: Option<CurrentCa> = None;
+                for host in cluster_hosts.get(key).into_iter().flatten() {
+                    if let Some(Some(ca)) = current.get(host) {
+                        if let Some(cert) = by_id.get(&ca.id) {
+                            CurrentCa::offer(&mut best, cert, ca.source.clone());
+                        }
+                    }
+                }
+                best
+            });
+            pin_checks.push((p, newest.map(|ca| (ca.id, ca.source))));
+        }
     }
     for (i, which, verdict) in verdicts {
         let cert = &mut facts.certificates[i];
@@ -258,6 +319,18 @@ pub(super) fn check_signatures(doc: &mut FactsDocument) {
     for (e, checks) in endpoint_checks {
         facts.endpoints[e].ca_checks = checks;
     }
+    for (p, current) in pin_checks {
+        let pin = &mut facts.ca_pins[p];
+        pin.pins_current_ca = current.as_ref().map(|(id, _)| pin.ca_certificate_ids.contains(id));
+        pin.current_ca_id = current.as_ref().map(|(id, _)| id.clone());
+        pin.current_ca_source = current.map(|(_, source)| source);
+    }
+}
+
+/// How a current CA published in `ConfigMap kube-root-ca.crt` of an objects source is named.
+fn published_by(source: &str) -> String {
+    let shown = if source == "-" { "standard input" } else { source };
+    format!("ConfigMap kube-root-ca.crt in {shown}")
 }
 
 /// The client certificate `child` of `user` checked against the CA of every cluster a context

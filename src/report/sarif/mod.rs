@@ -279,7 +279,16 @@ fn artifact(path: &str) -> Option<ArtifactLocation> {
 
 /// A SARIF location for `l`; a path with no place in the repository points at the facts
 /// document (where the full path is recorded) instead.
-fn location(l: &Location, facts_uri: &str, id: Option<usize>, logical: Vec<LogicalLocation>) -> SarifLocation {
+fn location(l: &Location, facts_uri: &str, id: Option<usize>, mut logical: Vec<LogicalLocation>) -> SarifLocation {
+    // The Kubernetes object at this place (`prod/Secret/web#tls.crt`) names it for consumers
+    // that read logical locations; the file and line stay the physical location.
+    if let Some(object) = &l.object {
+        logical.push(LogicalLocation {
+            name: object.clone(),
+            fully_qualified_name: object.clone(),
+            kind: "object",
+        });
+    }
     let (artifact_location, line) = match artifact(&l.path) {
         Some(a) => (a, l.line),
         None => (
@@ -455,10 +464,9 @@ fn result<'a>(report: &Report<'a>, reported: &'a crate::report::Reported) -> Sar
         kind: "resource",
     };
     let mut places = report.locations_of(f).into_iter();
-    let first = places.next().unwrap_or(Location {
-        path: report.facts_uri.to_string(),
-        line: None,
-    });
+    let first = places
+        .next()
+        .unwrap_or_else(|| Location::in_file(report.facts_uri, None));
     let related: Vec<SarifLocation> = places
         .enumerate()
         .map(|(i, l)| location(&l, report.facts_uri, Some(i + 1), Vec::new()))
@@ -502,16 +510,14 @@ impl Emitter for Sarif {
                     text: message_text(&format!("{} {}: {}", e.source.flag(), e.path, e.message)),
                 },
                 locations: vec![location(
-                    &Location {
-                        path: if !crate::report::is_file(&e.path)
-                            || e.source == crate::facts::model::SourceKind::Endpoint
-                        {
+                    &Location::in_file(
+                        if !crate::report::is_file(&e.path) || e.source == crate::facts::model::SourceKind::Endpoint {
                             report.facts_uri.to_string()
                         } else {
                             e.path.clone()
                         },
-                        line: e.line,
-                    },
+                        e.line,
+                    ),
                     report.facts_uri,
                     None,
                     Vec::new(),

@@ -5,7 +5,9 @@
 //! 2. `az aks get-credentials -g RG -n NAME --file -` (`--admin` with `--admin`) → kubeconfig
 //!    facts; the kubeconfig goes to a temporary file readable only by the user (0600, in a 0700
 //!    directory), used by kubectl, and deleted. The user's own kubeconfig is never touched;
-//! 3. `kubectl get nodes -o json --kubeconfig <temporary file>` → node facts;
+//! 3. `kubectl get nodes -o json --kubeconfig <temporary file>` → node facts, then (unless
+//!    `--no-k8s-objects`) `kubectl get secrets,configmaps,... --all-namespaces -o json` → the
+//!    certificates and CA copies services keep in the cluster (see [`k8s_objects`]);
 //! 4. a TLS probe of the cluster's FQDN (or private FQDN) on port 443 → endpoint facts, so that
 //!    KCFG002 compares the fresh kubeconfig's CA with what the API server presents;
 //! 5. with `--node-certs`, `az vmss run-command invoke` on every scale set of the node resource
@@ -14,7 +16,7 @@
 //! A failing step (az missing, not logged in, cluster not found, kubectl forbidden) is a clear
 //! error and a SCAN001 finding; the other steps go on.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use super::command::CommandError;
 use super::options::LiveOptions;
@@ -25,7 +27,7 @@ use crate::facts::model::{ErrorKind, SourceKind};
 use crate::facts::part::Part;
 use crate::sources::context::CollectContext;
 use crate::sources::read::input::{error, parse_json};
-use crate::sources::{cluster, endpoint, kubeconfig, nodes};
+use crate::sources::{cluster, endpoint, k8s_objects, kubeconfig, nodes};
 
 /// One cluster to scan live: from `--aks` (its document comes from `az aks show`) or from the
 /// inventory (its document is already known).
@@ -37,6 +39,44 @@ pub struct LiveTarget {
     pub subscription: Option<String>,
     /// The cluster as the inventory listed it.
     pub known: Option<crate::facts::model::ClusterFact>,
+}
+
+/// Reads the Kubernetes objects that hold certificates, as `--k8s-objects` would read them: one
+/// `kubectl get <every kind> -A -o json`, and when that fails (a kind forbidden to this user, a
+/// CRD API missing), one call per kind, so that every readable kind is still read and each
+/// unreadable one is its own error.
+fn live_objects(
+    uri: &str,
+    cluster_key: &str,
+    ctx: &CollectContext,
+    get: impl Fn(&str) -> Result<String, StepError>,
+) -> Part {
+    let all = k8s_objects::LIVE_KINDS.join(",");
+    if let Ok(json) = get(&all) {
+        return k8s_objects::from_text(&json, uri, Some(cluster_key.to_string()), ctx);
+    }
+    let mut items: Vec<String> = Vec::new();
+    let mut problems = Vec::new();
+    for kind in k8s_objects::LIVE_KINDS {
+        match get(kind) {
+            Ok(json) => match k8s_objects::list_items(&json) {
+                Some(list) => items.extend(list),
+                None => problems.push(format!("`kubectl get {kind} -A -o json` did not print a List")),
+            },
+            Err(e) => problems.push(format!("kubectl get {kind}: {e}")),
+        }
+    }
+    let list = format!(
+        "{{\"apiVersion\":\"v1\",\"kind\":\"List\",\"items\":[{}]}}",
+        items.join(",")
+    );
+    let mut part = k8s_objects::from_text(&list, uri, Some(cluster_key.to_string()), ctx);
+    for message in problems {
+        part.facts
+            .errors
+            .push(error(SourceKind::K8sObjects, uri, ErrorKind::Probe, message));
+    }
+    part
 }
 
 /// Scans the `--aks` targets (`RESOURCE_GROUP/NAME`), `jobs` at a time; the parts come back in
@@ -145,7 +185,7 @@ fn make_non_interactive(
 ) -> Result<(), StepError> {
     let unreadable = |e: crate::safe_io::ReadError| StepError::Other(e.to_string());
     let text = crate::safe_io::read_regular_text(file, ctx.max_file_size).map_err(unreadable)?;
-    let part = kubeconfig::from_text(&text, "kubeconfig", PathBuf::new(), ctx, Part::default());
+    let part = kubeconfig::from_text(&text, "kubeconfig", None, ctx, Part::default());
     let Some(modes) = kubelogin_modes(&part) else {
         return Ok(());
     };
@@ -169,7 +209,7 @@ fn make_non_interactive(
         })
     })?;
     let converted = crate::safe_io::read_regular_text(file, ctx.max_file_size).map_err(unreadable)?;
-    let part = kubeconfig::from_text(&converted, "kubeconfig", PathBuf::new(), ctx, Part::default());
+    let part = kubeconfig::from_text(&converted, "kubeconfig", None, ctx, Part::default());
     match kubelogin_modes(&part) {
         Some(modes) if modes.iter().any(|m| prompts(m.as_deref())) => Err(StepError::Other(format!(
             "`kubelogin convert-kubeconfig -l {}` left a user on an interactive login: not running kubectl, which would wait for a person",
@@ -236,7 +276,7 @@ fn collect_one(live: &LiveTarget, args: &LiveOptions, ctx: &CollectContext) -> V
     let kubeconfig_text = match run(&args.az, &az(&get_creds)) {
         Ok(text) => {
             let base = Part::for_source(SourceKind::Kubeconfig, &creds_uri);
-            parts.push(kubeconfig::from_text(&text, &creds_uri, PathBuf::new(), ctx, base));
+            parts.push(kubeconfig::from_text(&text, &creds_uri, None, ctx, base));
             Some(text)
         }
         Err(message) => {
@@ -245,43 +285,54 @@ fn collect_one(live: &LiveTarget, args: &LiveOptions, ctx: &CollectContext) -> V
         }
     };
 
+    // Both kubectl steps use one temporary kubeconfig, deleted when `kubeconfig_file` drops.
+    let objects_uri = target.uri("objects");
+    let kubeconfig_file: Result<(PrivateDir, std::path::PathBuf), StepError> = match &kubeconfig_text {
+        None => Err(StepError::Other(
+            "skipped: `az aks get-credentials` gave no kubeconfig to run kubectl with".into(),
+        )),
+        Some(text) => PrivateDir::new()
+            .and_then(|dir| dir.write_private("kubeconfig", text).map(|file| (dir, file)))
+            .map_err(|e| StepError::Other(format!("cannot write the temporary kubeconfig: {e}")))
+            .and_then(|(dir, file)| make_non_interactive(&file, args, ctx, &deadline).map(|()| (dir, file))),
+    };
+    let kubectl = |what: &[&str], file: &Path| -> Result<String, StepError> {
+        let argv: Vec<String> = ["get"]
+            .iter()
+            .chain(what)
+            .chain(&["-o", "json", "--kubeconfig"])
+            .map(|s| s.to_string())
+            .chain([file.display().to_string()])
+            .collect();
+        run(&args.kubectl, &argv)
+    };
+
     progress::step(format!("{rg}/{name}: kubectl get nodes"));
     let nodes_uri = target.uri("nodes");
-    let nodes_part = match &kubeconfig_text {
-        None => step_error(
-            SourceKind::Nodes,
-            &nodes_uri,
-            "skipped: `az aks get-credentials` gave no kubeconfig to run kubectl with",
-        ),
-        Some(text) => {
-            match PrivateDir::new().and_then(|dir| dir.write_private("kubeconfig", text).map(|file| (dir, file))) {
-                Err(e) => step_error(
-                    SourceKind::Nodes,
-                    &nodes_uri,
-                    format!("cannot write the temporary kubeconfig: {e}"),
-                ),
-                Ok((_dir, file)) => match make_non_interactive(&file, args, ctx, &deadline) {
-                    Err(message) => step_error(SourceKind::Nodes, &nodes_uri, message),
-                    Ok(()) => {
-                        let kubectl_args: Vec<String> = ["get", "nodes", "-o", "json", "--kubeconfig"]
-                            .iter()
-                            .map(|s| s.to_string())
-                            .chain([file.display().to_string()])
-                            .collect();
-                        match run(&args.kubectl, &kubectl_args) {
-                            Ok(json) => match parse_json(json, &nodes_uri, SourceKind::Nodes) {
-                                Ok(doc) => nodes::from_document(doc),
-                                Err(e) => Part::for_source(SourceKind::Nodes, &nodes_uri).with_error(e),
-                            },
-                            Err(message) => step_error(SourceKind::Nodes, &nodes_uri, message),
-                        }
-                        // `_dir` is dropped here: the temporary kubeconfig is deleted.
-                    }
-                },
-            }
-        }
-    };
-    parts.push(nodes_part);
+    parts.push(match &kubeconfig_file {
+        Err(message) => step_error(SourceKind::Nodes, &nodes_uri, message),
+        Ok((_, file)) => match kubectl(&["nodes"], file) {
+            Ok(json) => match parse_json(json, &nodes_uri, SourceKind::Nodes) {
+                Ok(doc) => nodes::from_document(doc),
+                Err(e) => Part::for_source(SourceKind::Nodes, &nodes_uri).with_error(e),
+            },
+            Err(message) => step_error(SourceKind::Nodes, &nodes_uri, message),
+        },
+    });
+
+    if args.k8s_objects {
+        progress::step(format!("{rg}/{name}: kubectl get secrets,configmaps,... -A"));
+        parts.push(match &kubeconfig_file {
+            Err(message) => step_error(SourceKind::K8sObjects, &objects_uri, message),
+            Ok((_, file)) => live_objects(&objects_uri, &target.cluster_key(), ctx, |kinds| {
+                let mut what = vec![kinds.to_string(), "--all-namespaces".to_string()];
+                what.retain(|w| !w.is_empty());
+                let what: Vec<&str> = what.iter().map(String::as_str).collect();
+                kubectl(&what, file)
+            }),
+        });
+    }
+    drop(kubeconfig_file);
 
     progress::step(format!(
         "{rg}/{name}: TLS probe of {}",

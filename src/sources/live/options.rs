@@ -69,6 +69,9 @@ pub struct LiveOptions {
     pub admin: bool,
     /// `--node-certs`: read node certificates with `az vmss run-command invoke`.
     pub node_certs: bool,
+    /// Read the Kubernetes objects that hold certificates (`kubectl get ... -A -o json`); off
+    /// with `--no-k8s-objects`.
+    pub k8s_objects: bool,
     /// `--jobs`: clusters scanned at the same time.
     pub jobs: usize,
     /// `--cluster-timeout`: the time all steps of one cluster may take together.
@@ -93,6 +96,7 @@ impl Default for LiveOptions {
             inventory_only: false,
             admin: false,
             node_certs: false,
+            k8s_objects: true,
             jobs: 4,
             cluster_timeout: std::time::Duration::from_secs(600),
             login: KubeLogin::AzureCli,

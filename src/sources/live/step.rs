@@ -34,6 +34,11 @@ impl AksTarget {
         }
     }
 
+    /// `rg/name`, lowercase: the key of the cluster's facts.
+    pub fn cluster_key(&self) -> String {
+        format!("{}/{}", self.resource_group, self.name).to_ascii_lowercase()
+    }
+
     /// `live://aks/<rg>/<name>/<step>`.
     pub fn uri(&self, step: &str) -> String {
         format!("live://aks/{}/{}/{step}", self.resource_group, self.name)

@@ -173,7 +173,10 @@ pub fn from_run_command(uri: &str, result: &Value) -> Part {
             body.push('\n');
         }
     }
-    fact.tls_bootstrap = bootstrap_evidence(bootstrap, secure, kubelet_kubeconfig, client_cert);
+    let rotating_present = sections
+        .iter()
+        .any(|(node_path, _)| node_path == "/var/lib/kubelet/pki/kubelet-client-current.pem");
+    fact.tls_bootstrap = bootstrap_evidence(bootstrap, secure, kubelet_kubeconfig, rotating_present, client_cert);
     for (node_path, body) in sections {
         let name = node_path.rsplit('/').next().unwrap_or(&node_path).to_string();
         let role = role_of_node_file(&name);

@@ -133,10 +133,19 @@ pub fn collect(root: &Path, ctx: &CollectContext) -> Part {
     if let Some(path) = &kubelet_kubeconfig {
         kubelet::kubeconfig_permissions(root, &real(path), &mut fact.kubelet);
     }
+    let rotating_present = planned.iter().any(|p| {
+        p.node_path
+            .to_ascii_lowercase()
+            .ends_with("pki/kubelet-client-current.pem")
+            || p.node_path
+                .to_ascii_lowercase()
+                .ends_with("pki\\kubelet-client-current.pem")
+    });
     fact.tls_bootstrap = bootstrap_evidence(
         bootstrap_kubeconfig.is_some(),
         !secure.is_empty(),
         kubelet_kubeconfig.is_some(),
+        rotating_present,
         client_certificate,
     );
     for plan in &planned {
@@ -186,6 +195,7 @@ pub fn bootstrap_evidence(
     bootstrap_kubeconfig: bool,
     secure_bootstrap: bool,
     kubelet_kubeconfig: bool,
+    rotating_present: bool,
     client_certificate: Option<String>,
 ) -> TlsBootstrapEvidence {
     let rotating = client_certificate
@@ -196,7 +206,9 @@ pub fn bootstrap_evidence(
             || c.ends_with("/etc/kubernetes/certs/client.crt")
             || c.to_ascii_lowercase().ends_with("\\client.crt")
     });
-    let bootstrapped = if bootstrap_kubeconfig || secure_bootstrap || rotating == Some(true) {
+    // Secure TLS bootstrapping (2026) gets the client certificate before the kubelet starts and
+    // clears the bootstrap kubeconfig: a rotating certificate store is evidence enough.
+    let bootstrapped = if bootstrap_kubeconfig || secure_bootstrap || rotating == Some(true) || rotating_present {
         Some(true)
     } else if kubelet_kubeconfig && client_certificate.is_some() {
         Some(false)
@@ -210,6 +222,7 @@ pub fn bootstrap_evidence(
         kubelet_client_certificate: client_certificate,
         uses_rotating_client_certificate: rotating,
         uses_static_client_certificate: is_static,
+        rotating_client_certificate_present: rotating_present,
         bootstrapped,
     }
 }
@@ -315,7 +328,10 @@ impl Layout {
                         });
                     }
                 }
-                let secure = SECURE_BOOTSTRAP_WINDOWS.iter().filter_map(|n| find_ci(fs, k, n)).collect();
+                let secure = SECURE_BOOTSTRAP_WINDOWS
+                    .iter()
+                    .filter_map(|n| find_ci(fs, k, n))
+                    .collect();
                 (
                     planned,
                     find_ci(fs, k, "config").filter(|p| fs.is_file(p)),

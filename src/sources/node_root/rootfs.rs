@@ -161,6 +161,9 @@ mod tests {
         assert!(looped.to_string().contains("too many levels"), "{looped}");
         assert!(fs.is_file(&pki.join("kubelet-client-current.pem")));
         assert!(fs.is_dir(&root.join("etc/lib")));
-        assert!(fs.real(&root.join("etc/passwd")).expect("taken as named").starts_with(&root));
+        assert!(fs
+            .real(&root.join("etc/passwd"))
+            .expect("taken as named")
+            .starts_with(&root));
     }
 }
