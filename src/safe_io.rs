@@ -20,6 +20,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 /// and policies are far smaller.
 pub const DEFAULT_MAX_FILE_SIZE: u64 = 16 * 1024 * 1024;
 
+/// Default cap on a whole document (`--k8s-objects`, `--facts`, the output of a live `kubectl`
+/// or `az` call): 1 GiB. `kubectl get secrets -A -o json` of a large cluster is tens of
+/// megabytes, a saved facts document of 100,000 certificates hundreds.
+pub const DEFAULT_MAX_DOCUMENT_SIZE: u64 = 1024 * 1024 * 1024;
+
 /// Why an input could not be read. Messages never quote the input.
 #[derive(Debug)]
 pub enum ReadError {

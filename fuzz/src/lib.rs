@@ -24,7 +24,8 @@ pub fn certificates(data: &[u8]) {
 pub fn kubeconfig(data: &[u8]) {
     let ctx = CollectContext::default();
     let base = Part::for_source(SourceKind::Kubeconfig, "fuzz");
-    let _ = aks_certscan::sources::kubeconfig::from_text(&text(data), "fuzz", Some("/nonexistent-fuzz".into()), &ctx, base);
+    let _ =
+        aks_certscan::sources::kubeconfig::from_text(&text(data), "fuzz", Some("/nonexistent-fuzz".into()), &ctx, base);
 }
 
 /// `az aks show` / `az aks list` / ARM JSON.
@@ -39,6 +40,16 @@ pub fn nodes(data: &[u8]) {
     if let Ok(doc) = parse_json(text(data), "fuzz", SourceKind::Nodes) {
         let _ = aks_certscan::sources::nodes::from_document(doc);
     }
+}
+
+/// Kubernetes objects (`kubectl get ... -o json`, YAML streams), then derived as a scan would:
+/// relations, pinned CA copies, CSR ages.
+pub fn k8s_objects(data: &[u8]) {
+    let ctx = CollectContext::default();
+    let part = aks_certscan::sources::k8s_objects::from_text(&text(data), "fuzz", None, &ctx);
+    let mut assembled = aks_certscan::facts::assemble(vec![part]);
+    let now = aks_certscan::clock::Instant::parse("2026-11-29T00:00:00Z").expect("fixed time");
+    aks_certscan::facts::derive::derive(&mut assembled, now);
 }
 
 /// A saved facts document, merged and derived again as `--facts` does.

@@ -16,15 +16,16 @@ metadata := {
 			"outside the cluster's own files keeps failing with `x509: certificate signed by unknown",
 			"authority`: a kubeconfig kept in a Secret or ConfigMap (Flux, CI/CD systems), an Argo CD",
 			"cluster secret (`tlsClientConfig.caData`), a legacy service-account token secret's `ca.crt`.",
-			"This rule names each object that authenticates to its own cluster (a service-account token,",
-			"a server that is `kubernetes.default.svc`, or the cluster's API server) with a CA that is not",
-			"the cluster's current CA.",
+			"This rule names each object that authenticates to a cluster of the scan with a CA that is not",
+			"that cluster's current CA: its own cluster (a service-account token, a server that is",
+			"`kubernetes.default.svc`, or the cluster's API server), or another cluster whose API server a",
+			"`--cluster` document names (Argo CD in a management cluster).",
 		]),
 		concat(" ", [
 			"The current CA is the one the API server publishes in `ConfigMap kube-root-ca.crt`, else the",
 			"newest CA seen for the cluster's API server (a fresh kubeconfig, a node's `ca.crt`). CAs are",
-			"compared by their SHA-256, not by name (every AKS CA is `CN=ca`). An object whose cluster or",
-			"current CA is unknown is examined as unknown and stays silent.",
+			"compared by their SHA-256, not by name (every AKS CA is `CN=ca`). A copy whose cluster or",
+			"current CA is unknown is reported as unknown and stays silent.",
 		]),
 	]),
 	"remediation": sprintf(concat(" ", [
@@ -56,9 +57,14 @@ kinds := {
 short(id) := sprintf("%s…", [substring(id, 0, 16)])
 
 message := concat(" ", [
-	"%s pins a CA of its own cluster that is no longer current (SHA-256 %s in %s; the current CA is %s, from %s):",
+	"%s pins a CA of %s that is no longer current (SHA-256 %s in %s; the current CA is %s, from %s):",
 	"it fails with `x509: certificate signed by unknown authority`",
 ])
+
+# Which cluster the copy is for, as the message says it.
+target(pin) := "its own cluster" if pin.targets_own_cluster
+
+else := sprintf("cluster %s", [pin.cluster_key])
 
 resource(pin) := {
 	"kind": "k8s-object",
@@ -79,6 +85,7 @@ findings contains finding if {
 	finding := {
 		"message": sprintf(message, [
 			pin.object,
+			target(pin),
 			concat(", ", [short(id) | some id in pin.ca_certificate_ids]),
 			kinds[pin.kind],
 			short(pin.current_ca_id),
@@ -108,6 +115,7 @@ unknown contains object.union(covered(pin), {"reason": reason(pin)}) if {
 	not is_boolean(pin.pins_current_ca)
 }
 
-reason(pin) := "it is for another cluster, or its cluster is unknown" if not pin.targets_own_cluster
-
-else := "the cluster's current CA is unknown (no kube-root-ca.crt, no kubeconfig or node of the cluster)"
+reason(pin) := "its cluster is unknown (its server is no API server of a --cluster document)" if {
+	not pin.targets_own_cluster
+	not is_string(pin.cluster_key)
+} else := "the cluster's current CA is unknown (no kube-root-ca.crt, no kubeconfig or node of the cluster)"

@@ -29,6 +29,7 @@ test_fires_on_a_stale_copy if {
 	f.location == {"path": "objects.json", "line": 12, "object": "argocd/Secret/cluster-prod#config"}
 	f.resource.id == "rg/prod:argocd/Secret/cluster-prod#config"
 	contains(f.message, "an Argo CD cluster secret")
+	contains(f.message, "pins a CA of its own cluster")
 	f.resource.cluster == {"resource_group": "rg", "name": "prod"}
 }
 
@@ -45,4 +46,23 @@ test_silent_and_unknown_when_the_current_ca_is_unknown if {
 
 test_silent_without_pins if {
 	count(rule.findings) == 0 with input as fx.facts([])
+}
+
+test_names_the_other_cluster_a_copy_is_for if {
+	# Argo CD in a management cluster, holding the old CA of a workload cluster it deploys to.
+	p := object.union(pin("argocd-cluster", false), {
+		"in_cluster": false,
+		"targets_own_cluster": false,
+		"server": "https://prod-abc.hcp.westeurope.azmk8s.io:443",
+	})
+	r := rule.findings with input as facts([p])
+	count(r) == 1
+	some f in r
+	contains(f.message, "pins a CA of cluster rg/prod that is no longer current")
+}
+
+test_unknown_when_the_cluster_is_unknown if {
+	p := object.union(pin("kubeconfig", null), {"targets_own_cluster": false, "cluster_key": null, "in_cluster": false})
+	some u in rule.unknown with input as facts([p])
+	contains(u.reason, "its cluster is unknown")
 }

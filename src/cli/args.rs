@@ -218,6 +218,10 @@ pub struct SourceSettings {
     /// Largest file read, in bytes; bigger files are recorded as errors.
     #[arg(long, value_name = "BYTES", default_value_t = crate::safe_io::DEFAULT_MAX_FILE_SIZE)]
     pub max_file_size: u64,
+    /// Largest whole document read, in bytes: a --k8s-objects or --facts file, standard input,
+    /// the output of a live `kubectl` or `az` call; bigger ones are recorded as errors.
+    #[arg(long, value_name = "BYTES", default_value_t = crate::safe_io::DEFAULT_MAX_DOCUMENT_SIZE)]
+    pub max_document_size: u64,
     /// Worker threads for collection and evaluation (default: one per CPU). Output never
     /// depends on it.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]

@@ -103,6 +103,7 @@ pub fn collect_plan(args: &SourceArgs) -> Result<CollectPlan, UsageError> {
         now,
         context: CollectContext {
             max_file_size: s.max_file_size,
+            max_document_size: s.max_document_size,
             probe: ProbeOptions {
                 timeout,
                 proxy: env::proxy()?,

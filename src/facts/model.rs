@@ -863,8 +863,8 @@ pub struct CaPinFact {
     /// Derived: where the current CA came from.
     #[serde(default)]
     pub current_ca_source: Option<String>,
-    /// Derived: whether it pins the current CA; `null` when unknown (no current CA, or a
-    /// cluster other than its own).
+    /// Derived: whether it pins the current CA; `null` when unknown (its cluster or that
+    /// cluster's current CA is not known).
     #[serde(default)]
     pub pins_current_ca: Option<bool>,
 }

@@ -26,7 +26,7 @@ pub fn write(path: Option<&Path>, doc: &mut FactsDocument) -> std::io::Result<()
 
 /// A facts document written while its certificates stream past: they go to a private spill
 /// file beside the output as they come, in document order, and the document is put together at
-/// the end, byte for byte what [`write`] writes for the same facts.
+/// the end, byte for byte what [`write()`] writes for the same facts.
 #[derive(Debug)]
 pub struct Sink {
     path: Option<std::path::PathBuf>,

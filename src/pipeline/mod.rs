@@ -198,7 +198,12 @@ impl Prepared {
         let skip = crate::policy::params::check_skips(engine.rules(), &policies.skip)?;
         let overrides =
             crate::policy::params::resolve(engine.rules(), policies.data.as_deref(), max, &policies.params)?;
-        let triage = Triage::load(plan.baseline.as_deref(), plan.exceptions.as_deref(), max)?;
+        let triage = Triage::load(
+            plan.baseline.as_deref(),
+            plan.exceptions.as_deref(),
+            max,
+            plan.collect.context.max_document_size,
+        )?;
         Ok(Prepared {
             engine,
             skip,

@@ -51,7 +51,7 @@ fn peak_rss_mib() -> Option<u64> {
     Some(kib / 1024)
 }
 
-/// How long [`collect_facts`] spent reading sources and deriving.
+/// How long [`collect_facts`](super::collect_facts) spent reading sources and deriving.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct CollectTimings {
     /// Reading and parsing every source, and concatenating the parts.

@@ -125,7 +125,7 @@ impl<'a> Describer<'a> {
 
     /// [`Describer::findings`], each with the document position of the certificate occurrence
     /// that describes it (`usize::MAX` for other resources), so that findings described chunk by
-    /// chunk can be merged as if described together ([`merge_into`]).
+    /// chunk can be merged as if described together (the policy session merges them).
     pub fn positioned(&self, rule: &LoadedRule, values: &[Value]) -> Result<Vec<(Finding, usize)>, PolicyError> {
         let bad = |message| PolicyError::BadFinding {
             rule: rule.meta.id.clone(),

@@ -18,9 +18,9 @@ pub fn collect(path: &Path, ctx: &CollectContext) -> Part {
     let stdin = path.as_os_str() == "-";
     let shown = if stdin { "-".to_string() } else { display_path(path) };
     let bytes = if stdin {
-        read_stdin_capped(ctx.max_file_size, SourceKind::Facts)
+        read_stdin_capped(ctx.max_document_size, SourceKind::Facts)
     } else {
-        read_capped(path, ctx.max_file_size, SourceKind::Facts, &shown)
+        read_capped(path, ctx.max_document_size, SourceKind::Facts, &shown)
     };
     // Checked in place, not copied: a merged fleet document can be hundreds of megabytes.
     let checked = bytes.and_then(|b| match utf8_text(&b, SourceKind::Facts, &shown) {

@@ -72,9 +72,9 @@ pub fn collect(path: &Path, ctx: &CollectContext) -> Part {
     let stdin = path.as_os_str() == "-";
     let shown = if stdin { "-".to_string() } else { display_path(path) };
     let bytes = if stdin {
-        read_stdin_capped(ctx.max_file_size, SourceKind::K8sObjects)
+        read_stdin_capped(ctx.max_document_size, SourceKind::K8sObjects)
     } else {
-        read_capped(path, ctx.max_file_size, SourceKind::K8sObjects, &shown)
+        read_capped(path, ctx.max_document_size, SourceKind::K8sObjects, &shown)
     };
     let bytes = match bytes {
         Ok(b) => b,

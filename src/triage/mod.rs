@@ -59,10 +59,16 @@ pub struct Compared {
 }
 
 impl Triage {
-    /// Reads the baseline SARIF and the exceptions file (each at most `max` bytes).
-    pub fn load(baseline: Option<&Path>, exceptions: Option<&Path>, max: u64) -> Result<Self, TriageError> {
+    /// Reads the baseline (at most `max_document` bytes) and the exceptions file (at most `max`).
+    pub fn load(
+        baseline: Option<&Path>,
+        exceptions: Option<&Path>,
+        max: u64,
+        max_document: u64,
+    ) -> Result<Self, TriageError> {
         Ok(Triage {
-            baseline: baseline.map(|p| Baseline::load(p, max)).transpose()?,
+            // A baseline is a whole SARIF log or findings document: it can be large.
+            baseline: baseline.map(|p| Baseline::load(p, max_document)).transpose()?,
             exceptions: exceptions.map(|p| exceptions::load(p, max)).transpose()?,
         })
     }

@@ -304,3 +304,52 @@ fn the_image_builds_where_docker_runs() {
         .expect("docker run");
     assert!(stdout(&run).starts_with("aks-certscan "), "{}", stdout(&run));
 }
+
+/// The kinds `--aks` lists, with their API groups: `kubectl get nodes`, then
+/// `kubectl get <the rest> --all-namespaces` (see `live::aks_reads_the_objects_that_hold_certificates_with_one_kubectl_call`).
+const LISTED: &[(&str, &str)] = &[
+    ("", "nodes"),
+    ("", "secrets"),
+    ("", "configmaps"),
+    ("admissionregistration.k8s.io", "validatingwebhookconfigurations"),
+    ("admissionregistration.k8s.io", "mutatingwebhookconfigurations"),
+    ("apiregistration.k8s.io", "apiservices"),
+    ("apiextensions.k8s.io", "customresourcedefinitions"),
+    ("certificates.k8s.io", "certificatesigningrequests"),
+];
+
+#[test]
+fn the_objects_cluster_role_lists_exactly_what_aks_reads() {
+    let path = root().join("deploy/kubernetes/clusterrole-k8s-objects.yaml");
+    let role = yaml(&path);
+    assert_eq!(role["kind"], "ClusterRole");
+    let mut granted: Vec<(String, String)> = Vec::new();
+    for rule in role["rules"].as_array().expect("rules") {
+        assert_eq!(rule["verbs"], serde_json::json!(["list"]), "list only: {rule}");
+        assert!(rule.get("resourceNames").is_none() && rule.get("nonResourceURLs").is_none());
+        for group in rule["apiGroups"].as_array().expect("groups") {
+            for resource in rule["resources"].as_array().expect("resources") {
+                granted.push((
+                    group.as_str().expect("group").to_string(),
+                    resource.as_str().expect("resource").to_string(),
+                ));
+            }
+        }
+    }
+    granted.sort();
+    let mut expected: Vec<(String, String)> = LISTED.iter().map(|(g, r)| (g.to_string(), r.to_string())).collect();
+    expected.sort();
+    assert_eq!(granted, expected);
+    // Not part of the node scanner's deployment, which has no API access.
+    let kustomization = std::fs::read_to_string(root().join("deploy/kubernetes/kustomization.yaml")).expect("read");
+    assert!(!kustomization.contains("clusterrole"));
+    let Some(tool) = validator() else { return };
+    for version in AKS_VERSIONS {
+        let out = Command::new(tool)
+            .args(["--strict", "-k", version])
+            .arg(&path)
+            .output()
+            .expect("validator runs");
+        assert!(out.status.success(), "{version}: {}{}", stdout(&out), stderr(&out));
+    }
+}

@@ -14,25 +14,9 @@ use rcgen::{CertificateParams, DnType, KeyPair};
 
 use crate::util::*;
 
-/// The binary as a plain command, with the environment `util::bin` gives it.
-fn command() -> Command {
-    let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("aks-certscan"));
-    cmd.current_dir(root())
-        .env_remove("KUBECONFIG")
-        .env_remove("HTTPS_PROXY")
-        .env_remove("https_proxy")
-        .env("NO_COLOR", "1")
-        .env("HOME", root().join("testdata/no-home"))
-        .stdin(Stdio::null());
-    for var in CI_VARIABLES {
-        cmd.env_remove(var);
-    }
-    cmd
-}
-
 /// `aks-certscan ARGS` under a 30-second limit.
 fn run_bounded(args: &[&str]) -> Output {
-    let mut cmd = command();
+    let mut cmd = plain_bin();
     cmd.args(args);
     bounded(cmd, Duration::from_secs(30))
 }
@@ -91,7 +75,7 @@ fn assert_linear(what: &str, n: usize, make: impl Fn(usize) -> Vec<u8>, args: im
         let argv = args(file.to_str().expect("utf8"));
         let spent = best_of_three(|| {
             let start = Instant::now();
-            let mut cmd = command();
+            let mut cmd = plain_bin();
             cmd.args(&argv);
             let out = bounded(cmd, Duration::from_secs(60));
             assert!(out.status.code().is_some_and(|c| c <= 2), "{what}: {}", stderr(&out));
@@ -148,7 +132,7 @@ fn fifos_and_devices_never_hang_the_scan() {
         ),
     )
     .expect("write");
-    let mut cmd = command();
+    let mut cmd = plain_bin();
     cmd.args([
         "facts",
         "--now",
@@ -297,7 +281,7 @@ fn outputs_are_never_written_through_a_planted_link() {
     std::fs::write(&victim, "precious").expect("write");
     symlink(&victim, dir.path().join("aks-certscan.facts.json")).expect("link");
     // A cluster read from standard input has no file: SARIF needs the facts document beside it.
-    let mut cmd = command();
+    let mut cmd = plain_bin();
     cmd.current_dir(dir.path())
         .args(["scan", "--now", NOW, "--format", "sarif", "--cluster", "-"])
         .stdin(std::fs::File::open(root().join("testdata/scenarios/stopped/cluster.json")).expect("cluster"));
@@ -308,7 +292,7 @@ fn outputs_are_never_written_through_a_planted_link() {
 
     // The same for --output.
     symlink(&victim, dir.path().join("report.sarif")).expect("link");
-    let mut cmd = command();
+    let mut cmd = plain_bin();
     cmd.current_dir(dir.path()).args([
         "scan",
         "--now",
@@ -327,7 +311,7 @@ fn outputs_are_never_written_through_a_planted_link() {
     assert_eq!(std::fs::read_to_string(&victim).expect("victim"), "precious");
     assert!(stderr(&out).contains("symbolic link"), "{}", stderr(&out));
     // And a real file is replaced whole, with no temporary file left.
-    let mut cmd = command();
+    let mut cmd = plain_bin();
     cmd.current_dir(dir.path()).args([
         "scan",
         "--now",
@@ -362,7 +346,7 @@ fn proxy_passwords_are_never_echoed() {
         "http://u:S3cretPW@127.0.0.1:notaport",
         "http://u:S3cretPW@127.0.0.1:9",
     ] {
-        let mut cmd = command();
+        let mut cmd = plain_bin();
         cmd.env("HTTPS_PROXY", proxy).args([
             "scan",
             "--now",
@@ -397,7 +381,7 @@ fn live_stand_ins(dir: &Path, kubectl_body: &str, az_show: &str) -> (PathBuf, Pa
 }
 
 fn live_command(az: &Path, kubectl: &Path, extra: &[&str]) -> Command {
-    let mut cmd = command();
+    let mut cmd = plain_bin();
     cmd.args([
         "scan",
         "--now",
@@ -626,7 +610,7 @@ fn server_url_passwords_reach_no_output() {
 
 #[test]
 fn a_closed_stdout_keeps_the_failing_exit_code() {
-    let mut cmd = command();
+    let mut cmd = plain_bin();
     let mut args = vec![
         "scan".to_string(),
         "--now".into(),
@@ -727,7 +711,7 @@ fn sarif_uris_carry_no_scheme_and_stay_under_the_root() {
     std::fs::write(dir.path().join("outside/ca.pem"), expired_pem("outside-ca")).expect("write");
     let kubeconfig = "apiVersion: v1\nclusters:\n- cluster:\n    certificate-authority: ../../outside/ca.pem\n    server: https://prod.hcp.westeurope.azmk8s.io:443\n  name: prod\ncontexts:\n- context:\n    cluster: prod\n    user: clusterUser_rg_prod\n  name: prod\ncurrent-context: prod\nkind: Config\npreferences: {}\nusers:\n- name: clusterUser_rg_prod\n  user:\n    token: x\n";
     std::fs::write(repo.join("sub/kubeconfig"), kubeconfig).expect("write");
-    let mut cmd = command();
+    let mut cmd = plain_bin();
     cmd.current_dir(&repo).args([
         "scan",
         "--now",
@@ -867,13 +851,36 @@ fn the_size_cap_has_no_wraparound_and_covers_every_input() {
         NOW,
         "--certs",
         e,
-        "--max-file-size",
+        "--max-document-size",
         "4096",
         "--baseline",
         big.to_str().expect("utf8"),
     ]);
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("4096-byte cap"), "{}", stderr(&out));
+    // Whole documents have their own cap: objects and saved facts.
+    for flag in ["--k8s-objects", "--facts"] {
+        let out = run_bounded(&[
+            "scan",
+            "--now",
+            NOW,
+            "--format",
+            "json",
+            "--fail-on",
+            "never",
+            "--certs",
+            e,
+            "--max-document-size",
+            "4096",
+            flag,
+            big.to_str().expect("utf8"),
+        ]);
+        assert!(
+            json(&out)["findings"].to_string().contains("4096-byte cap"),
+            "{flag}: {}",
+            all_output(&out)
+        );
+    }
 }
 
 // 18. A flooding subprocess.
@@ -882,7 +889,7 @@ fn the_size_cap_has_no_wraparound_and_covers_every_input() {
 fn a_flooding_az_is_stopped_at_the_cap() {
     let dir = tempdir();
     let (az, kubectl) = live_stand_ins(dir.path(), "echo '{}'", "exec yes '{\"flood\": true}'");
-    let mut cmd = live_command(&az, &kubectl, &["--max-file-size", "1000000"]);
+    let mut cmd = live_command(&az, &kubectl, &["--max-document-size", "1000000"]);
     cmd.env("TMPDIR", dir.path());
     let out = bounded(cmd, Duration::from_secs(30));
     let doc = json(&out);
@@ -901,7 +908,7 @@ fn az_error_output_is_redacted_everywhere() {
         "echo 'ERROR: (AuthenticationFailed) AzCliSecretLEAK_v@lue! rejected; password: hunter2xyz' >&2; exit 1",
     );
     for format in ["json", "sarif", "text", "github", "junit"] {
-        let mut cmd = command();
+        let mut cmd = plain_bin();
         cmd.args([
             "scan",
             "--now",

@@ -226,3 +226,20 @@ pub fn bundled_rule_ids() -> Vec<String> {
         .map(|r| r["id"].as_str().expect("id").to_string())
         .collect()
 }
+
+/// The binary as a plain `std::process::Command` (for [`bounded`]), with the environment
+/// [`bin`] gives it, no proxy and no standard input.
+pub fn plain_bin() -> std::process::Command {
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("aks-certscan"));
+    cmd.current_dir(root())
+        .env_remove("KUBECONFIG")
+        .env_remove("HTTPS_PROXY")
+        .env_remove("https_proxy")
+        .env("NO_COLOR", "1")
+        .env("HOME", root().join("testdata/no-home"))
+        .stdin(std::process::Stdio::null());
+    for var in CI_VARIABLES {
+        cmd.env_remove(var);
+    }
+    cmd
+}

@@ -40,7 +40,7 @@ pub use names::display_name;
 pub use relations::server_host;
 
 /// Derives what `certificates` need when they depend on nothing but themselves (`--certs`
-/// certificates: no relation, no signature to check): time and display name, as [`derive`]
+/// certificates: no relation, no signature to check): time and display name, as [`derive()`]
 /// would.
 pub fn certificates_alone(certificates: &mut [crate::facts::model::CertificateFact], now: Instant) {
     certificates.par_iter_mut().for_each(|cert| {

@@ -254,8 +254,9 @@ pub(super) fn check_signatures(doc: &mut FactsDocument) {
             endpoint_checks.push((e, checks));
         }
 
-        // A pinned CA copy is judged against its own cluster's current CA: the one the API server
-        // publishes (`kube-root-ca.crt`), else the newest seen for the cluster's API server.
+        // A pinned CA copy is judged against its cluster's current CA: the one the API server
+        // publishes (`kube-root-ca.crt`, for a copy of the objects' own cluster), else the newest
+        // seen for the cluster's API server.
         let mut cluster_hosts: HashMap<&str, Vec<String>> = HashMap::new();
         for c in &facts.clusters {
             for host in [&c.fqdn, &c.private_fqdn].into_iter().flatten() {
@@ -266,18 +267,23 @@ pub(super) fn check_signatures(doc: &mut FactsDocument) {
             }
         }
         for (p, pin) in facts.ca_pins.iter().enumerate() {
-            if !pin.targets_own_cluster {
+            if !pin.targets_own_cluster && pin.cluster_key.is_none() {
                 pin_checks.push((p, None));
                 continue;
             }
-            let source = facts.k8s_sources.iter().find(|s| s.path == pin.source);
+            // The CA the objects' own API server publishes is the current one only for a copy
+            // meant for that cluster; a copy for another cluster (Argo CD in a management
+            // cluster) is judged by what is known of that cluster's API server.
             let mut published: Option<CurrentCa> = None;
-            for ca in source
-                .into_iter()
-                .flat_map(|s| &s.published_ca_ids)
-                .filter_map(|id| by_id.get(id))
-            {
-                CurrentCa::offer(&mut published, ca, published_by(&pin.source));
+            if pin.targets_own_cluster {
+                let source = facts.k8s_sources.iter().find(|s| s.path == pin.source);
+                for ca in source
+                    .into_iter()
+                    .flat_map(|s| &s.published_ca_ids)
+                    .filter_map(|id| by_id.get(id))
+                {
+                    CurrentCa::offer(&mut published, ca, published_by(&pin.source));
+                }
             }
             let newest = published.or_else(|| {
                 let key = pin.cluster_key.as_deref()?;

@@ -238,7 +238,13 @@ fn collect_one(live: &LiveTarget, args: &LiveOptions, ctx: &CollectContext) -> V
             .collect()
     };
     let run = |program: &Path, argv: &[String]| -> Result<String, StepError> {
-        Ok(command::run(program, argv, &[], deadline.left()?, ctx.max_file_size)?)
+        Ok(command::run(
+            program,
+            argv,
+            &[],
+            deadline.left()?,
+            ctx.max_document_size,
+        )?)
     };
     let mut parts = Vec::new();
 

@@ -77,7 +77,7 @@ pub fn collect(namespace: &str, options: &LiveOptions, ctx: &CollectContext, now
         .iter()
         .map(|s| s.to_string())
         .collect();
-    let list = match command::run(&options.kubectl, &list_args, &[], timeout, ctx.max_file_size)
+    let list = match command::run(&options.kubectl, &list_args, &[], timeout, ctx.max_document_size)
         .map_err(|e| e.to_string())
         .and_then(|text| parse_json(text, &uri(namespace, "pods"), SourceKind::NodeRoot).map_err(|e| e.message))
     {
@@ -158,7 +158,7 @@ fn node_facts(
     .map(|s| s.to_string())
     .collect();
     let shown = uri(namespace, node);
-    let text = match command::run(&options.kubectl, &exec, &[], timeout, ctx.max_file_size) {
+    let text = match command::run(&options.kubectl, &exec, &[], timeout, ctx.max_document_size) {
         Ok(text) => text,
         Err(message) => return failure(namespace, node, ErrorKind::Probe, message.to_string()),
     };

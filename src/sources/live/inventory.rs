@@ -95,7 +95,7 @@ pub fn collect(options: &LiveOptions, ctx: &CollectContext, timeout: Duration) -
             Part::for_source(SourceKind::Cluster, &uri).with_error(error(SourceKind::Cluster, &uri, kind, message))
         };
         let args = arguments(options, skip_token.as_deref());
-        let text = match command::run(&options.az, &args, &[], timeout, ctx.max_file_size) {
+        let text = match command::run(&options.az, &args, &[], timeout, ctx.max_document_size) {
             Ok(text) => text,
             Err(message) => {
                 parts.push(fail(ErrorKind::Probe, explain(message.to_string())));
