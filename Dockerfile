@@ -14,12 +14,12 @@ COPY policies policies
 COPY benches benches
 COPY examples examples
 # A static musl binary (Alpine's Rust links statically by default).
-RUN cargo build --release --locked --bin aks-certscan \
- && strip target/release/aks-certscan \
- && ./target/release/aks-certscan --version
+RUN cargo build --profile release-lto --locked --bin aks-certscan \
+ && strip target/release-lto/aks-certscan \
+ && ./target/release-lto/aks-certscan --version
 
 FROM scratch
-COPY --from=build /src/target/release/aks-certscan /usr/local/bin/aks-certscan
+COPY --from=build /src/target/release-lto/aks-certscan /usr/local/bin/aks-certscan
 ENV PATH=/usr/local/bin
 USER 65532:65532
 ENTRYPOINT ["/usr/local/bin/aks-certscan"]

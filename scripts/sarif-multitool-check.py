@@ -45,6 +45,14 @@ ACCEPTED = {
     "SARIF2011": "no context regions: the same reason as SARIF2010, with more lines",
 }
 
+# Notes we leave only for the exact case named: the predicate sees each message's text, and one
+# message it does not accept fails the check.
+ACCEPTED_ONLY_FOR = {
+    "SARIF2009": (lambda text: "rule 'K8S001'" in text,
+                  "rule id K8S001 (letters, digit, letter, digits): the id is a public contract "
+                  "named by the Kubernetes-objects issue, read as K8S (Kubernetes) + 001"),
+}
+
 # A GitHub Actions job's variables, fixed so that the run's provenance is deterministic.
 GITHUB_ENV = {
     "GITHUB_ACTIONS": "true",
@@ -144,9 +152,16 @@ def main():
             notes = sum(n for (level, _), n in counts.items() if level == "note")
             print(f"{name}: {errors} errors, {warnings} warnings, {notes} notes")
             for (level, rule), n in sorted(counts.items()):
-                accepted = level == "note" and rule in ACCEPTED
+                texts = [text for lvl, r, text in results if (lvl, r) == (level, rule)]
+                if level == "note" and rule in ACCEPTED:
+                    accepted, reason = True, ACCEPTED[rule]
+                elif level == "note" and rule in ACCEPTED_ONLY_FOR:
+                    predicate, reason = ACCEPTED_ONLY_FOR[rule]
+                    accepted = all(predicate(text) for text in texts)
+                else:
+                    accepted, reason = False, ""
                 print(f"  {n:3} {level:7} {rule}: "
-                      + (f"accepted: {ACCEPTED[rule]}" if accepted else "NOT ACCEPTED"))
+                      + (f"accepted: {reason}" if accepted else "NOT ACCEPTED"))
                 if not accepted:
                     failed = True
                     for lvl, r, text in results:

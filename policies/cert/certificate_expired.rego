@@ -27,6 +27,7 @@ metadata := {
 		"For a certificate outside AKS, reissue it.",
 	]),
 	"warning": lib.rotate_certs_caution,
+	"object_remediation": lib.in_cluster_remediation,
 	"help_uri": "https://github.com/aks-certscan/aks-certscan/blob/main/docs/rules.md#cert001",
 	"references": ["https://learn.microsoft.com/azure/aks/certificate-rotation"],
 	"tags": ["security", "aks", "certificates", "expiry"],
@@ -43,7 +44,7 @@ metadata := {
 findings contains finding if {
 	some cert in input.certificates
 	cert.remaining_seconds < 0
-	finding := object.union(lib.in_cluster_fix(cert), {
+	finding := {
 		"message": sprintf("%s expired on %s (%d days ago)", [
 			cert.display_name,
 			cert.not_after_date,
@@ -51,7 +52,7 @@ findings contains finding if {
 		]),
 		"resource": {"kind": "certificate", "id": cert.id},
 		"location": {"path": cert.origin.path, "line": cert.origin.line},
-	})
+	}
 }
 
 # Every certificate is examined (for the compliance report).

@@ -29,6 +29,7 @@ metadata := {
 		"For a kubeconfig client certificate, fetching credentials again is enough.",
 	]),
 	"warning": lib.rotate_certs_caution,
+	"object_remediation": lib.in_cluster_remediation,
 	"help_uri": "https://github.com/aks-certscan/aks-certscan/blob/main/docs/rules.md#cert002",
 	"references": ["https://learn.microsoft.com/azure/aks/certificate-rotation"],
 	"tags": ["security", "aks", "certificates", "expiry"],
@@ -78,7 +79,7 @@ findings contains finding if {
 	finding := expiring_finding(cert)
 }
 
-expiring_finding(cert) := object.union(lib.in_cluster_fix(cert), {
+expiring_finding(cert) := {
 	"message": sprintf("%s expires %s (%d days left, %v%% of its lifetime used)", [
 		cert.display_name,
 		cert.not_after_date,
@@ -88,7 +89,7 @@ expiring_finding(cert) := object.union(lib.in_cluster_fix(cert), {
 	"level": levels[cert.remaining_seconds < critical_seconds],
 	"resource": {"kind": "certificate", "id": cert.id},
 	"location": {"path": cert.origin.path, "line": cert.origin.line},
-})
+}
 
 # Every certificate is examined (for the compliance report).
 examined contains lib.examined_cert(cert) if some cert in input.certificates

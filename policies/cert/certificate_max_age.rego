@@ -24,6 +24,7 @@ metadata := {
 		sprintf("cluster certificates, %s for a kubeconfig client certificate.", [lib.get_credentials]),
 	]),
 	"warning": lib.rotate_certs_caution,
+	"object_remediation": lib.in_cluster_remediation,
 	"help_uri": "https://github.com/aks-certscan/aks-certscan/blob/main/docs/rules.md#cert004",
 	"references": ["https://learn.microsoft.com/azure/aks/certificate-rotation"],
 	"tags": ["security", "aks", "certificates", "compliance"],
@@ -48,7 +49,7 @@ findings contains finding if {
 	cert.age_seconds > limit
 	cert.remaining_seconds >= 0
 	not cert.is_ca
-	finding := object.union(lib.in_cluster_fix(cert), {
+	finding := {
 		"message": sprintf("%s was issued %s, %d days ago (maximum age %d days)", [
 			cert.display_name,
 			cert.not_before_date,
@@ -57,7 +58,7 @@ findings contains finding if {
 		]),
 		"resource": {"kind": "certificate", "id": cert.id},
 		"location": {"path": cert.origin.path, "line": cert.origin.line},
-	})
+	}
 }
 
 # Every non-CA certificate is examined (CAs are exempt), expired ones included (CERT001 reports

@@ -23,6 +23,7 @@ metadata := {
 		"scan (`--now` sets the evaluation time). For AKS certificates,",
 		"`az aks rotate-certs -g {resource_group} -n {cluster}` issues new ones.",
 	]),
+	"object_remediation": lib.in_cluster_remediation,
 	"help_uri": "https://github.com/aks-certscan/aks-certscan/blob/main/docs/rules.md#cert003",
 	"references": ["https://learn.microsoft.com/azure/aks/certificate-rotation"],
 	"tags": ["security", "aks", "certificates"],
@@ -37,7 +38,7 @@ metadata := {
 findings contains finding if {
 	some cert in input.certificates
 	cert.age_seconds < 0
-	finding := object.union(lib.in_cluster_fix(cert), {
+	finding := {
 		"message": sprintf("%s is not valid until %s (%d days from now)", [
 			cert.display_name,
 			cert.not_before_date,
@@ -45,7 +46,7 @@ findings contains finding if {
 		]),
 		"resource": {"kind": "certificate", "id": cert.id},
 		"location": {"path": cert.origin.path, "line": cert.origin.line},
-	})
+	}
 }
 
 # Every certificate is examined (for the compliance report).

@@ -27,6 +27,7 @@ metadata := {
 		"certificates: `az aks rotate-certs -g {resource_group} -n {cluster}`.",
 	]),
 	"warning": lib.rotate_certs_caution,
+	"object_remediation": lib.in_cluster_remediation,
 	"help_uri": "https://github.com/aks-certscan/aks-certscan/blob/main/docs/rules.md#cert007",
 	"references": ["https://learn.microsoft.com/azure/aks/certificate-rotation"],
 	"tags": ["security", "aks", "certificates", "crypto"],
@@ -90,7 +91,7 @@ findings contains finding if {
 	some i in weak_key | weak_signature
 	cert := input.certificates[i]
 	reasons := [w | some kind in ["rsa", "ec", "signature"]; w := weakness(kind, cert)]
-	finding := object.union(lib.in_cluster_fix(cert), {
+	finding := {
 		"message": sprintf("%s uses weak cryptography: %s", [cert.display_name, concat(" and ", reasons)]),
 		"level": level(cert),
 		"resource": {"kind": "certificate", "id": cert.id},
@@ -100,7 +101,7 @@ findings contains finding if {
 			"key_size": cert.key_size,
 			"signature_algorithm": cert.signature_algorithm,
 		},
-	})
+	}
 }
 
 # Every certificate is examined (for the compliance report).

@@ -153,25 +153,17 @@ else := ""
 # (`RotatingClusterCertificates`, ...).
 rotating_certificates(c) if contains(provisioning_state(c), "certificate")
 
-# A certificate a service keeps in a Kubernetes object (a TLS secret, a webhook's caBundle) is
-# not AKS's to rotate: findings about it say what to reissue instead of `az aks rotate-certs`, and
-# carry no caution. Copies of the cluster's own certificates (the cluster CA in
-# `kube-root-ca.crt`, a client certificate in an Argo CD secret) keep the rule's own fix.
-in_cluster_fix(cert) := {
-	"remediation": sprintf(concat(" ", [
-		"Reissue the certificate kept in %s and update the object. With cert-manager, renew its",
-		"Certificate (`cmctl renew`); for a webhook, APIService or CRD `caBundle`, renew the CA of the",
-		"service behind it and let its injector (cert-manager's cainjector, the operator that owns it)",
-		"update the bundle. `az aks rotate-certs` does not touch it.",
-	]), [cert.origin.k8s_object]),
-	"warning": "",
-} if {
-	is_string(cert.origin.k8s_object)
-	service_roles[cert.role]
-} else := {}
-
-# The roles of certificates that services, not AKS, issue.
-service_roles := {"unknown", "chain-intermediate"}
+# The remediation of a finding about a certificate a service keeps in a Kubernetes object (a TLS
+# secret, a webhook's caBundle): not AKS's to rotate. Rules name it as `object_remediation` in their
+# metadata; Rust uses it, with `{object}` filled, for such certificates (role `unknown` or
+# `chain-intermediate` and an `origin.k8s_object`), without the rule's caution. Copies of the
+# cluster's own certificates (the CA in `kube-root-ca.crt`) keep the rule's own remediation.
+in_cluster_remediation := concat(" ", [
+	"Reissue the certificate kept in {object} and update the object. With cert-manager, renew its",
+	"Certificate (`cmctl renew`); for a webhook, APIService or CRD `caBundle`, renew the CA of the",
+	"service behind it and let its injector (cert-manager's cainjector, the operator that owns it)",
+	"update the bundle. `az aks rotate-certs` does not touch it.",
+])
 
 # --- The full finding shape, kept for rules written against it (docs/policies.md) ---
 

@@ -27,7 +27,7 @@ use regorus::Value;
 use super::error::PolicyError;
 use super::rule::LoadedRule;
 use super::value::to_json;
-use crate::facts::model::{CertificateFact, ClusterFact, FactsDocument, FileLocation};
+use crate::facts::model::{CertificateFact, CertificateRole, ClusterFact, FactsDocument, FileLocation};
 use crate::findings::{
     fill_remediation, fingerprint, CertificateEvidence, ClusterRef, Evidence, Finding, Level, Location, Resource,
 };
@@ -226,12 +226,18 @@ impl<'a> Describer<'a> {
         let mut name = raw.name;
         let mut cluster = raw.cluster;
         let mut evidence = Evidence::new();
+        // A certificate a service keeps in a Kubernetes object: the rule's `object_remediation`.
+        let mut in_object: Option<&str> = None;
         match raw.kind.as_str() {
             "certificate" => {
                 if let Some(cert) = self.certificate(&raw.id, raw.location.as_ref()) {
                     name.get_or_insert_with(|| cert.display_name.clone());
                     cluster.get_or_insert_with(|| cert.cluster_key.as_deref().map(|k| self.cluster_ref(k)));
                     evidence = certificate_evidence(cert);
+                    in_object =
+                        cert.origin.k8s_object.as_deref().filter(|_| {
+                            matches!(cert.role, CertificateRole::Unknown | CertificateRole::ChainIntermediate)
+                        });
                 }
             }
             "cluster" => {
@@ -256,9 +262,11 @@ impl<'a> Describer<'a> {
         };
         evidence.extend(raw.evidence);
         let cluster = cluster.flatten();
-        let remediation = match &raw.remediation {
-            Some(own) => remediations.fill(own, cluster.as_ref()),
-            None => remediations.fill(&rule.meta.remediation, cluster.as_ref()),
+        let object_remediation = in_object.zip(rule.meta.object_remediation.as_deref());
+        let remediation = match (&raw.remediation, object_remediation) {
+            (Some(own), _) => remediations.fill(own, cluster.as_ref()),
+            (None, Some((object, template))) => Arc::from(template.replace("{object}", object)),
+            (None, None) => remediations.fill(&rule.meta.remediation, cluster.as_ref()),
         };
         let shared = remediations.shared(rule);
         Ok(Finding {
@@ -269,6 +277,7 @@ impl<'a> Describer<'a> {
             remediation,
             warning: match raw.warning {
                 Some(own) => Some(own).filter(|w| !w.is_empty()).map(Arc::from),
+                None if object_remediation.is_some() => None,
                 None => shared.warning.clone(),
             },
             fingerprint: fingerprint(&rule.meta.id, &raw.kind, &raw.id),

@@ -82,6 +82,11 @@ pub struct RuleMeta {
     /// A caution about the remediation (downtime, credentials invalidated), if any.
     #[serde(default)]
     pub warning: Option<String>,
+    /// What to do instead when the finding is about a certificate a service keeps in a
+    /// Kubernetes object (role `unknown` or `chain-intermediate`, with `origin.k8s_object`):
+    /// `{object}` is filled with the object and key; `warning` does not apply to it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub object_remediation: Option<String>,
     /// Documentation URL: the rule's own page or anchor.
     pub help_uri: String,
     /// Further reading (Microsoft Learn pages, benchmarks), shown in the catalogue and SARIF help.

@@ -29,7 +29,6 @@ pub const BUNDLED_CERTIFICATE_FIELDS: &[&str] = &[
     "line",
     "node_root",
     "kubeconfig_user",
-    "k8s_object",
     "role",
     "display_name",
     "cluster_key",
