@@ -10,7 +10,7 @@
 //!  commands ─▶ cli, report, pipeline
 //!  pipeline ─▶ sources ──────────────┐
 //!           ─▶ triage, compliance ─▶ policy ─▶ findings ─▶ facts
-//!  leaves: address, choice, clock, paths, pretty_json, safe_io, sanitize, walk
+//!  leaves: address, choice, clock, log, paths, pretty_json, safe_io, sanitize, walk
 //! ```
 //!
 //! - [`sources`]: one module per source (files, live probes, `az`/`kubectl`); bad input becomes a
@@ -23,7 +23,7 @@
 //! - [`report`]: emitters only, one per output format.
 //! - [`cli`] and [`commands`]: flags into typed options, and one module per subcommand.
 //! - Leaves: [`clock`] (the evaluation time, an input so that output is reproducible),
-//!   [`address`] (API server addresses), [`paths`] (paths as shown), [`choice`] (closed sets of
+//!   [`address`] (API server addresses), [`log`] (stderr lines that never panic), [`paths`] (paths as shown), [`choice`] (closed sets of
 //!   named values), [`pretty_json`] (large pretty JSON written in parallel), [`sanitize`]
 //!   (untrusted text made safe for each reader), [`safe_io`] (the one way files are read and
 //!   written), [`walk`] (directory walks without loops).
@@ -37,6 +37,7 @@ pub mod commands;
 pub mod compliance;
 pub mod facts;
 pub mod findings;
+pub mod log;
 pub mod paths;
 pub mod pipeline;
 pub mod policy;

@@ -11,7 +11,7 @@ fn main() -> ExitCode {
         Ok(mode) => mode,
         Err(ParseFailure::Clap(e)) => e.exit(),
         Err(ParseFailure::Usage(e)) => {
-            eprintln!("error: {e}");
+            aks_certscan::log::line(&format!("error: {e}"));
             return ExitCode::from(ExitStatus::Error.code());
         }
     };
@@ -19,7 +19,7 @@ fn main() -> ExitCode {
         Ok(status) => ExitCode::from(status.code()),
         Err(err) if err.is_broken_pipe() => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("error: {err}");
+            aks_certscan::log::line(&format!("error: {err}"));
             ExitCode::from(ExitStatus::Error.code())
         }
     }

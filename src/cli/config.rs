@@ -22,13 +22,32 @@
 //! ```
 //!
 //! Values: a string, number or boolean, or a list of them (a repeatable flag). `true` turns a
-//! switch on; `false` leaves it off. A leading `~/` is the home directory.
+//! switch on; `false` leaves it off. A leading `~/` is the home directory; any other relative path
+//! is relative to the folder of the config file (not the working directory), so
+//! `--config /abs/repo/.aks-certscan.yaml` means the same from anywhere.
+//!
+//! ## Trust
+//!
+//! A file named with `--config` is the user's own choice and is trusted. A file *found* in the
+//! working directory belongs to whatever is checked out there, which in CI is the code under
+//! review: a pull request can add or edit it. Such a file may set sources, formats and outputs
+//! inside its folder, and make the gate stricter, but unless it is trusted it may not
+//!
+//! - name a program to run (`az`, `kubectl`, `kubelogin`),
+//! - weaken the gate (`fail-on: never`, `skip`, `param`, `data`, and `exceptions` or `baseline`
+//!   files outside its folder),
+//! - write outside its folder (`output`, `facts-out`, `sarif-per-cluster`).
+//!
+//! Any of these is an error (exit 2) naming each key, its line and how to trust the file: pass it
+//! with `--config`, or list it (or its folder, or `*` for any) in `AKS_CERTSCAN_TRUSTED_CONFIG`,
+//! paths separated like `PATH`, as git's `safe.directory` lists repositories. Whatever a config
+//! file sets is printed on standard error, so a log shows where a flag came from.
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
 use clap::parser::ValueSource;
-use clap::{ArgMatches, Command};
+use clap::{ArgMatches, Command, ValueHint};
 use serde_json::Value;
 
 use super::error::UsageError;
@@ -42,13 +61,75 @@ const SECTIONS: &[&str] = &["scan", "facts", "compliance", "serve", "rules", "po
 /// Flags that are not taken from a config file: the config file itself, help and version.
 const NOT_CONFIGURABLE: &[&str] = &["config", "help", "version"];
 
-/// The config file to use: `--config` (as clap parsed it), else a default file in the working
-/// directory, else none.
-pub fn locate(matches: &ArgMatches) -> Option<PathBuf> {
-    if let Some(path) = find_config_flag(matches) {
-        return Some(path);
+/// The environment variable that trusts config files found in the working directory: `*`, or
+/// config files and folders separated like `PATH`.
+pub const TRUST_VARIABLE: &str = "AKS_CERTSCAN_TRUSTED_CONFIG";
+
+/// A config file to read, and how far it is trusted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Located {
+    /// The file.
+    pub path: PathBuf,
+    /// How it was found.
+    pub found: Found,
+}
+
+/// How a config file was found, which decides what it may set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Found {
+    /// Named with `--config`: the user chose it.
+    Explicit,
+    /// In the working directory, and listed in [`TRUST_VARIABLE`].
+    ImplicitTrusted,
+    /// In the working directory: it may belong to the code under scan.
+    Implicit,
+}
+
+impl Found {
+    fn describe(self) -> &'static str {
+        match self {
+            Found::Explicit => "given with --config",
+            Found::ImplicitTrusted => "found in the working directory, trusted by AKS_CERTSCAN_TRUSTED_CONFIG",
+            Found::Implicit => "found in the working directory",
+        }
     }
-    DEFAULT_FILES.iter().map(PathBuf::from).find(|p| p.is_file())
+}
+
+/// The config file to use: `--config` (as clap parsed it), else a default file in the working
+/// directory (trusted when `trusted` lists it: the value of [`TRUST_VARIABLE`]), else none.
+pub fn locate(matches: &ArgMatches, trusted: Option<&std::ffi::OsStr>) -> Option<Located> {
+    if let Some(path) = find_config_flag(matches) {
+        return Some(Located {
+            path,
+            found: Found::Explicit,
+        });
+    }
+    let path = DEFAULT_FILES.iter().map(PathBuf::from).find(|p| p.is_file())?;
+    let found = if trusted.is_some_and(|list| lists(list, &path)) {
+        Found::ImplicitTrusted
+    } else {
+        Found::Implicit
+    };
+    Some(Located { path, found })
+}
+
+/// Whether the trust list (`*`, or files and folders separated like `PATH`) names `config` or
+/// its folder. Both sides are compared canonical, so a link or `..` cannot widen the list.
+fn lists(list: &std::ffi::OsStr, config: &Path) -> bool {
+    let entries: Vec<PathBuf> = std::env::split_paths(list)
+        .filter(|entry| !entry.as_os_str().is_empty())
+        .collect();
+    if entries.iter().any(|entry| entry.as_os_str() == "*") {
+        return true;
+    }
+    let Ok(file) = config.canonicalize() else {
+        return false;
+    };
+    let folder = file.parent().map(Path::to_path_buf);
+    entries
+        .iter()
+        .filter_map(|entry| entry.canonicalize().ok())
+        .any(|entry| entry == file || Some(&entry) == folder.as_ref())
 }
 
 fn find_config_flag(matches: &ArgMatches) -> Option<PathBuf> {
@@ -98,11 +179,73 @@ fn expand_home(text: &str) -> String {
     }
 }
 
+/// What kind of value a flag takes, as far as the config file's folder matters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ValueKind {
+    /// A file or folder: relative values are relative to the config file's folder.
+    Path,
+    /// A program: a bare name is looked up on `PATH`; one with a `/` is a path as above.
+    Program,
+    /// Anything else.
+    Other,
+}
+
+fn value_kind(command: &Command, flag: &str) -> ValueKind {
+    let hint = command
+        .get_arguments()
+        .find(|a| a.get_long() == Some(flag))
+        .map(|a| a.get_value_hint());
+    match hint {
+        Some(ValueHint::FilePath | ValueHint::DirPath | ValueHint::AnyPath) => ValueKind::Path,
+        Some(ValueHint::CommandName | ValueHint::CommandString) => ValueKind::Program,
+        _ => ValueKind::Other,
+    }
+}
+
+/// A config value as the command line would give it: `~/` expanded, and a relative path made
+/// relative to `base` (the config file's folder; empty when that is the working directory, so
+/// that paths keep the spelling the file gives them). `-` (standard input or output) stays.
+fn resolve_value(text: &str, kind: ValueKind, base: &Path) -> String {
+    let expanded = expand_home(text);
+    let is_path = match kind {
+        ValueKind::Path => expanded != "-",
+        ValueKind::Program => expanded.contains('/'),
+        ValueKind::Other => false,
+    };
+    if !is_path || base.as_os_str().is_empty() || Path::new(&expanded).is_absolute() {
+        return expanded;
+    }
+    // `examples/../testdata/x` is shown (and matched by waivers' path globs) as `testdata/x`.
+    let mut joined = PathBuf::new();
+    for component in base.join(&expanded).components() {
+        match component {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir
+                if matches!(joined.components().next_back(), Some(std::path::Component::Normal(_))) =>
+            {
+                joined.pop();
+            }
+            other => joined.push(other),
+        }
+    }
+    if joined.as_os_str().is_empty() {
+        ".".into()
+    } else {
+        joined.display().to_string()
+    }
+}
+
 /// The command-line words for one key's value.
-fn words(flag: &str, value: &Value, file: &str, line: usize) -> Result<Vec<OsString>, UsageError> {
+fn words(
+    flag: &str,
+    value: &Value,
+    file: &str,
+    line: usize,
+    resolve: &dyn Fn(&str) -> String,
+) -> Result<Vec<OsString>, UsageError> {
     let scalar = |v: &Value| -> Result<String, UsageError> {
         match v {
-            Value::String(s) => Ok(expand_home(s)),
+            Value::String(s) => Ok(resolve(s)),
             Value::Number(n) => Ok(n.to_string()),
             Value::Bool(b) => Ok(b.to_string()),
             _ => Err(UsageError(format!(
@@ -134,9 +277,104 @@ fn words(flag: &str, value: &Value, file: &str, line: usize) -> Result<Vec<OsStr
     })
 }
 
+/// What a config file adds to the command line.
+#[derive(Debug, Clone, Default)]
+pub struct Applied {
+    /// The words added to `argv`.
+    pub words: Vec<OsString>,
+    /// The flags they set, in the order applied.
+    pub flags: Vec<String>,
+}
+
+impl Applied {
+    /// The line printed on standard error: the file, how it was found and what it set.
+    pub fn summary(&self, config: &Located) -> String {
+        let mut flags = self.flags.clone();
+        flags.sort();
+        format!(
+            "aks-certscan: config file `{}` ({}) sets: {}",
+            crate::sanitize::terminal(&config.path.display().to_string()),
+            config.found.describe(),
+            flags.join(", ")
+        )
+    }
+}
+
+/// Flags naming a program to run.
+const PROGRAM_FLAGS: &[&str] = &["az", "kubectl", "kubelogin"];
+/// Flags that can only weaken the gate (or whose direction cannot be told: thresholds).
+const GATE_FLAGS: &[&str] = &["skip", "param", "data"];
+/// Files that take findings out of the gate: allowed inside the config file's folder.
+const GATE_FILE_FLAGS: &[&str] = &["exceptions", "baseline"];
+/// Flags naming files or folders written.
+const WRITE_FLAGS: &[&str] = &["output", "facts-out", "sarif-per-cluster"];
+
+/// Why an untrusted config file may not set `flag` to `value`, if it may not. `folder` is the
+/// config file's folder, canonical.
+fn untrusted_refusal(flag: &str, value: &Value, resolve: &dyn Fn(&str) -> String, folder: &Path) -> Option<String> {
+    if PROGRAM_FLAGS.contains(&flag) {
+        return Some("names a program to run".into());
+    }
+    if GATE_FLAGS.contains(&flag) {
+        return Some("changes which findings fail the gate".into());
+    }
+    if flag == "fail-on" && value.as_str().is_some_and(|v| v.eq_ignore_ascii_case("never")) {
+        return Some("turns the gate off".into());
+    }
+    let outside = |v: &Value| {
+        v.as_str()
+            .is_some_and(|text| text != "-" && !inside(&resolve(text), folder))
+    };
+    let any_outside = match value {
+        Value::Array(items) => items.iter().any(outside),
+        other => outside(other),
+    };
+    if any_outside && GATE_FILE_FLAGS.contains(&flag) {
+        return Some("takes findings out of the gate with a file outside the config file's folder".into());
+    }
+    if any_outside && WRITE_FLAGS.contains(&flag) {
+        return Some("writes outside the config file's folder".into());
+    }
+    None
+}
+
+/// Whether `path` (relative to the working directory) stays inside `folder`: lexically (no `..`
+/// above it) and, for the deepest part that exists, after links are followed.
+fn inside(path: &str, folder: &Path) -> bool {
+    let Ok(cwd) = std::env::current_dir() else {
+        return false;
+    };
+    let mut normal = PathBuf::new();
+    for component in cwd.join(path).components() {
+        match component {
+            std::path::Component::ParentDir => {
+                if !normal.pop() {
+                    return false;
+                }
+            }
+            std::path::Component::CurDir => {}
+            other => normal.push(other),
+        }
+    }
+    // The deepest ancestor that exists decides where links lead.
+    let mut existing = normal.as_path();
+    let resolved = loop {
+        if let Ok(real) = existing.canonicalize() {
+            break real.join(normal.strip_prefix(existing).unwrap_or(Path::new("")));
+        }
+        match existing.parent() {
+            Some(parent) => existing = parent,
+            None => return false,
+        }
+    };
+    resolved.starts_with(folder)
+}
+
 /// The words a config file adds to `argv` for the command `matches` parsed: every key that is a
-/// flag of that command and was not given on the command line.
-pub fn extra_args(command: &Command, matches: &ArgMatches, path: &Path) -> Result<Vec<OsString>, UsageError> {
+/// flag of that command and was not given on the command line. An untrusted file's keys are
+/// checked first (see the module's "Trust"): one it may not set is an error.
+pub fn extra_args(command: &Command, matches: &ArgMatches, config: &Located) -> Result<Applied, UsageError> {
+    let path = &config.path;
     let shown = crate::sanitize::terminal(&path.display().to_string());
     let text = crate::safe_io::read_regular_text(path, crate::safe_io::DEFAULT_MAX_FILE_SIZE)
         .map_err(|e| UsageError(format!("config file `{shown}`: {e}")))?;
@@ -195,8 +433,16 @@ pub fn extra_args(command: &Command, matches: &ArgMatches, path: &Path) -> Resul
     if !problems.is_empty() {
         return Err(UsageError(problems.join("\n")));
     }
+    // Relative paths are relative to the file's folder (kept as written when that is the
+    // working directory).
+    let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    let folder = base
+        .canonicalize()
+        .or_else(|_| std::env::current_dir())
+        .unwrap_or_default();
     // Flags given on the command line win; section values win over top-level ones.
-    let mut out = Vec::new();
+    let mut out = Applied::default();
+    let mut refused = Vec::new();
     let mut taken: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
     entries.extend(top_entries);
     for (flag, value, line) in entries {
@@ -210,7 +456,23 @@ pub fn extra_args(command: &Command, matches: &ArgMatches, path: &Path) -> Resul
         if given || !taken.insert(flag.clone()) {
             continue;
         }
-        out.extend(words(&flag, &value, &shown, line)?);
+        let kind = value_kind(sub_command, &flag);
+        let resolve = |text: &str| resolve_value(text, kind, &base);
+        if config.found == Found::Implicit {
+            if let Some(why) = untrusted_refusal(&flag, &value, &resolve, &folder) {
+                refused.push(format!("{shown}:{line}: `{flag}` {why}"));
+                continue;
+            }
+        }
+        out.words.extend(words(&flag, &value, &shown, line, &resolve)?);
+        out.flags.push(flag);
+    }
+    if !refused.is_empty() {
+        return Err(UsageError(format!(
+            "config file `{shown}` was found in the working directory, which may be the code under scan, and is not trusted:\n{}\n  help: if this file is yours, pass it with `--config {shown}`, or trust it with {TRUST_VARIABLE}={} (or `*`); see docs/security.md",
+            refused.join("\n"),
+            crate::sanitize::terminal(&folder.display().to_string()),
+        )));
     }
     Ok(out)
 }
@@ -229,17 +491,25 @@ mod tests {
 
     #[test]
     fn values_become_words() {
-        let w = |v: Value| words("certs", &v, "f", 1).expect("words");
+        let same = |t: &str| t.to_string();
+        let w = |v: Value| words("certs", &v, "f", 1, &same).expect("words");
         assert_eq!(w(serde_json::json!(["a", "b"])), ["--certs", "a", "--certs", "b"]);
         assert_eq!(
-            words("all-clusters", &serde_json::json!(true), "f", 1).expect("w"),
+            words("all-clusters", &serde_json::json!(true), "f", 1, &same).expect("w"),
             ["--all-clusters"]
         );
-        assert!(words("all-clusters", &serde_json::json!(false), "f", 1)
+        assert!(words("all-clusters", &serde_json::json!(false), "f", 1, &same)
             .expect("w")
             .is_empty());
         assert_eq!(
-            words("param", &serde_json::json!({"CERT002.expiry_warning_days": 14}), "f", 1).expect("w"),
+            words(
+                "param",
+                &serde_json::json!({"CERT002.expiry_warning_days": 14}),
+                "f",
+                1,
+                &same
+            )
+            .expect("w"),
             ["--param", "CERT002.expiry_warning_days=14"]
         );
     }

@@ -69,14 +69,17 @@ pub fn parse_args(argv: impl IntoIterator<Item = std::ffi::OsString>) -> Result<
     let matches = without_required_args(command.clone())
         .try_get_matches_from(&argv)
         .map_err(ParseFailure::Clap)?;
-    if let Some(path) = config::locate(&matches) {
-        let extra = config::extra_args(&command, &matches, &path).map_err(ParseFailure::Usage)?;
-        if !extra.is_empty() {
-            argv.extend(extra);
+    let trusted = std::env::var_os(config::TRUST_VARIABLE);
+    if let Some(located) = config::locate(&matches, trusted.as_deref()) {
+        let applied = config::extra_args(&command, &matches, &located).map_err(ParseFailure::Usage)?;
+        if !applied.words.is_empty() {
+            // Where each default came from, for the log (standard error; never fails the run).
+            crate::log::line(&applied.summary(&located));
+            argv.extend(applied.words);
             let matches = command.try_get_matches_from(&argv).map_err(|e| {
                 ParseFailure::Usage(UsageError(format!(
                     "with the defaults of config file `{}`: {}",
-                    crate::sanitize::terminal(&path.display().to_string()),
+                    crate::sanitize::terminal(&located.path.display().to_string()),
                     e.to_string().trim_start_matches("error: ").trim_end()
                 )))
             })?;

@@ -35,7 +35,7 @@ pub fn run(options: &ComplianceOptions) -> Result<ExitStatus> {
     let outcome = prepared.run(&options.plan, Default::default())?;
     warn_errors(outcome.errors());
     if outcome.nothing_collected() {
-        eprintln!("error: nothing could be collected from the sources given (see the warnings above)");
+        crate::log::line("error: nothing could be collected from the sources given (see the warnings above)");
     }
     let findings: Vec<&Finding> = outcome.findings.iter().map(|r| &r.finding).collect();
     let report = build(&Inputs {

@@ -11,7 +11,7 @@ pub fn run(options: &FactsOptions) -> Result<ExitStatus> {
     let written = write_facts(&options.plan, options.output.as_deref(), &mut phases)?;
     warn_errors(&written.errors);
     if options.timings {
-        eprintln!("timings: {}", phases.summary());
+        crate::log::line(&format!("timings: {}", phases.summary()));
     }
     Ok(if written.nothing_collected {
         ExitStatus::Error

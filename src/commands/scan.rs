@@ -25,10 +25,10 @@ fn needs_facts_location(outcome: &Outcome) -> bool {
 fn note_aggregation(reported: &[Reported], mode: Aggregate, sources: &[&str], what: &str) {
     if let Some(done) = planned(reported, mode, sources) {
         if done.results < done.findings {
-            eprintln!(
+            crate::log::line(&format!(
                 "note: {what}: {} findings aggregated into {} results, one per rule and cluster (or source), to stay within GitHub code scanning's limits (5,000 results shown, 25,000 per run); every finding is in the other formats, or use --sarif-aggregate never",
                 done.findings, done.results
-            );
+            ));
         }
     }
 }
@@ -91,7 +91,10 @@ fn write_sarif_per_cluster(dir: &Path, report: &Report<'_>, mode: Aggregate) -> 
         })?;
         note_aggregation(findings, mode, &report.source_paths(), &file);
     }
-    eprintln!("note: wrote {} SARIF files to `{shown}`, one per cluster", groups.len());
+    crate::log::line(&format!(
+        "note: wrote {} SARIF files to `{shown}`, one per cluster",
+        groups.len()
+    ));
     Ok(())
 }
 
@@ -108,10 +111,10 @@ fn facts_location(options: &ScanOptions, outcome: &mut Outcome) -> Result<String
                     path: crate::sanitize::terminal(&path.display().to_string()),
                     source,
                 })?;
-            eprintln!(
+            crate::log::line(&format!(
                 "note: wrote the facts document to `{}`: SARIF locations of findings from no file point at it",
                 crate::sanitize::terminal(&path.display().to_string())
-            );
+            ));
             Some(path.clone())
         }
         FactsOut::WhenNeeded(path) => Some(path.clone()),
@@ -128,7 +131,7 @@ pub fn run(options: &ScanOptions) -> Result<ExitStatus> {
     let mut outcome = crate::pipeline::run(&options.plan)?;
     warn_errors(outcome.errors());
     if outcome.nothing_collected() {
-        eprintln!("error: nothing could be collected from the sources given (see the warnings above)");
+        crate::log::line("error: nothing could be collected from the sources given (see the warnings above)");
     }
     let mut phases = std::mem::take(&mut outcome.phases);
     let facts_uri = phases.time("render", || facts_location(options, &mut outcome))?;
@@ -171,11 +174,11 @@ pub fn run(options: &ScanOptions) -> Result<ExitStatus> {
     })?;
     if let Some(absent) = &outcome.absent {
         if !absent.is_empty() {
-            eprintln!("{} finding(s) of the baseline no longer occur", absent.len());
+            crate::log::line(&format!("{} finding(s) of the baseline no longer occur", absent.len()));
         }
     }
     if options.timings {
-        eprintln!("timings: {}", phases.summary());
+        crate::log::line(&format!("timings: {}", phases.summary()));
     }
     let status = if outcome.nothing_collected() {
         ExitStatus::Error

@@ -87,8 +87,8 @@ fn scan_loop(options: ServeOptions, prepared: Prepared, state: Arc<Mutex<State>>
             last_success_unix = unix_now();
         }
         match &result {
-            Ok(_) => eprintln!("serve: scan {scans} done in {duration_seconds:.2} s"),
-            Err(e) => eprintln!("serve: scan {scans} failed ({e}); serving the last good scan"),
+            Ok(_) => crate::log::line(&format!("serve: scan {scans} done in {duration_seconds:.2} s")),
+            Err(e) => crate::log::line(&format!("serve: scan {scans} failed ({e}); serving the last good scan")),
         }
         if let Ok(mut s) = state.lock() {
             if let Ok(body) = result {
@@ -181,10 +181,10 @@ pub fn run(options: &ServeOptions) -> Result<ExitStatus> {
         .to_ip()
         .map(|a| a.to_string())
         .unwrap_or_else(|| options.listen.clone());
-    eprintln!(
+    crate::log::line(&format!(
         "serve: listening on http://{bound}/metrics, scanning every {} s",
         options.interval.as_secs_f64()
-    );
+    ));
     let state = Arc::new(Mutex::new(State::default()));
     {
         let (options, state) = (options.clone(), Arc::clone(&state));

@@ -448,6 +448,11 @@ pub struct KubeconfigFact {
     /// the object's line), which is where findings about it point.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub object_location: Option<FileLocation>,
+    /// Read from a saved facts document (`--facts`, a DaemonSet's), not observed by this run: its
+    /// CAs are never candidates for a server's current CA (see [`crate::facts::derive`]). Not
+    /// written: a document read back is saved again.
+    #[serde(skip)]
+    pub from_saved_document: bool,
 }
 
 /// One `clusters[]` entry.
@@ -813,6 +818,11 @@ pub struct NodeRootFact {
     /// self-signed one.
     #[serde(default)]
     pub serving_certificate_cluster_signed: bool,
+    /// Read from a saved facts document (`--facts`, a DaemonSet's), not observed by this run: its
+    /// CAs are never candidates for a server's current CA (see [`crate::facts::derive`]). Not
+    /// written: a document read back is saved again.
+    #[serde(skip)]
+    pub from_saved_document: bool,
 }
 
 /// A Kubernetes objects source: the cluster its objects come from and the cluster CA the API
@@ -828,6 +838,11 @@ pub struct K8sSourceFact {
     /// `rg/name` of the cluster the objects were read from: given when read live, else derived
     /// from a published CA that a kubeconfig or node of a known cluster also has.
     pub cluster_key: Option<String>,
+    /// Read from a saved facts document (`--facts`, a DaemonSet's), not observed by this run: its
+    /// CAs are never candidates for a server's current CA (see [`crate::facts::derive`]). Not
+    /// written: a document read back is saved again.
+    #[serde(skip)]
+    pub from_saved_document: bool,
 }
 
 /// A CA an object pins to authenticate to an API server.

@@ -31,11 +31,59 @@ pub fn compile(files: &[PolicyFile]) -> Result<(regorus::Engine, Vec<String>), P
             }
         }
     }
+    errors.extend(reserved_package_errors(files, &packages));
     if errors.is_empty() {
         Ok((engine, packages))
     } else {
         Err(PolicyError::Compile(errors))
     }
+}
+
+/// The namespace of every bundled package: parameters (`data.aks_certscan.params`, set only by
+/// `--param` and `--data`, which check them), the library, fixtures and the bundled rules.
+const BUNDLED_NAMESPACE: &str = "data.aks_certscan";
+
+/// A user file (`--policy`) may add rules (a new package under [`RULES_PACKAGE`]) and packages of
+/// its own outside [`BUNDLED_NAMESPACE`], but never add to, replace or nest in a bundled package:
+/// Rego merges files of one package, so `package aks_certscan.params` would silently replace the
+/// checked parameters and `package aks_certscan.rules.certificate_expiring_soon` could change a
+/// bundled rule's verdicts.
+fn reserved_package_errors(files: &[PolicyFile], packages: &[String]) -> Vec<String> {
+    let bundled: Vec<&str> = files
+        .iter()
+        .zip(packages)
+        .filter(|(f, p)| f.bundled && !p.is_empty())
+        .map(|(_, p)| p.as_str())
+        .collect();
+    let related = |a: &str, b: &str| {
+        a == b
+            || a.strip_prefix(b).is_some_and(|r| r.starts_with('.'))
+            || b.strip_prefix(a).is_some_and(|r| r.starts_with('.'))
+    };
+    let mut errors = Vec::new();
+    for (file, package) in files.iter().zip(packages) {
+        if file.bundled || package.is_empty() {
+            continue;
+        }
+        let shown = package.trim_start_matches("data.");
+        let in_namespace = related(package, BUNDLED_NAMESPACE);
+        let new_rule = package
+            .strip_prefix(RULES_PACKAGE)
+            .is_some_and(|rest| rest.starts_with('.'));
+        if let Some(clash) = bundled.iter().find(|b| related(package, b)) {
+            errors.push(format!(
+                "{}: package `{shown}` is bundled (`{}`): a --policy file cannot add to, replace or nest in a bundled package; name your rule's package `aks_certscan.rules.<your_rule>` (a new name), and set bundled parameters with --param or --data",
+                crate::sanitize::terminal(&file.path),
+                clash.trim_start_matches("data.")
+            ));
+        } else if in_namespace && !new_rule {
+            errors.push(format!(
+                "{}: package `{shown}` is in the bundled namespace `aks_certscan`: a --policy file may only add rules (`aks_certscan.rules.<your_rule>`) or packages outside it; set bundled parameters with --param or --data",
+                crate::sanitize::terminal(&file.path)
+            ));
+        }
+    }
+    errors
 }
 
 /// The rules of the compiled `files` (their packages from [`compile`]), in id order: every

@@ -93,14 +93,7 @@ pub fn from_text(text: &str, shown: &str) -> Part {
         }
     };
     let mut saved = saved;
-    let mut without_der = 0;
-    for cert in &mut saved.facts.certificates {
-        // A DER that does not hash to the id is not trusted for signature checks.
-        if cert.der.is_empty() || crate::facts::x509::sha256_hex(&cert.der.0) != cert.id {
-            cert.der = Der::default();
-            without_der += 1;
-        }
-    }
+    let without_der = distrust(&mut saved.facts);
     out.facts = saved.facts;
     if without_der > 0 {
         out.facts.errors.push(error(
@@ -108,9 +101,55 @@ pub fn from_text(text: &str, shown: &str) -> Part {
             shown,
             ErrorKind::WrongShape,
             format!(
-                "{without_der} certificate(s) have no DER matching their id (a lean document, as `scan` writes beside SARIF?): they are kept, but cannot be checked against other sources' CAs"
+                "{without_der} certificate(s) have no DER matching their id (a lean document, as `scan` writes beside SARIF?): they are kept, but cannot be checked against any CA, and their saved signature verdicts are dropped"
             ),
         ));
     }
     out
+}
+
+/// A saved document is a claim, not an observation: one node's document must not change the
+/// verdicts of a whole cluster. Every certificate whose DER hashes to its id is read again from
+/// the DER (subject, validity, key, extensions: a forged `not_before_unix` is gone); one
+/// without such a DER keeps what the document says of it but none of its signature verdicts
+/// (nothing can be checked). Kubeconfigs, node roots and objects sources are marked as saved, so
+/// that their CAs are never a server's current CA. Returns how many certificates have no DER.
+fn distrust(facts: &mut Facts) -> usize {
+    use rayon::prelude::*;
+    let without_der = facts
+        .certificates
+        .par_iter_mut()
+        .map(|cert| {
+            let der = std::mem::take(&mut cert.der);
+            let fresh = (!der.is_empty() && crate::facts::x509::sha256_hex(&der.0) == cert.id)
+                .then(|| crate::facts::x509::analyze(der.0, cert.origin.clone(), cert.role).ok())
+                .flatten();
+            match fresh {
+                Some(mut fresh) => {
+                    // What the DER cannot say: the place it was found (kept from the document).
+                    fresh.private_key_present = cert.private_key_present;
+                    fresh.cluster_key = cert.cluster_key.take();
+                    *cert = fresh;
+                    0
+                }
+                None => {
+                    cert.ca_verification = None;
+                    cert.node_ca_verification = None;
+                    cert.kubeconfig_ca_verification = None;
+                    cert.current_ca_verification = None;
+                    1
+                }
+            }
+        })
+        .sum();
+    for kubeconfig in &mut facts.kubeconfigs {
+        kubeconfig.from_saved_document = true;
+    }
+    for root in &mut facts.node_roots {
+        root.from_saved_document = true;
+    }
+    for source in &mut facts.k8s_sources {
+        source.from_saved_document = true;
+    }
+    without_der
 }

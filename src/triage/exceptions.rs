@@ -85,13 +85,55 @@ impl Target {
                 )
                 .eq_ignore_ascii_case(key)
             }),
-            Target::Path(glob) => f.locations.iter().any(|l| super::glob::matches(glob, &l.path)),
+            Target::Path(glob) => {
+                !f.locations.is_empty() && f.locations.iter().all(|l| super::glob::matches(glob, &l.path))
+            }
             Target::Namespace(glob) => {
                 !f.locations.is_empty()
                     && f.locations
                         .iter()
                         .all(|l| l.namespace().is_some_and(|n| super::glob::matches(glob, n)))
             }
+        }
+    }
+}
+
+/// What an exception takes of one finding.
+enum Split {
+    /// All of it.
+    All(Finding),
+    /// The places at matching paths (`waived`); the finding stays, at its other places (`kept`).
+    Part { waived: Box<Finding>, kept: Box<Finding> },
+    /// Nothing.
+    Nothing(Finding),
+}
+
+impl Target {
+    /// What this target takes of `f`. A `path` glob waives the places at matching paths only:
+    /// the same certificate elsewhere (`docs/**` waived, `prod/apiserver.pem` not) keeps the
+    /// finding in the gate, located where it is not waived. The other targets take all or nothing.
+    fn split(&self, f: Finding) -> Split {
+        match self {
+            Target::Path(glob) => {
+                let (at, elsewhere): (Vec<_>, Vec<_>) = f
+                    .locations
+                    .iter()
+                    .cloned()
+                    .partition(|l| super::glob::matches(glob, &l.path));
+                if at.is_empty() {
+                    Split::Nothing(f)
+                } else if elsewhere.is_empty() {
+                    Split::All(f)
+                } else {
+                    let mut waived = Box::new(f.clone());
+                    waived.locations = at;
+                    let mut kept = Box::new(f);
+                    kept.locations = elsewhere;
+                    Split::Part { waived, kept }
+                }
+            }
+            _ if self.matches(&f) => Split::All(f),
+            _ => Split::Nothing(f),
         }
     }
 }
@@ -259,7 +301,9 @@ pub fn parse(text: &str, shown: &str) -> Result<Vec<Exception>, TriageError> {
 
 /// Splits findings into those reported and those waived, and says where each exception stands
 /// at `now_unix`. An exception applies to findings of its rule whose resource, cluster or
-/// location matches; the first matching exception (file order) is the one recorded.
+/// location matches; the first matching exception (file order) is the one recorded. A `path`
+/// exception waives only the places at matching paths (see [`Target::split`]); the rest of the
+/// finding goes on to the next exceptions, and stays reported if none takes it.
 pub fn apply(
     findings: Vec<Finding>,
     exceptions: &[Exception],
@@ -269,26 +313,37 @@ pub fn apply(
     let mut used = vec![false; exceptions.len()];
     let mut kept = Vec::with_capacity(findings.len());
     let mut waived = Vec::new();
+    let waive = |finding: Finding, e: &Exception| Waived {
+        finding,
+        rule: e.rule.clone(),
+        target: e.target.describe(),
+        reason: e.reason.clone(),
+        expires: e.expires.clone(),
+        file: e.file.clone(),
+        line: e.line,
+    };
     for f in findings {
-        let hit = exceptions
-            .iter()
-            .enumerate()
-            .find(|(i, e)| active[*i] && *e.rule == *f.rule_id && e.target.matches(&f));
-        match hit {
-            Some((i, e)) => {
-                used[i] = true;
-                waived.push(Waived {
-                    finding: f,
-                    rule: e.rule.clone(),
-                    target: e.target.describe(),
-                    reason: e.reason.clone(),
-                    expires: e.expires.clone(),
-                    file: e.file.clone(),
-                    line: e.line,
-                });
+        let mut rest = Some(f);
+        for (i, e) in exceptions.iter().enumerate() {
+            let Some(f) = rest.take() else { break };
+            if !active[i] || *e.rule != *f.rule_id {
+                rest = Some(f);
+                continue;
             }
-            None => kept.push(f),
+            match e.target.split(f) {
+                Split::All(f) => {
+                    used[i] = true;
+                    waived.push(waive(f, e));
+                }
+                Split::Part { waived: part, kept } => {
+                    used[i] = true;
+                    waived.push(waive(*part, e));
+                    rest = Some(*kept);
+                }
+                Split::Nothing(f) => rest = Some(f),
+            }
         }
+        kept.extend(rest);
     }
     let statuses = exceptions
         .iter()
@@ -381,6 +436,40 @@ mod tests {
             Some("APIService/v1beta1.metrics.k8s.io#spec.caBundle")
         )])));
         assert!(!target.matches(&finding_at(&[])));
+    }
+
+    #[test]
+    fn a_path_glob_waives_only_the_places_at_matching_paths() {
+        let exception = |glob: &str| Exception {
+            rule: "CERT001".into(),
+            target: Target::Path(glob.into()),
+            reason: "r".into(),
+            expires: "2027-01-01".into(),
+            ends_unix: i64::MAX,
+            file: "w.yaml".into(),
+            line: 1,
+        };
+        let both = || finding_at(&[("docs/apiserver.pem", None), ("prod/apiserver.pem", None)]);
+        // The copy in docs/ is waived; the finding stays in the gate, located in prod/ only.
+        let (kept, waived, statuses) = apply(vec![both()], &[exception("docs/**")], 0);
+        assert_eq!(kept.len(), 1);
+        assert_eq!(kept[0].locations.len(), 1);
+        assert_eq!(kept[0].locations[0].path, "prod/apiserver.pem");
+        assert_eq!(waived.len(), 1);
+        assert_eq!(waived[0].finding.locations[0].path, "docs/apiserver.pem");
+        assert_eq!(statuses[0].status, Status::Active);
+        // Two exceptions covering both places waive all of it.
+        let (kept, waived, _) = apply(vec![both()], &[exception("docs/**"), exception("prod/*.pem")], 0);
+        assert!(kept.is_empty());
+        assert_eq!(waived.len(), 2);
+        // One covering every place waives the finding whole.
+        let (kept, waived, _) = apply(vec![both()], &[exception("**/apiserver.pem")], 0);
+        assert!(kept.is_empty());
+        assert_eq!(waived[0].finding.locations.len(), 2);
+        // No place matches, or no place at all: nothing is waived.
+        let (kept, _, statuses) = apply(vec![both(), finding_at(&[])], &[exception("other/**")], 0);
+        assert_eq!(kept.len(), 2);
+        assert_eq!(statuses[0].status, Status::Unmatched);
     }
 
     #[test]

@@ -51,6 +51,7 @@ const LEAVES: &[&str] = &[
     "pretty_json",
     "safe_io",
     "sanitize",
+    "log",
     "walk",
 ];
 

@@ -36,11 +36,26 @@ fn the_config_file_gives_defaults_and_flags_win() {
         ),
     )
     .expect("write");
-    let out = in_dir(dir.path(), &["scan", "--now", NOW]);
+    // Found in the working directory, it may only weaken the gate when trusted (see below).
+    let trusted = |args: &[&str]| {
+        let mut cmd = bin();
+        cmd.current_dir(dir.path())
+            .env("AKS_CERTSCAN_TRUSTED_CONFIG", dir.path())
+            .args(args);
+        cmd.output().expect("runs")
+    };
+    let out = trusted(&["scan", "--now", NOW]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(rule_ids(&out), ["CERT002"], "CERT004 skipped by the config");
+    assert!(
+        stderr(&out).contains(
+            "config file `.aks-certscan.yaml` (found in the working directory, trusted by AKS_CERTSCAN_TRUSTED_CONFIG) sets: certs, fail-on, format, param, skip"
+        ),
+        "what the file set is printed: {}",
+        stderr(&out)
+    );
     // A flag on the command line replaces the config's value.
-    let out = in_dir(dir.path(), &["scan", "--now", NOW, "--skip", "CERT002"]);
+    let out = trusted(&["scan", "--now", NOW, "--skip", "CERT002"]);
     assert_eq!(rule_ids(&out), ["CERT004"]);
     // --config names another file; it may come before the command.
     let other = dir.path().join("other.yaml");
@@ -84,6 +99,182 @@ fn unknown_keys_in_the_config_file_are_errors_with_their_line() {
         stderr(&out).contains("config file `.aks-certscan.yaml`"),
         "{}",
         stderr(&out)
+    );
+}
+
+/// A config file found in the working directory is the checked-out code's (a pull request can
+/// add one): it may not run programs, weaken the gate or write outside its folder unless the user
+/// passes it with `--config` or trusts it with AKS_CERTSCAN_TRUSTED_CONFIG.
+#[test]
+fn a_config_file_found_in_the_working_directory_cannot_switch_the_gate_off() {
+    let dir = tempdir();
+    let node = root().join("testdata/scenarios/stalled-rotation/node");
+    let marker = dir.path().join("evil-ran");
+    let evil = dir.path().join("evil.sh");
+    std::fs::write(&evil, format!("#!/bin/sh\ntouch '{}'\nexit 0\n", marker.display())).expect("write");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&evil, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    }
+    let config = dir.path().join(".aks-certscan.yaml");
+    let write = |text: &str| std::fs::write(&config, text).expect("write");
+    let scan = |envs: &[(&str, &str)], extra: &[&str]| {
+        let mut cmd = bin();
+        cmd.current_dir(dir.path())
+            .args(["scan", "--now", NOW, "--format", "json"]);
+        cmd.args(extra);
+        for (k, v) in envs {
+            cmd.env(k, v);
+        }
+        cmd.output().expect("runs")
+    };
+
+    // A program named by the repository never runs with the pipeline's Azure login.
+    write("aks: [rg/x]\naz: ./evil.sh\nkubectl: ./evil.sh\n");
+    let out = scan(&[], &[]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains(".aks-certscan.yaml:2: `az` names a program to run"),
+        "{err}"
+    );
+    assert!(
+        err.contains(".aks-certscan.yaml:3: `kubectl` names a program to run"),
+        "{err}"
+    );
+    assert!(
+        err.contains("--config .aks-certscan.yaml"),
+        "says how to trust it: {err}"
+    );
+    assert!(err.contains("AKS_CERTSCAN_TRUSTED_CONFIG="), "{err}");
+    assert!(!marker.exists(), "the repository's program ran");
+
+    // The gate cannot be turned off or narrowed; stricter is fine.
+    let certs = format!("certs: [{}]\n", node.display());
+    for (text, key, why) in [
+        ("scan:\n  fail-on: never\n", "fail-on", "turns the gate off"),
+        (
+            "scan:\n  skip: [CERT002]\n",
+            "skip",
+            "changes which findings fail the gate",
+        ),
+        (
+            "scan:\n  param: [CERT002.expiry_warning_days=-100000]\n",
+            "param",
+            "changes which findings fail the gate",
+        ),
+        (
+            "scan:\n  exceptions: /etc/passwd\n",
+            "exceptions",
+            "outside the config file's folder",
+        ),
+        (
+            "scan:\n  baseline: ../old.sarif\n",
+            "baseline",
+            "outside the config file's folder",
+        ),
+        (
+            "scan:\n  output: [../../escape.json]\n",
+            "output",
+            "writes outside the config file's folder",
+        ),
+        (
+            "scan:\n  facts-out: /tmp/facts.json\n",
+            "facts-out",
+            "writes outside the config file's folder",
+        ),
+    ] {
+        write(&format!("{certs}{text}"));
+        let out = scan(&[], &[]);
+        assert_eq!(out.status.code(), Some(2), "{text}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains(&format!("`{key}` ")) && stderr(&out).contains(why),
+            "{text}: {}",
+            stderr(&out)
+        );
+    }
+    write(&format!("{certs}scan:\n  fail-on: warning\n  output: [results.json]\n"));
+    let out = scan(&[], &[]);
+    assert_eq!(out.status.code(), Some(1), "stricter gate applies: {}", stderr(&out));
+    assert!(dir.path().join("results.json").is_file(), "output inside the folder");
+
+    // A link inside the folder does not make an outside path inside.
+    #[cfg(unix)]
+    {
+        let outside = tempdir();
+        std::os::unix::fs::symlink(outside.path(), dir.path().join("elsewhere")).expect("link");
+        write(&format!("{certs}scan:\n  output: [elsewhere/x.json]\n"));
+        let out = scan(&[], &[]);
+        assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+        assert!(!outside.path().join("x.json").exists());
+    }
+
+    // Trusted: by --config, by the variable naming the folder or the file, or `*`.
+    write(&format!("{certs}scan:\n  skip: [CERT002]\n  fail-on: never\n"));
+    let folder = dir.path().display().to_string();
+    let file = config.display().to_string();
+    for (envs, extra) in [
+        (vec![], vec!["--config", ".aks-certscan.yaml"]),
+        (vec![("AKS_CERTSCAN_TRUSTED_CONFIG", folder.as_str())], vec![]),
+        (vec![("AKS_CERTSCAN_TRUSTED_CONFIG", file.as_str())], vec![]),
+        (vec![("AKS_CERTSCAN_TRUSTED_CONFIG", "/nonexistent:*")], vec![]),
+        (vec![("AKS_CERTSCAN_TRUSTED_CONFIG", "*")], vec![]),
+    ] {
+        let out = scan(&envs, &extra);
+        assert_eq!(out.status.code(), Some(0), "{envs:?} {extra:?}: {}", stderr(&out));
+        assert_eq!(rule_ids(&out), ["CERT004"], "{envs:?} {extra:?}");
+    }
+    // A list naming another folder trusts nothing here.
+    let other = tempdir();
+    let out = scan(
+        &[("AKS_CERTSCAN_TRUSTED_CONFIG", other.path().to_str().expect("utf8"))],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+}
+
+/// Paths in a config file are relative to its folder, so `--config` works from any directory.
+#[test]
+fn config_paths_are_relative_to_the_config_file() {
+    let elsewhere = tempdir();
+    let sarif = elsewhere.path().join("example.sarif");
+    let mut cmd = bin();
+    cmd.current_dir(elsewhere.path()).args([
+        "--config",
+        root().join("examples/aks-certscan.yaml").to_str().expect("utf8"),
+        "scan",
+        "--now",
+        NOW,
+        "--output",
+        sarif.to_str().expect("utf8"),
+    ]);
+    let out = cmd.output().expect("runs");
+    let text = stdout(&out);
+    // Every source and the waivers file are found; the cluster waiver applies. The `path:`
+    // waiver's glob (`testdata/scenarios/...`) matches paths as shown, which are absolute here.
+    assert!(
+        text.contains("in 3 certificates, 0 kubeconfigs, 1 cluster, 0 nodes, 1 node root; 1 waived by exceptions"),
+        "{text}{}",
+        stderr(&out)
+    );
+    assert!(
+        text.contains(&format!("({}:5)", root().join("testdata/exceptions.yaml").display())),
+        "{text}"
+    );
+    assert!(!text.contains("SCAN001"), "{text}");
+    assert!(sarif.is_file());
+}
+
+/// The README shows examples/aks-certscan.yaml as it is.
+#[test]
+fn the_readme_shows_the_example_config_as_it_is() {
+    let readme = std::fs::read_to_string(root().join("README.md")).expect("README");
+    let example = std::fs::read_to_string(root().join("examples/aks-certscan.yaml")).expect("example");
+    let body = &example[example.find("# Sources (any of").expect("sources line")..];
+    assert!(
+        readme.contains(&format!("```yaml\n{body}```")),
+        "README's copy of the example config differs"
     );
 }
 

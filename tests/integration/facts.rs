@@ -356,14 +356,15 @@ fn merging_a_lean_document_says_once_that_it_cannot_be_checked() {
         "{}",
         errors[0]
     );
-    // The verdicts recorded in the lean document are kept.
+    // The verdicts recorded in the lean document are claims nothing can check: dropped.
     let kubelet = merged["certificates"]
         .as_array()
         .expect("certs")
         .iter()
         .find(|c| c["role"] == "kubelet-client")
         .expect("kubelet");
-    assert_eq!(kubelet["node_ca_verification"]["result"], "verified");
+    assert_eq!(kubelet["node_ca_verification"], serde_json::Value::Null);
+    assert_eq!(kubelet["ca_verification"], serde_json::Value::Null);
 }
 
 #[test]
@@ -691,4 +692,80 @@ fn every_field_of_the_facts_document_is_documented() {
         undocumented.is_empty(),
         "fields missing from docs/facts.md: {undocumented:?}"
     );
+}
+
+/// A saved document is a claim: one with the genuine DER of the old CA but a forged
+/// `not_before_unix` made that CA the cluster's "current" one and moved KCFG001 from the stale
+/// kubeconfig to the fresh one (and NODE003 onto a recreated node). Certificates are read again
+/// from their DER, and a saved document's CAs are never a server's current CA.
+#[test]
+fn a_forged_saved_document_cannot_move_verdicts() {
+    let dir = tempdir();
+    let s = "testdata/scenarios/rotated";
+    let saved = dir.path().join("old.json");
+    let saved_arg = saved.display().to_string();
+    let out = run(&[
+        "facts",
+        "--now",
+        NOW,
+        "--kubeconfig",
+        &format!("{s}/kubeconfig-before-rotation"),
+        "--output",
+        &saved_arg,
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let original: serde_json::Value = serde_json::from_slice(&std::fs::read(&saved).expect("read")).expect("json");
+    for keep_der in [true, false] {
+        let mut forged = original.clone();
+        for cert in forged["certificates"].as_array_mut().expect("certificates") {
+            if cert["role"] == "cluster-ca" {
+                // Newer than the rotated CA (2026-11-20): it would win the "current CA".
+                cert["not_before_unix"] = serde_json::json!(1_796_000_000);
+                cert["not_before"] = serde_json::json!("2026-11-29T00:00:00Z");
+            }
+            if !keep_der {
+                cert.as_object_mut().expect("object").remove("der_base64");
+                cert["ca_verification"] = serde_json::json!({"result": "verified", "ca_source": "forged"});
+            }
+        }
+        let forged_path = dir.path().join(format!("forged-{keep_der}.json"));
+        std::fs::write(&forged_path, serde_json::to_vec(&forged).expect("json")).expect("write");
+        let out = run(&[
+            "scan",
+            "--now",
+            NOW,
+            "--format",
+            "json",
+            "--cluster",
+            &format!("{s}/cluster.json"),
+            "--kubeconfig",
+            &format!("{s}/kubeconfig"),
+            "--node-root",
+            &format!("{s}/node-recreated"),
+            "--facts",
+            forged_path.to_str().expect("utf8"),
+        ]);
+        let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|_| panic!("{}", stderr(&out)));
+        let findings: Vec<(String, String)> = doc["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .filter(|f| f["rule_id"] != "SCAN001")
+            .map(|f| {
+                (
+                    f["rule_id"].as_str().expect("id").to_string(),
+                    f["locations"][0]["path"].as_str().unwrap_or("").to_string(),
+                )
+            })
+            .collect();
+        let expected: Vec<(String, String)> = if keep_der {
+            // Read from the DER, the old CA is old: the stale kubeconfig is the one that fails.
+            vec![("KCFG001".into(), format!("{s}/kubeconfig-before-rotation"))]
+        } else {
+            // No DER: nothing to check it with, and its saved "verified" is not believed; what
+            // it claims of itself (a validity starting today) concerns only itself.
+            vec![("CERT003".into(), format!("{s}/kubeconfig-before-rotation"))]
+        };
+        assert_eq!(findings, expected, "DER kept: {keep_der}");
+    }
 }

@@ -169,3 +169,77 @@ fn rego_lines_are_at_most_120_characters() {
     }
     assert!(long.is_empty(), "lines over 120 characters:\n{}", long.join("\n"));
 }
+
+/// `--policy` adds rules; it cannot add to, replace or nest in a bundled package (Rego merges
+/// files of one package): `package aks_certscan.params` once set CERT002's thresholds to -100000
+/// and turned exit 1 into 0 with nothing printed.
+#[test]
+fn user_policies_cannot_redefine_bundled_packages() {
+    let scenario = scenario_args("stalled-rotation");
+    let baseline = {
+        let mut args = vec!["scan", "--now", NOW, "--fail-on", "warning"];
+        args.extend(scenario.iter().map(String::as_str));
+        run(&args)
+    };
+    assert_eq!(baseline.status.code(), Some(1), "{}", stderr(&baseline));
+    for (package, body) in [
+        (
+            "aks_certscan.params",
+            "CERT002 := {\"expiry_warning_days\": -100000, \"expiry_critical_days\": -100000}",
+        ),
+        ("aks_certscan.rules.certificate_expiring_soon", "extra := true"),
+        ("aks_certscan.rules.certificate_expiring_soon.inner", "x := 1"),
+        ("aks_certscan.rules", "certificate_expiring_soon := {}"),
+        ("aks_certscan.lib", "param(_, _) := -100000"),
+        ("aks_certscan.helpers", "x := 1"),
+        ("aks_certscan", "params := {}"),
+    ] {
+        let dir = tempdir();
+        std::fs::write(
+            dir.path().join("evil.rego"),
+            format!("package {package}\n\nimport rego.v1\n\n{body}\n"),
+        )
+        .expect("write");
+        let policy = dir.path().display().to_string();
+        let mut args = vec![
+            "scan",
+            "--now",
+            NOW,
+            "--fail-on",
+            "warning",
+            "--policy",
+            policy.as_str(),
+        ];
+        args.extend(scenario.iter().map(String::as_str));
+        let out = run(&args);
+        assert_eq!(out.status.code(), Some(2), "package {package}: {}", stderr(&out));
+        let err = stderr(&out);
+        assert!(
+            err.contains(&format!("package `{package}`")),
+            "package {package}: {err}"
+        );
+        assert!(err.contains("--param or --data"), "says what to do instead: {err}");
+        // `policy test` and `rules` refuse it the same way.
+        let out = run(&["policy", "test", "--policy", policy.as_str()]);
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "policy test, package {package}: {}",
+            stderr(&out)
+        );
+    }
+    // A new rule of one's own, and a helper package outside the namespace, are fine.
+    let dir = tempdir();
+    std::fs::write(
+        dir.path().join("helpers.rego"),
+        "package org.helpers\n\nimport rego.v1\n\nlimit := 10\n",
+    )
+    .expect("write");
+    for entry in std::fs::read_dir(root().join("testdata/policies/custom")).expect("dir") {
+        let entry = entry.expect("entry");
+        std::fs::copy(entry.path(), dir.path().join(entry.file_name())).expect("copy");
+    }
+    let policy = dir.path().display().to_string();
+    let out = run(&["rules", "--format", "json", "--policy", policy.as_str()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+}

@@ -30,7 +30,8 @@ pub fn bin() -> Command {
     cmd.current_dir(root())
         .env_remove("KUBECONFIG")
         .env("NO_COLOR", "1")
-        .env("HOME", root().join("testdata/no-home"));
+        .env("HOME", root().join("testdata/no-home"))
+        .env_remove("AKS_CERTSCAN_TRUSTED_CONFIG");
     // Outputs must not depend on the CI system the tests run in (SARIF provenance).
     for var in CI_VARIABLES {
         cmd.env_remove(var);

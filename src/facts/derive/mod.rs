@@ -18,13 +18,24 @@
 //!   (`serving_certificate_cluster_signed`);
 //! - **display names**: how messages name each certificate occurrence.
 //!
-//! The current CA of a server is the CA with the latest `not_before` among every CA seen for it
-//! (kubeconfig clusters, node `ca.crt`): `az aks rotate-certs` makes a new CA with the same name
-//! `CN=ca`, so a newer one means the older was rotated away. A kubeconfig or a node pool left on
-//! the old CA is consistent with itself, so only this cross-source check can see it.
+//! The current CA of a server is the CA with the latest `not_before` among every CA this run
+//! observed for it (kubeconfig clusters, node `ca.crt`, the `kube-root-ca.crt` its API server
+//! publishes): `az aks rotate-certs` makes a new CA with the same name `CN=ca`, so a newer one
+//! means the older was rotated away. A kubeconfig or a node pool left on the old CA is consistent
+//! with itself, so only this cross-source check can see it.
+//!
+//! A saved document merged with `--facts` (a DaemonSet's) is a claim, not an observation. Its
+//! certificates are read again from their DER (`sources::facts_merge`), never from its fields, so
+//! a forged `not_before` cannot make an old CA the newest. And its CAs are candidates only for a
+//! server that no source of this run (a kubeconfig, a node root, `kube-root-ca.crt`) has a CA for:
+//! next to a fresh kubeconfig, one node's document cannot move verdicts onto the others. With
+//! saved documents alone (a fleet merged later, `compliance --facts estate.json`) they are all
+//! there is; then the worst a forged document can do is offer a CA of its own that is newer than
+//! the real one, which makes every other certificate fail its check: a false alarm, never a
+//! hidden one.
 //!
 //! Signatures need the DER of both certificates. A certificate merged from a document written
-//! without DER keeps the verdicts recorded in that document.
+//! without DER cannot be checked: it has no signature verdict.
 
 pub mod names;
 pub mod relations;

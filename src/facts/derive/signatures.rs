@@ -82,14 +82,22 @@ pub(super) fn check_signatures(doc: &mut FactsDocument) {
     {
         let certs = &facts.certificates;
         let by_id = ById::new(certs);
+        // Candidates this run observed, and those only a saved document (`--facts`) claims: the
+        // latter count only for a server no observed source has a CA for (see the module docs).
         let mut current: HashMap<String, Option<CurrentCa>> = HashMap::new();
+        let mut claimed: HashMap<String, Option<CurrentCa>> = HashMap::new();
         let mut kubeconfig_cluster_hosts: HashMap<(&str, &str), String> = HashMap::new();
         for kc in &facts.kubeconfigs {
             for cluster in &kc.clusters {
                 let Some(host) = cluster.server.as_deref().and_then(server_host) else {
                     continue;
                 };
-                let slot = current.entry(host.clone()).or_default();
+                let candidates = if kc.from_saved_document {
+                    &mut claimed
+                } else {
+                    &mut current
+                };
+                let slot = candidates.entry(host.clone()).or_default();
                 for ca in cluster.ca_certificate_ids.iter().filter_map(|id| by_id.get(id)) {
                     CurrentCa::offer(slot, ca, format!("kubeconfig {} cluster {}", kc.path, cluster.name));
                 }
@@ -117,8 +125,13 @@ pub(super) fn check_signatures(doc: &mut FactsDocument) {
             }
             if let Some(host) = root.api_server.as_deref().and_then(server_host) {
                 if let Some(ca) = ca {
+                    let candidates = if root.from_saved_document {
+                        &mut claimed
+                    } else {
+                        &mut current
+                    };
                     CurrentCa::offer(
-                        current.entry(host.clone()).or_default(),
+                        candidates.entry(host.clone()).or_default(),
                         ca,
                         format!("node-root {} ca.crt", root.path),
                     );
@@ -138,11 +151,22 @@ pub(super) fn check_signatures(doc: &mut FactsDocument) {
                 .flat_map(|c| [&c.fqdn, &c.private_fqdn])
                 .flatten()
                 .map(|h| h.to_ascii_lowercase());
+            let candidates = if source.from_saved_document {
+                &mut claimed
+            } else {
+                &mut current
+            };
             for host in hosts {
-                let slot = current.entry(host).or_default();
+                let slot = candidates.entry(host).or_default();
                 for ca in source.published_ca_ids.iter().filter_map(|id| by_id.get(id)) {
                     CurrentCa::offer(slot, ca, published_by(&source.path));
                 }
+            }
+        }
+        for (host, claim) in claimed {
+            let slot = current.entry(host).or_default();
+            if slot.is_none() {
+                *slot = claim;
             }
         }
         let check_current = |host: Option<&String>, cert: &CertificateFact| -> Option<CaVerification> {
