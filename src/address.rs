@@ -19,6 +19,10 @@ pub enum AddressError {
     /// No host at all.
     #[error("`{0}` names no host")]
     NoHost(String),
+    /// Control characters or spaces (a `server` with CR/LF would become header lines of a
+    /// proxy's `CONNECT` request).
+    #[error("`{0}` holds control characters or spaces")]
+    Controls(String),
     /// A port that is not a number from 0 to 65535.
     #[error("`{target}`: `{port}` is not a port number")]
     BadPort {
@@ -37,6 +41,12 @@ impl Target {
         // Errors name the target without any `user:password@` it came with.
         let shown = crate::sanitize::without_userinfo(text);
         let original: &str = &shown;
+        if text
+            .chars()
+            .any(|c| c.is_control() || c.is_whitespace() || crate::sanitize::is_invisible(c))
+        {
+            return Err(AddressError::Controls(crate::sanitize::terminal(original)));
+        }
         let rest = text.split_once("://").map(|(_, r)| r).unwrap_or(original);
         let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
         let authority = authority.rsplit_once('@').map(|(_, h)| h).unwrap_or(authority);
@@ -87,6 +97,26 @@ impl Target {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn controls_and_spaces_are_refused_before_any_request() {
+        for bad in [
+            "https://prod.example\r\nX-Injected: 1",
+            "prod.example\n:443",
+            "https://prod example:443",
+            "https://prod.example\u{202e}:443",
+            "https://prod.example\u{2028}x:443",
+        ] {
+            assert!(matches!(Target::parse(bad), Err(AddressError::Controls(_))), "{bad:?}");
+        }
+        let Err(e) = Target::parse("https://u:secret@pr\r\nod") else {
+            panic!("refused")
+        };
+        assert!(
+            !e.to_string().contains("secret") && !e.to_string().contains('\r'),
+            "{e}"
+        );
+    }
 
     fn t(s: &str) -> (String, u16) {
         let t = Target::parse(s).expect("parses");

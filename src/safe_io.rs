@@ -215,8 +215,8 @@ pub fn write_atomically(path: &Path, write: impl FnOnce(&mut dyn Write) -> io::R
 /// the rest is dropped quietly: a command's exit code still reflects what it found.
 pub fn write_output(path: Option<&Path>, write: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> io::Result<()> {
     match path {
-        Some(p) => write_atomically(p, write),
-        None => {
+        Some(p) if p != Path::new("/dev/stdout") && p != Path::new("-") => write_atomically(p, write),
+        _ => {
             let stdout = io::stdout();
             let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
             match write(&mut out).and_then(|()| out.flush()) {
@@ -233,12 +233,39 @@ pub fn write_output(path: Option<&Path>, write: impl FnOnce(&mut dyn Write) -> i
 
 /// `/dev/stdout`, `/dev/stderr`, `/dev/fd/N`: links the system provides to this process's own
 /// streams, which users name on purpose.
-fn is_standard_stream(path: &Path) -> bool {
+pub fn is_standard_stream(path: &Path) -> bool {
     path == Path::new("/dev/stdout") || path == Path::new("/dev/stderr") || path.starts_with("/dev/fd/")
 }
 
+/// The descriptor a standard stream's path names (`/dev/stderr` is 2, `/dev/fd/7` is 7).
+fn standard_descriptor(path: &Path) -> Option<i32> {
+    if path == Path::new("/dev/stdout") {
+        return Some(1);
+    }
+    if path == Path::new("/dev/stderr") {
+        return Some(2);
+    }
+    path.strip_prefix("/dev/fd/").ok()?.to_str()?.parse().ok()
+}
+
 fn write_in_place(path: &Path, write: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> io::Result<()> {
-    let file = OpenOptions::new().write(true).open(path)?;
+    // A standard stream is written through the descriptor this process already has, not opened
+    // again: opening `/dev/stdout` makes a new open file at offset 0 without O_APPEND, which
+    // overwrites a log the shell opened with `>>`. A duplicate shares offset and flags.
+    let file = match standard_descriptor(path) {
+        #[cfg(unix)]
+        Some(fd) => {
+            use std::os::fd::FromRawFd;
+            // SAFETY: dup(2) returns a new descriptor this function then owns (or -1).
+            let copy = unsafe { libc::dup(fd) };
+            if copy < 0 {
+                return Err(io::Error::last_os_error());
+            }
+            // SAFETY: `copy` is a fresh descriptor owned by nothing else.
+            unsafe { File::from_raw_fd(copy) }
+        }
+        _ => OpenOptions::new().write(true).open(path)?,
+    };
     let mut out = BufWriter::with_capacity(1 << 16, file);
     write(&mut out)?;
     out.flush()

@@ -18,11 +18,23 @@ pub fn terminal(text: &str) -> String {
     out
 }
 
-/// Whether a character must never reach a reader raw: C0 and C1 controls, DEL, bidi overrides
-/// and zero-width characters (they can rewrite a terminal line or hide text).
+/// Whether a character must never reach a reader raw: C0 and C1 controls, DEL, every bidi
+/// control (U+061C, U+200E-F, U+202A-E, U+2066-9), the line and paragraph separators (U+2028,
+/// U+2029: a new line for JavaScript, many editors and some terminals), and zero-width or
+/// invisible characters (U+180E, U+200B-D, U+2060-4, U+FEFF): they can rewrite a line, reorder
+/// it or hide text.
 pub fn is_invisible(c: char) -> bool {
     c.is_control()
-        || matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
+        || matches!(
+            c,
+            '\u{061C}'
+                | '\u{180E}'
+                | '\u{200B}'..='\u{200F}'
+                | '\u{2028}'..='\u{202E}'
+                | '\u{2060}'..='\u{2064}'
+                | '\u{2066}'..='\u{2069}'
+                | '\u{FEFF}'
+        )
 }
 
 /// Replaces every invisible character (see [`is_invisible`]) but `keep` ones with U+FFFD, for

@@ -92,3 +92,22 @@ pub fn node_root(data: &[u8]) {
     }
     let _ = aks_certscan::sources::node_root::collect(&base, &CollectContext::default());
 }
+
+/// One HTTP request head as `serve` reads it, under a small head limit so that both the limit
+/// and complete heads are reached.
+pub fn http_request(data: &[u8]) {
+    use aks_certscan::commands::serve::http::{parse_request, Parsed};
+    let mut rest = data;
+    // Pipelined requests, as the server answers them: one after the other.
+    while let Parsed::Complete(_, consumed) = parse_request(rest, 4096) {
+        assert!(consumed > 0 && consumed <= rest.len(), "a request takes some of the input");
+        rest = &rest[consumed..];
+    }
+}
+
+/// A waiver's path glob against a path: the first line is the glob, the rest the path.
+pub fn exception_glob(data: &[u8]) {
+    let text = text(data);
+    let (glob, path) = text.split_once('\n').unwrap_or((&text, ""));
+    let _ = aks_certscan::triage::glob::matches(glob, path);
+}

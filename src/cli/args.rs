@@ -310,6 +310,10 @@ pub struct PolicyArgs {
     /// Do not evaluate this rule (repeatable).
     #[arg(long, value_name = "RULE_ID", help_heading = "Policies")]
     pub skip: Vec<String>,
+    /// Time limit of each policy evaluation (rule metadata, each rule's pass), in seconds: a rule
+    /// that runs longer is an error (exit 2).
+    #[arg(long, value_name = "SECS", default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..=86_400), help_heading = "Policies")]
+    pub policy_timeout: u64,
 }
 
 /// `compliance` arguments.
@@ -396,4 +400,8 @@ pub struct PolicyTestArgs {
     /// Directories with `.rego` files; the bundled policies are always tested.
     #[arg(value_hint = ValueHint::DirPath)]
     pub dirs: Vec<PathBuf>,
+    /// Time limit of each test (and of loading the policies), in seconds: a test that runs
+    /// longer fails.
+    #[arg(long, value_name = "SECS", default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub policy_timeout: u64,
 }

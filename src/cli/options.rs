@@ -23,7 +23,7 @@ pub enum Mode {
     /// `rules`.
     Rules(RulesOptions),
     /// `policy test`.
-    PolicyTest(Vec<PathBuf>),
+    PolicyTest(Vec<PathBuf>, std::time::Duration),
     /// `completions SHELL`.
     Completions(clap_complete::Shell),
     /// `man`.

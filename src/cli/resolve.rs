@@ -26,7 +26,9 @@ pub fn mode(cli: Cli) -> Result<Mode, UsageError> {
         Command::Compliance(args) => Mode::Compliance(Box::new(compliance(&args)?)),
         Command::Serve(args) => Mode::Serve(Box::new(serve(&args)?)),
         Command::Rules(args) => Mode::Rules(rules(&args)),
-        Command::Policy(PolicyCommand::Test(args)) => Mode::PolicyTest(args.dirs),
+        Command::Policy(PolicyCommand::Test(args)) => {
+            Mode::PolicyTest(args.dirs, std::time::Duration::from_secs(args.policy_timeout))
+        }
         Command::Completions(args) => Mode::Completions(args.shell),
         Command::Man => Mode::Man,
     })
@@ -134,6 +136,7 @@ fn policy_plan(args: &PolicyArgs) -> PolicyPlan {
         params: args.param.clone(),
         data: args.data.clone(),
         skip: args.skip.clone(),
+        timeout: Some(std::time::Duration::from_secs(args.policy_timeout)),
     }
 }
 
@@ -170,10 +173,17 @@ fn pair_outputs<F: Copy>(
     } else {
         formats.to_vec()
     };
+    // `-` and `/dev/stdout` are standard output, written as a stream.
     let paired: Vec<(F, Option<PathBuf>)> = formats
         .iter()
         .enumerate()
-        .map(|(i, f)| (*f, outputs.get(i).cloned()))
+        .map(|(i, f)| {
+            let path = outputs
+                .get(i)
+                .filter(|p| p.as_os_str() != "-" && p.as_path() != std::path::Path::new("/dev/stdout"))
+                .cloned();
+            (*f, path)
+        })
         .collect();
     if paired.iter().filter(|(_, p)| p.is_none()).count() > 1 {
         return Err(UsageError(
@@ -192,6 +202,12 @@ pub fn scan(args: &ScanArgs) -> Result<ScanOptions, UsageError> {
     let sarif = outputs.iter().find(|o| o.format == Format::Sarif);
     let facts_out = match (&args.facts_out, sarif) {
         (Some(path), _) => FactsOut::Full(path.clone()),
+        // SARIF to a stream (`/dev/stderr`, `/dev/fd/3`, a device): no side file beside it.
+        (None, Some(OutputSpec { path: Some(path), .. }))
+            if crate::safe_io::is_standard_stream(path) || path.starts_with("/dev/") =>
+        {
+            FactsOut::WhenNeeded(DEFAULT_FACTS_FILE.into())
+        }
         (None, Some(OutputSpec { path: Some(path), .. })) => {
             let stem = path
                 .file_stem()

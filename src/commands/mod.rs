@@ -30,7 +30,7 @@ pub fn run(mode: Mode) -> Result<ExitStatus> {
         Mode::Compliance(options) => compliance::run(&options),
         Mode::Serve(options) => serve::run(&options),
         Mode::Rules(options) => rules::run(&options),
-        Mode::PolicyTest(dirs) => policy_test::run(&dirs),
+        Mode::PolicyTest(dirs, timeout) => policy_test::run(&dirs, timeout),
         Mode::Completions(shell) => {
             let mut command = <crate::cli::Cli as clap::CommandFactory>::command();
             let mut buf = Vec::new();

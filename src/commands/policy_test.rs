@@ -6,8 +6,8 @@ use super::exit::{ExitStatus, Result};
 use crate::policy::testing;
 
 /// Runs `policy test`.
-pub fn run(dirs: &[std::path::PathBuf]) -> Result<ExitStatus> {
-    let outcomes = testing::run(dirs)?;
+pub fn run(dirs: &[std::path::PathBuf], timeout: std::time::Duration) -> Result<ExitStatus> {
+    let outcomes = testing::run(dirs, timeout)?;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     let failed = outcomes.iter().filter(|o| o.failure.is_some()).count();

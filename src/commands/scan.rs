@@ -33,19 +33,20 @@ fn note_aggregation(reported: &[Reported], mode: Aggregate, sources: &[&str], wh
     }
 }
 
-/// A file name for a cluster: letters, digits, `.`, `-` and `_` kept, anything else `_`.
+/// A file name part for a resource group or cluster name: letters, digits, `-` and `.` kept
+/// (a leading `.` escaped, so no file is hidden), every other byte percent-encoded (`_` too:
+/// `_` separates the two parts, so `prod/eu_api` and `prod_eu/api` stay two files,
+/// `prod_eu%5Fapi.sarif` and `prod%5Feu_api.sarif`, instead of folding into one).
 fn file_name_for(text: &str) -> String {
-    let name: String = text
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    name.trim_start_matches('.').to_string()
+    let mut out = String::with_capacity(text.len());
+    for (i, byte) in text.bytes().enumerate() {
+        if byte.is_ascii_alphanumeric() || byte == b'-' || (byte == b'.' && i > 0) {
+            out.push(byte as char);
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
 }
 
 /// `--sarif-per-cluster DIR`: one SARIF file per cluster (findings without a cluster in
@@ -191,4 +192,17 @@ pub fn run(options: &ScanOptions) -> Result<ExitStatus> {
     // only delay the exit code (the operating system takes the memory back at once).
     std::mem::forget(outcome);
     Ok(status)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn per_cluster_file_names_never_fold_two_clusters_into_one() {
+        let name = |rg: &str, n: &str| format!("{}_{}.sarif", super::file_name_for(rg), super::file_name_for(n));
+        assert_eq!(name("prod", "eu_api"), "prod_eu%5Fapi.sarif");
+        assert_eq!(name("prod_eu", "api"), "prod%5Feu_api.sarif");
+        assert_eq!(name("rg-ops", "ops.v2"), "rg-ops_ops.v2.sarif");
+        assert_eq!(name("..", "a/b"), "%2E._a%2Fb.sarif");
+        assert_eq!(name("prod", "é"), "prod_%C3%A9.sarif");
+    }
 }

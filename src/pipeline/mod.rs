@@ -43,6 +43,8 @@ pub struct PolicyPlan {
     pub data: Option<PathBuf>,
     /// `--skip` rule ids, unchecked.
     pub skip: Vec<String>,
+    /// `--policy-timeout`: the limit of each evaluation (default: [`crate::policy::DEFAULT_TIMEOUT`]).
+    pub timeout: Option<std::time::Duration>,
 }
 
 /// Everything one scan needs.
@@ -194,7 +196,10 @@ impl Prepared {
     pub fn load(plan: &Plan) -> Result<Self, PipelineError> {
         let max = plan.collect.context.max_file_size;
         let policies = &plan.policies;
-        let engine = Engine::load(&policies.dirs)?;
+        let engine = Engine::load_with_timeout(
+            &policies.dirs,
+            policies.timeout.unwrap_or(crate::policy::DEFAULT_TIMEOUT),
+        )?;
         let skip = crate::policy::params::check_skips(engine.rules(), &policies.skip)?;
         let overrides =
             crate::policy::params::resolve(engine.rules(), policies.data.as_deref(), max, &policies.params)?;

@@ -141,7 +141,7 @@ fn the_bundled_rules_read_only_the_certificate_fields_they_are_shown() {
 
 #[test]
 fn the_auto_rotation_date_and_seconds_are_the_same_instant() {
-    let mut engine = crate::policy::load::compile(&crate::policy::bundle::bundled())
+    let mut engine = crate::policy::load::compile(&crate::policy::bundle::bundled(), crate::policy::DEFAULT_TIMEOUT)
         .expect("compiles")
         .0;
     let seconds = engine

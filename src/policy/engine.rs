@@ -120,11 +120,18 @@ struct Outputs {
 type RuleValues = (usize, [Vec<Value>; 3]);
 
 impl Engine {
-    /// Loads the bundled policies and every `.rego` file (tests excluded) of `user_dirs`.
+    /// Loads the bundled policies and every `.rego` file (tests excluded) of `user_dirs`, with
+    /// the default evaluation time limit.
     pub fn load(user_dirs: &[PathBuf]) -> Result<Self, PolicyError> {
+        Self::load_with_timeout(user_dirs, DEFAULT_TIMEOUT)
+    }
+
+    /// [`Engine::load`] with the time limit of every evaluation, the rules' `metadata` at load
+    /// time included.
+    pub fn load_with_timeout(user_dirs: &[PathBuf], timeout: Duration) -> Result<Self, PolicyError> {
         let mut files: Vec<PolicyFile> = bundle::bundled().into_iter().filter(|f| !f.is_test()).collect();
         files.extend(bundle::user_files(user_dirs)?.into_iter().filter(|f| !f.is_test()));
-        let (mut engine, packages) = compile(&files)?;
+        let (mut engine, packages) = compile(&files, timeout)?;
         let rules = catalogue(&mut engine, &files, &packages)?;
         Ok(Engine {
             regorus: engine,
@@ -134,7 +141,7 @@ impl Engine {
             } else {
                 CertificateFields::Bundled
             },
-            timeout: DEFAULT_TIMEOUT,
+            timeout,
             chunk_size: None,
             digest: bundle::digest(&files),
         })
@@ -665,13 +672,13 @@ fn run_rules(
 
 /// The members of set `name` of `rule`'s package (nothing when it does not hold).
 fn eval_set(engine: &mut regorus::Engine, rule: &LoadedRule, name: &str) -> Result<Vec<Value>, PolicyError> {
-    let value = engine
-        .eval_rule(format!("{}.{name}", rule.package))
-        .map_err(|e| PolicyError::Evaluation {
-            rule: rule.meta.id.clone(),
-            file: rule.file.clone(),
-            message: format!("{e:#}"),
-        })?;
+    let value = engine.eval_rule(format!("{}.{name}", rule.package));
+    super::prints::forward(engine, &rule.file);
+    let value = value.map_err(|e| PolicyError::Evaluation {
+        rule: rule.meta.id.clone(),
+        file: rule.file.clone(),
+        message: format!("{e:#}"),
+    })?;
     match value {
         Value::Undefined | Value::Null => Ok(Vec::new()),
         Value::Set(set) => Ok(set.iter().cloned().collect()),

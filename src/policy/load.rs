@@ -17,9 +17,19 @@ pub const RULES_PACKAGE: &str = "data.aks_certscan.rules";
 
 /// Adds `files` to a new regorus engine; every compile error is reported, not only the first.
 /// Returns the engine and each file's package (`data.aks_certscan.rules.x`).
-pub fn compile(files: &[PolicyFile]) -> Result<(regorus::Engine, Vec<String>), PolicyError> {
+pub fn compile(
+    files: &[PolicyFile],
+    timeout: std::time::Duration,
+) -> Result<(regorus::Engine, Vec<String>), PolicyError> {
     let mut engine = regorus::Engine::new();
     engine.set_rego_v0(false);
+    // Every evaluation of this engine and its clones (metadata, rules, tests) has the limit.
+    engine.set_execution_timer_config(regorus::utils::limits::ExecutionTimerConfig {
+        limit: timeout,
+        check_interval: std::num::NonZeroU32::MIN.saturating_add(999),
+    });
+    // `print()` is gathered, then forwarded through the terminal sanitiser (see `prints`).
+    engine.set_gather_prints(true);
     let mut packages = Vec::with_capacity(files.len());
     let mut errors = Vec::new();
     for file in files {
@@ -102,8 +112,21 @@ pub fn catalogue(
         if !package.starts_with(&format!("{RULES_PACKAGE}.")) {
             continue;
         }
-        let value = match engine.eval_rule(format!("{package}.metadata")) {
-            Ok(Value::Undefined) | Err(_) => {
+        let value = engine.eval_rule(format!("{package}.metadata"));
+        super::prints::forward(engine, &file.path);
+        let value = match value {
+            Err(e) => {
+                problems.push((
+                    file.path.clone(),
+                    format!(
+                        "`metadata` of package `{}` could not be evaluated: {e:#}",
+                        package.trim_start_matches("data.")
+                    ),
+                    false,
+                ));
+                continue;
+            }
+            Ok(Value::Undefined) => {
                 problems.push((
                     file.path.clone(),
                     format!(

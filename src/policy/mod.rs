@@ -30,13 +30,14 @@ pub mod frameworks;
 pub mod load;
 pub mod module;
 pub mod params;
+pub mod prints;
 pub mod rule;
 pub mod testing;
 pub mod value;
 pub mod view;
 
 pub use coverage::{Covered, RuleCoverage};
-pub use engine::{CertificateFields, Engine, Evaluation, Session};
+pub use engine::{CertificateFields, Engine, Evaluation, Session, DEFAULT_TIMEOUT};
 pub use error::PolicyError;
 pub use params::Overrides;
 pub use rule::{LoadedRule, RuleMeta, Scope, Skip};

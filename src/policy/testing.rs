@@ -40,17 +40,19 @@ fn test_names(engine: &regorus::Engine) -> Result<BTreeMap<String, Vec<String>>,
 }
 
 /// Runs the tests of the bundled policies plus `dirs`.
-pub fn run(dirs: &[PathBuf]) -> Result<Vec<TestOutcome>, PolicyError> {
+pub fn run(dirs: &[PathBuf], timeout: std::time::Duration) -> Result<Vec<TestOutcome>, PolicyError> {
     let mut files: Vec<PolicyFile> = bundle::bundled();
     files.extend(bundle::user_files(dirs)?);
-    let (engine, packages) = compile(&files)?;
+    let (engine, packages) = compile(&files, timeout)?;
     let tests = test_names(&engine)?;
     let mut outcomes = Vec::new();
     for (file, package) in files.iter().zip(&packages) {
         for test in tests.get(&file.path).into_iter().flatten() {
             let name = format!("{package}.{test}");
             let mut engine = engine.clone();
-            let failure = match engine.eval_rule(name.clone()) {
+            let result = engine.eval_rule(name.clone());
+            super::prints::forward(&mut engine, &file.path);
+            let failure = match result {
                 Ok(Value::Bool(true)) => None,
                 Ok(Value::Undefined) => Some("undefined: a condition in the test did not hold".to_string()),
                 Ok(other) => Some(format!("evaluated to {other}, expected true")),
@@ -78,7 +80,7 @@ mod tests {
             text: text.into(),
             bundled: false,
         };
-        let (engine, _) = compile(&[file]).expect("compiles");
+        let (engine, _) = compile(&[file], super::super::engine::DEFAULT_TIMEOUT).expect("compiles");
         let names = test_names(&engine).expect("names");
         assert_eq!(names["x_test.rego"], vec!["test_a", "test_b", "test_indented"]);
     }

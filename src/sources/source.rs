@@ -263,14 +263,20 @@ pub fn collect(plan: &CollectPlan) -> Vec<Part> {
 }
 
 /// The API servers named by the kubeconfigs in `parts`, each once, with their `tls-server-name`:
-/// what `--probe-kubeconfig-servers` probes.
+/// what `--probe-kubeconfig-servers` probes. "Once" is per host and port (and server name):
+/// `https://Prod:443`, `https://prod/` and `prod:443/api` are one probe, not three.
 fn kubeconfig_servers(parts: &[Part]) -> Vec<Source> {
     let mut seen = HashSet::new();
     let mut out = Vec::new();
     for kc in parts.iter().flat_map(|p| &p.facts.kubeconfigs) {
         for cluster in &kc.clusters {
             if let Some(server) = &cluster.server {
-                if seen.insert((server.clone(), cluster.tls_server_name.clone())) {
+                // A server that does not parse is probed as written, to report why.
+                let address = crate::address::Target::parse(server)
+                    .map(|t| t.display())
+                    .unwrap_or_else(|_| server.clone());
+                let server_name = cluster.tls_server_name.as_deref().map(str::to_ascii_lowercase);
+                if seen.insert((address, server_name)) {
                     out.push(Source::Endpoint {
                         target: server.clone(),
                         server_name: cluster.tls_server_name.clone(),
@@ -323,5 +329,29 @@ mod tests {
             assert_eq!(source.flag().flag, row.flag, "{row:?}");
             assert!(seen.insert(row.flag), "{} is listed twice", row.flag);
         }
+    }
+
+    #[test]
+    fn kubeconfig_servers_are_probed_once_per_host_and_port() {
+        use crate::facts::model::{KubeconfigCluster, KubeconfigFact};
+        let cluster = |server: &str, sni: Option<&str>| KubeconfigCluster {
+            server: Some(server.into()),
+            tls_server_name: sni.map(str::to_string),
+            ..Default::default()
+        };
+        let mut part = Part::for_source(SourceKind::Kubeconfig, "k");
+        part.facts.kubeconfigs.push(KubeconfigFact {
+            clusters: vec![
+                cluster("https://Prod.hcp.example:443", None),
+                cluster("https://prod.hcp.example/", None),
+                cluster("prod.hcp.example:443/api", None),
+                cluster("https://prod.hcp.example", Some("Other.example")),
+                cluster("https://prod.hcp.example", Some("other.example")),
+                cluster("https://prod.hcp.example:6443", None),
+            ],
+            ..Default::default()
+        });
+        let servers = kubeconfig_servers(&[part]);
+        assert_eq!(servers.len(), 3, "{servers:?}");
     }
 }

@@ -242,17 +242,24 @@ fn an_inventory_of_2600_clusters_arrives_complete() {
 #[test]
 fn bad_pages_are_errors_and_the_rest_of_the_fleet_is_scanned() {
     // (page 2 content, expected message, clusters kept)
-    let cases: [(&str, &str, usize); 3] = [
+    let cases: [(&str, &str, usize); 4] = [
         ("this is not json", "page 2 is not complete JSON", 1000),
         ("{\"count\": 1000, \"data\": [", "page 2 is not complete JSON", 1000),
         ("", "2000 of 2500 clusters", 2000),
+        // Page 3 sends the client back to page 2: tokens that cycle A, B, A stop at once.
+        ("cycle", "page 3 repeated an earlier skip_token", 2500),
     ];
     for (page2, expected, kept) in cases {
         let dir = tempdir();
         let pages = dir.path().join("pages");
         std::fs::create_dir_all(&pages).expect("mkdir");
         write_pages(&pages, 2500, 1000);
-        if page2.is_empty() {
+        if page2 == "cycle" {
+            let text = std::fs::read_to_string(pages.join("token-3.json")).expect("page");
+            let mut page: serde_json::Value = serde_json::from_str(&text).expect("json");
+            page["skip_token"] = serde_json::json!("token-2");
+            std::fs::write(pages.join("token-3.json"), page.to_string()).expect("write");
+        } else if page2.is_empty() {
             // Page 2 ends the paging although rows remain.
             let text = std::fs::read_to_string(pages.join("token-2.json")).expect("page");
             let mut page: serde_json::Value = serde_json::from_str(&text).expect("json");

@@ -1012,3 +1012,202 @@ fn fuzz_regressions_are_read_without_a_crash() {
     }
     let _ = std::io::stderr().flush();
 }
+
+/// A user rule, in a directory of its own, with `metadata` and `findings` as given.
+fn user_rule(dir: &Path, metadata_extra: &str, body: &str) -> String {
+    std::fs::write(
+        dir.join("rule.rego"),
+        format!(
+            "package aks_certscan.rules.hostile\n\nimport rego.v1\n\nmetadata := m if {{\n\t{metadata_extra}\n\tm := {{\"id\": \"ORG900\", \"name\": \"hostile\", \"title\": \"t\", \"severity\": \"note\", \"description\": \"d\", \"remediation\": \"r\", \"help_uri\": \"https://example.com/r\"}}\n}}\n\nfindings contains finding if {{\n\t{body}\n\tfinding := {{\"message\": \"m\", \"resource\": {{\"kind\": \"cluster\", \"id\": \"x\", \"name\": \"x\"}}}}\n}}\n"
+        ),
+    )
+    .expect("write");
+    dir.display().to_string()
+}
+
+const BUSY: &str = "count([1 | some i in numbers.range(1, 30000); some j in numbers.range(1, 30000)]) > 0";
+
+/// The evaluation time limit covers a rule's `metadata` (read when the policies load), every
+/// rule, and `policy test`: each is exit 2 (or a failed test) naming the rule, within the limit.
+#[test]
+fn the_policy_time_limit_covers_metadata_rules_and_tests() {
+    let healthy = "testdata/scenarios/healthy/kubeconfig";
+    for (metadata_extra, body, what) in [(BUSY, "true", "metadata"), ("true", BUSY, "findings")] {
+        let dir = tempdir();
+        let policy = user_rule(dir.path(), metadata_extra, body);
+        let started = std::time::Instant::now();
+        let out = run_bounded(&[
+            "scan",
+            "--now",
+            NOW,
+            "--kubeconfig",
+            healthy,
+            "--policy",
+            &policy,
+            "--policy-timeout",
+            "2",
+        ]);
+        assert_eq!(out.status.code(), Some(2), "{what}: {}", all_output(&out));
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "{what}: {:?}",
+            started.elapsed()
+        );
+        let err = stderr(&out);
+        assert!(err.contains("rule.rego"), "{what}: names the file: {err}");
+        assert!(
+            err.to_lowercase().contains("time") || err.contains("limit"),
+            "{what}: says why: {err}"
+        );
+    }
+    let dir = tempdir();
+    let policy = user_rule(dir.path(), "true", "false");
+    std::fs::write(
+        dir.path().join("rule_test.rego"),
+        format!("package aks_certscan.rules.hostile_test\n\nimport rego.v1\n\ntest_forever if {{\n\t{BUSY}\n}}\n"),
+    )
+    .expect("write");
+    let started = std::time::Instant::now();
+    let out = run_bounded(&["policy", "test", &policy, "--policy-timeout", "2"]);
+    assert_eq!(out.status.code(), Some(1), "{}", all_output(&out));
+    assert!(
+        stdout(&out).contains("FAIL aks_certscan.rules.hostile_test.test_forever"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(started.elapsed() < Duration::from_secs(120), "{:?}", started.elapsed());
+}
+
+/// A rule that needs more memory than the process may have is exit 2 with a message, not an
+/// abort (status 134) with none.
+#[test]
+fn running_out_of_memory_is_exit_2_with_a_message() {
+    use std::os::unix::process::CommandExt;
+    let dir = tempdir();
+    let policy = user_rule(
+        dir.path(),
+        "true",
+        "big := [x | some i in numbers.range(1, 400000000); x := sprintf(\"%d-aaaaaaaaaaaaaaaaaaaa\", [i])]\n\tcount(big) > 0",
+    );
+    let mut cmd = plain_bin();
+    cmd.args([
+        "scan",
+        "--now",
+        NOW,
+        "--kubeconfig",
+        "testdata/scenarios/healthy/kubeconfig",
+        "--policy",
+        &policy,
+    ]);
+    // SAFETY: setrlimit is async-signal-safe; nothing else runs between fork and exec.
+    unsafe {
+        cmd.pre_exec(|| {
+            let limit = libc::rlimit {
+                rlim_cur: 3 << 30,
+                rlim_max: 3 << 30,
+            };
+            if libc::setrlimit(libc::RLIMIT_AS, &limit) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let out = bounded(cmd, Duration::from_secs(120));
+    assert_eq!(out.status.code(), Some(2), "{}", all_output(&out));
+    assert!(
+        stderr(&out).contains("error: out of memory: an allocation of"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+/// `print()` in a policy goes through the terminal sanitiser (ESC, CR and line separators
+/// escaped, and never at the start of a line, so no `::error::` workflow command), and with
+/// standard error closed nothing panics: the exit code and the SARIF file are as they would be.
+#[test]
+fn policy_prints_are_sanitised_and_a_closed_stderr_changes_nothing() {
+    let dir = tempdir();
+    let policy = user_rule(
+        dir.path(),
+        "true",
+        "print(\"\\u001b[2J\\r::error file=x::owned\\u2028next\\u202e\")\n\ttrue",
+    );
+    let args = [
+        "scan",
+        "--now",
+        NOW,
+        "--kubeconfig",
+        "testdata/scenarios/healthy/kubeconfig",
+        "--policy",
+        &policy,
+    ];
+    let out = run_bounded(&args);
+    let err = stderr(&out);
+    assert!(err.contains("print: "), "{err}");
+    assert!(
+        !err.contains('\u{1b}') && !err.contains('\r') && !err.contains('\u{2028}') && !err.contains('\u{202e}'),
+        "{err:?}"
+    );
+    assert!(!err.lines().any(|l| l.starts_with("::")), "{err}");
+    assert!(err.contains("\\u{1b}[2J\\u{d}::error"), "{err}");
+    let code = out.status.code();
+    assert_eq!(code, Some(0), "{}", all_output(&out));
+
+    // The same with stderr closed (`2>&-`), writing SARIF: same exit code, SARIF written.
+    let sarif = dir.path().join("out.sarif");
+    let mut cmd = plain_bin();
+    cmd.args(args)
+        .args(["--format", "sarif", "--output", sarif.to_str().expect("utf8")]);
+    use std::os::unix::process::CommandExt;
+    // SAFETY: close(2) is async-signal-safe.
+    unsafe {
+        cmd.pre_exec(|| {
+            libc::close(2);
+            Ok(())
+        });
+    }
+    let closed = bounded(cmd, Duration::from_secs(120));
+    assert_eq!(closed.status.code(), code, "{}", stdout(&closed));
+    assert!(sarif.is_file(), "SARIF written with stderr closed");
+}
+
+/// `--output /dev/stdout` (or `-`) into a log opened with `>>` appends (opening /dev/stdout again
+/// started at offset 0 and overwrote the log), and SARIF there writes no `/dev/stdout.facts.json`
+/// side file.
+#[test]
+fn standard_output_paths_are_streams_that_respect_append_mode() {
+    let dir = tempdir();
+    let log = dir.path().join("ci.log");
+    std::fs::write(&log, "earlier log line\n").expect("write");
+    let bin = assert_cmd::cargo::cargo_bin("aks-certscan");
+    for output in ["/dev/stdout", "-"] {
+        for format in ["text", "sarif"] {
+            let script = format!(
+                "cd '{}' && '{}' scan --now {NOW} --kubeconfig '{}' --format {format} --output {output} >> '{}'",
+                dir.path().display(),
+                bin.display(),
+                root().join("testdata/scenarios/healthy/kubeconfig").display(),
+                log.display()
+            );
+            let mut cmd = Command::new("sh");
+            cmd.args(["-c", &script]);
+            let out = bounded(cmd, Duration::from_secs(60));
+            assert!(out.status.success(), "{output} {format}: {}", all_output(&out));
+        }
+    }
+    let text = std::fs::read_to_string(&log).expect("log");
+    assert!(
+        text.starts_with("earlier log line\n"),
+        "the log was overwritten: {text:.200}"
+    );
+    assert_eq!(text.matches("aks-certscan: no findings").count(), 2, "{text:.400}");
+    assert_eq!(text.matches("\"$schema\"").count(), 2);
+    let side_files: Vec<_> = std::fs::read_dir(dir.path())
+        .expect("dir")
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name())
+        .filter(|n| n != "ci.log")
+        .collect();
+    assert!(side_files.is_empty(), "{side_files:?}");
+    assert!(!Path::new("/dev/stdout.facts.json").exists());
+}

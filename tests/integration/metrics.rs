@@ -298,3 +298,188 @@ fn prometheus_scrapes_serve_and_the_alerts_fire() {
 fn log_of(dir: &Path) -> String {
     std::fs::read_to_string(dir.join("prometheus.log")).unwrap_or_default()
 }
+
+/// `serve` as the DaemonSet runs it (open-file limit 128 here), against what broke tiny_http:
+/// 1,000 half-sent requests, pipelining, scrapers that never read, a 256 MiB header line. After
+/// each, a fresh scrape is answered, the thread count stays flat (no thread per connection or
+/// request) and the peak RSS stays under the manifest's 128 MiB; with Prometheus installed, it
+/// scrapes `serve` while 1,000 slow clients are connected.
+#[test]
+fn serve_survives_slow_pipelining_and_non_reading_clients() {
+    use std::os::unix::process::CommandExt;
+    let port = free_port();
+    let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("aks-certscan"));
+    cmd.current_dir(root())
+        .args([
+            "serve",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--interval",
+            "2s",
+            "--now",
+            NOW,
+        ])
+        .args(scenario_args("old-nodes"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    // SAFETY: setrlimit is async-signal-safe; nothing else runs between fork and exec.
+    unsafe {
+        cmd.pre_exec(|| {
+            let limit = libc::rlimit {
+                rlim_cur: 128,
+                rlim_max: 128,
+            };
+            if libc::setrlimit(libc::RLIMIT_NOFILE, &limit) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let server = Running(cmd.spawn().expect("serve starts"));
+    let pid = server.0.id();
+    let status = |key: &str| -> u64 {
+        std::fs::read_to_string(format!("/proc/{pid}/status"))
+            .unwrap_or_default()
+            .lines()
+            .find_map(|l| l.strip_prefix(key))
+            .and_then(|v| v.split_whitespace().next()?.parse().ok())
+            .unwrap_or(0)
+    };
+    let scrape = || {
+        let started = Instant::now();
+        let got = get(port, "/metrics", None).map(|(code, body)| (code, body.len()));
+        (got, started.elapsed())
+    };
+    wait_for(Duration::from_secs(30), || {
+        get(port, "/readyz", None).filter(|(c, _)| *c == 200)
+    })
+    .expect("serve becomes ready");
+    let threads_at_rest = status("Threads:");
+    let mut report = Vec::new();
+    let check = |phase: &str, report: &mut Vec<String>| {
+        let (got, took) = scrape();
+        let (code, len) = got.unwrap_or_else(|| panic!("{phase}: no answer to a scrape"));
+        assert_eq!(code, 200, "{phase}");
+        assert!(len > 1000, "{phase}: a body of {len} bytes");
+        let (threads, hwm_kib) = (status("Threads:"), status("VmHWM:"));
+        report.push(format!(
+            "{phase}: scrape answered in {} ms, {threads} threads, peak RSS {} MiB",
+            took.as_millis(),
+            hwm_kib / 1024
+        ));
+        assert!(
+            threads <= threads_at_rest + 1,
+            "{phase}: {threads} threads (at rest {threads_at_rest})"
+        );
+        assert!(hwm_kib < 128 * 1024, "{phase}: peak RSS {hwm_kib} KiB");
+        assert!(took < Duration::from_secs(5), "{phase}: the scrape took {took:?}");
+    };
+    check("at rest", &mut report);
+
+    // 1,000 clients that send half a request and wait (more than the file limit allows).
+    let mut slow: Vec<TcpStream> = Vec::new();
+    for _ in 0..1000 {
+        if let Ok(mut s) = TcpStream::connect(("127.0.0.1", port)) {
+            let _ = s.write_all(b"GET /metrics HTTP/1.1\r\nHost: x\r\n");
+            slow.push(s);
+        }
+    }
+    check("1,000 slow clients connected", &mut report);
+    if let Some(prometheus) = tool("prometheus") {
+        let dir = tempdir();
+        let prometheus_port = free_port();
+        let config = dir.path().join("prometheus.yml");
+        std::fs::write(
+            &config,
+            format!("global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: aks-certscan\n    static_configs:\n      - targets: ['127.0.0.1:{port}']\n"),
+        )
+        .expect("config");
+        let _prometheus = Running(
+            Command::new(prometheus)
+                .arg(format!("--config.file={}", config.display()))
+                .arg(format!("--storage.tsdb.path={}", dir.path().join("data").display()))
+                .arg(format!("--web.listen-address=127.0.0.1:{prometheus_port}"))
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("prometheus starts"),
+        );
+        // Keep the slow clients coming while Prometheus scrapes.
+        for _ in 0..200 {
+            if let Ok(mut s) = TcpStream::connect(("127.0.0.1", port)) {
+                let _ = s.write_all(b"GET /");
+                slow.push(s);
+            }
+        }
+        let up = wait_for(Duration::from_secs(60), || {
+            prometheus_query(prometheus_port, "up{job=\"aks-certscan\"} == 1")
+        });
+        assert!(
+            up.is_some(),
+            "Prometheus could not scrape serve under 1,000 slow clients"
+        );
+        let series = prometheus_query(prometheus_port, "count(aks_certscan_certificate_not_after_seconds)")
+            .expect("series scraped");
+        report.push(format!(
+            "Prometheus scraped serve with 1,200 slow clients connected: up == 1, {} certificate series",
+            series[0]["value"][1]
+        ));
+    }
+    drop(slow);
+
+    // 5,000 pipelined requests on one connection, read back.
+    let mut pipelined = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    pipelined
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .expect("timeout");
+    let writer = {
+        let mut w = pipelined.try_clone().expect("clone");
+        std::thread::spawn(move || {
+            let request = b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
+            for _ in 0..5000 {
+                if w.write_all(request).is_err() {
+                    break;
+                }
+            }
+        })
+    };
+    let mut answers = Vec::new();
+    let _ = pipelined.read_to_end(&mut answers);
+    let _ = writer.join();
+    let answered = answers.windows(15).filter(|w| w == b"HTTP/1.1 200 OK").count();
+    assert_eq!(answered, 1000, "answered up to the per-connection limit, then closed");
+    check("5,000 pipelined requests (1,000 answered, then closed)", &mut report);
+
+    // 200 scrapers that send a request and never read the answer.
+    let mut deaf: Vec<TcpStream> = Vec::new();
+    for _ in 0..200 {
+        if let Ok(mut s) = TcpStream::connect(("127.0.0.1", port)) {
+            let _ = s.write_all(b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\nGET /metrics HTTP/1.1\r\n\r\n");
+            deaf.push(s);
+        }
+    }
+    check("200 scrapers that never read", &mut report);
+    drop(deaf);
+
+    // One header line of 256 MiB: refused at 8 KiB, the connection closed.
+    let mut huge = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    huge.set_write_timeout(Some(Duration::from_secs(10))).expect("timeout");
+    let chunk = vec![b'a'; 1 << 20];
+    let mut sent = 0usize;
+    let _ = huge.write_all(b"GET /metrics HTTP/1.1\r\nX-Long: ");
+    while sent < 256 << 20 {
+        match huge.write(&chunk) {
+            Ok(n) => sent += n,
+            Err(_) => break,
+        }
+    }
+    assert!(sent < 256 << 20, "the server kept reading a 256 MiB header line");
+    check("a 256 MiB header line (refused)", &mut report);
+    // Still alive and healthy.
+    assert_eq!(get(port, "/healthz", None).map(|(c, _)| c), Some(200));
+    for line in &report {
+        eprintln!("serve load: {line}");
+    }
+}

@@ -220,7 +220,7 @@ fn user_policies_cannot_redefine_bundled_packages() {
         );
         assert!(err.contains("--param or --data"), "says what to do instead: {err}");
         // `policy test` and `rules` refuse it the same way.
-        let out = run(&["policy", "test", "--policy", policy.as_str()]);
+        let out = run(&["policy", "test", policy.as_str()]);
         assert_eq!(
             out.status.code(),
             Some(2),

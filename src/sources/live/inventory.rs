@@ -88,6 +88,8 @@ pub fn collect(options: &LiveOptions, ctx: &CollectContext, timeout: Duration) -
     let mut clusters: Vec<ClusterFact> = Vec::new();
     let mut seen: HashSet<String> = HashSet::new();
     let mut skip_token: Option<String> = None;
+    // Every token asked for: a cycle (A, B, A, ...) would otherwise run to MAX_PAGES.
+    let mut tokens_seen: HashSet<String> = HashSet::new();
     let mut total: Option<u64> = None;
     for page in 1..=MAX_PAGES {
         let uri = page_uri(page);
@@ -142,11 +144,11 @@ pub fn collect(options: &LiveOptions, ctx: &CollectContext, timeout: Duration) -
             parts.push(part);
         }
         match next {
-            Some(token) if Some(&token) != skip_token.as_ref() => skip_token = Some(token),
+            Some(token) if tokens_seen.insert(token.clone()) => skip_token = Some(token),
             Some(_) => {
                 parts.push(fail(
                     ErrorKind::WrongShape,
-                    format!("Resource Graph page {page} repeated the previous skip_token; the inventory stops here"),
+                    format!("Resource Graph page {page} repeated an earlier skip_token; the inventory stops here"),
                 ));
                 break;
             }
