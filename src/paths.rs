@@ -22,7 +22,7 @@ pub fn display_path(path: &Path) -> String {
                 absolute = true;
                 continue;
             }
-            other => other.as_os_str().to_string_lossy(),
+            other => shown_name(other.as_os_str()),
         };
         if !joined.is_empty() {
             joined.push('/');
@@ -33,6 +33,31 @@ pub fn display_path(path: &Path) -> String {
         (true, _) => format!("/{joined}"),
         (false, true) => ".".to_string(),
         (false, false) => joined,
+    }
+}
+
+/// A name as shown: itself when it is UTF-8; otherwise its valid parts as they are and each
+/// byte that is not UTF-8 as `%XX` (never U+FFFD: two different names must not be shown as one,
+/// and SARIF keeps `%80`-`%FF` as they are, so its URI names the real file).
+fn shown_name(name: &std::ffi::OsStr) -> std::borrow::Cow<'_, str> {
+    if let Some(text) = name.to_str() {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        let mut out = String::new();
+        for chunk in name.as_bytes().utf8_chunks() {
+            out.push_str(chunk.valid());
+            for byte in chunk.invalid() {
+                out.push_str(&format!("%{byte:02X}"));
+            }
+        }
+        std::borrow::Cow::Owned(out)
+    }
+    #[cfg(not(unix))]
+    {
+        name.to_string_lossy()
     }
 }
 
@@ -57,6 +82,18 @@ mod tests {
         assert_eq!(display_path(Path::new("./testdata/a.pem")), "testdata/a.pem");
         assert_eq!(display_path(Path::new("testdata")), "testdata");
         assert_eq!(display_path(Path::new(".")), ".");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn names_that_are_not_utf8_stay_distinct() {
+        use std::os::unix::ffi::OsStrExt;
+        let a = display_path(Path::new(std::ffi::OsStr::from_bytes(b"certs/a\xff.pem")));
+        let b = display_path(Path::new(std::ffi::OsStr::from_bytes(b"certs/a\xfe.pem")));
+        assert_eq!(a, "certs/a%FF.pem");
+        assert_eq!(b, "certs/a%FE.pem");
+        let mixed = display_path(Path::new(std::ffi::OsStr::from_bytes(b"\xc3\xa9t\xe9.pem")));
+        assert_eq!(mixed, "\u{e9}t%E9.pem");
     }
 
     #[test]

@@ -109,8 +109,8 @@ fn sarif_gives_every_result_a_file_location() {
         "rg/prod/CERT002-id"
     );
     assert_eq!(
-        results[2]["message"]["text"], "evil \u{1b}\\[31m<b>&\"\n,:%</b>",
-        "JSON escaping keeps the text exact; only SARIF's own `[` escape is added"
+        results[2]["message"]["text"], "evil \\u{1b}\\[31m<b>&\"\\u{a},:%</b>",
+        "SARIF's own `[` escape, and controls shown as \\u{{..}}; the rest is exact"
     );
     assert_eq!(results[0]["ruleIndex"], 0);
 }

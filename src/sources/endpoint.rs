@@ -20,7 +20,9 @@ pub fn collect(text: &str, server_name: Option<&str>, ctx: &CollectContext) -> P
     let target = match Target::parse(text) {
         Ok(t) => t,
         Err(message) => {
-            let text = crate::sanitize::without_userinfo(text);
+            // Named like its certificates (`tls://host:port`): no file, so SARIF locates the
+            // error at the facts document, which is then written.
+            let text = format!("tls://{}", crate::sanitize::without_userinfo(text));
             return Part::for_source(SourceKind::Endpoint, &text).with_error(error(
                 SourceKind::Endpoint,
                 &text,
@@ -30,6 +32,7 @@ pub fn collect(text: &str, server_name: Option<&str>, ctx: &CollectContext) -> P
         }
     };
     let shown = target.display();
+    let place = format!("tls://{shown}");
     let mut out = Part::for_source(SourceKind::Endpoint, &shown);
     let result = match probe(&target, server_name, &ctx.probe) {
         Ok(r) => r,
@@ -42,7 +45,7 @@ pub fn collect(text: &str, server_name: Option<&str>, ctx: &CollectContext) -> P
                 .unwrap_or_default();
             return out.with_error(error(
                 SourceKind::Endpoint,
-                &shown,
+                &place,
                 ErrorKind::Probe,
                 format!("TLS probe failed{proxied}: {e}"),
             ));
@@ -59,7 +62,7 @@ pub fn collect(text: &str, server_name: Option<&str>, ctx: &CollectContext) -> P
     if result.chain.is_empty() {
         out.facts.errors.push(error(
             SourceKind::Endpoint,
-            &shown,
+            &place,
             ErrorKind::Probe,
             "the server presented no certificate",
         ));
@@ -67,7 +70,7 @@ pub fn collect(text: &str, server_name: Option<&str>, ctx: &CollectContext) -> P
     for (index, der) in result.chain.into_iter().enumerate() {
         let origin = CertificateOrigin {
             kind: Some(SourceKind::Endpoint),
-            path: format!("tls://{shown}"),
+            path: place.clone(),
             index: index as u32,
             encoding: "der".into(),
             endpoint: Some(shown.clone()),

@@ -302,7 +302,7 @@ pub fn parse(text: &str, shown: &str) -> Result<Vec<Exception>, TriageError> {
 /// Splits findings into those reported and those waived, and says where each exception stands
 /// at `now_unix`. An exception applies to findings of its rule whose resource, cluster or
 /// location matches; the first matching exception (file order) is the one recorded. A `path`
-/// exception waives only the places at matching paths (see [`Target::split`]); the rest of the
+/// exception waives only the places at matching paths (see `Target::split`); the rest of the
 /// finding goes on to the next exceptions, and stays reported if none takes it.
 pub fn apply(
     findings: Vec<Finding>,

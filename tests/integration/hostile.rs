@@ -1211,3 +1211,79 @@ fn standard_output_paths_are_streams_that_respect_append_mode() {
     assert!(side_files.is_empty(), "{side_files:?}");
     assert!(!Path::new("/dev/stdout.facts.json").exists());
 }
+
+/// File names that are not UTF-8 stay distinct (each such byte shown as `%XX`, never U+FFFD)
+/// and SARIF's URI decodes to the real name; a failed `--endpoint` probe is located at the
+/// facts document, which is written, not at a file named like the endpoint.
+#[test]
+fn non_utf8_names_stay_distinct_and_probes_point_at_the_facts_document() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = tempdir();
+    let certs = dir.path().join("certs");
+    std::fs::create_dir_all(&certs).expect("mkdir");
+    let pem = expired_pem("twice");
+    for name in [&b"a\xff.pem"[..], b"a\xfe.pem"] {
+        std::fs::write(certs.join(std::ffi::OsStr::from_bytes(name)), &pem).expect("write");
+    }
+    let mut cmd = plain_bin();
+    cmd.current_dir(dir.path()).args([
+        "scan",
+        "--now",
+        NOW,
+        "--format",
+        "sarif",
+        "--certs",
+        "certs",
+        "--fail-on",
+        "never",
+    ]);
+    let out = bounded(cmd, Duration::from_secs(60));
+    assert!(out.status.success(), "{}", all_output(&out));
+    let sarif: serde_json::Value = serde_json::from_slice(&out.stdout).expect("sarif");
+    let mut uris: Vec<String> = sarif["runs"][0]["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .filter(|r| r["ruleId"] == "CERT001")
+        .flat_map(|r| {
+            let mut all = r["locations"].as_array().expect("locations").clone();
+            all.extend(r["relatedLocations"].as_array().cloned().unwrap_or_default());
+            all
+        })
+        .map(|l| {
+            l["physicalLocation"]["artifactLocation"]["uri"]
+                .as_str()
+                .expect("uri")
+                .to_string()
+        })
+        .collect();
+    uris.sort();
+    assert_eq!(uris, ["certs/a%FE.pem", "certs/a%FF.pem"], "two files, two places");
+
+    let mut cmd = plain_bin();
+    cmd.current_dir(dir.path()).args([
+        "scan",
+        "--now",
+        NOW,
+        "--format",
+        "sarif",
+        "--endpoint",
+        "127.0.0.1:1",
+        "--timeout",
+        "2",
+        "--fail-on",
+        "never",
+    ]);
+    let out = bounded(cmd, Duration::from_secs(60));
+    let sarif: serde_json::Value = serde_json::from_slice(&out.stdout).expect("sarif");
+    let result = &sarif["runs"][0]["results"][0];
+    assert_eq!(result["ruleId"], "SCAN001");
+    assert_eq!(
+        result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+        "aks-certscan.facts.json"
+    );
+    assert!(
+        dir.path().join("aks-certscan.facts.json").is_file(),
+        "the facts document it points at exists"
+    );
+}

@@ -170,7 +170,7 @@ fn aks_live_scan_matches_scanning_the_recorded_files() {
         .expect("probe recorded");
     assert_eq!(
         probe_error["path"],
-        "ops-rg-ops-3f2e8c-2b3c4d5e.hcp.uksouth.azmk8s.io:443"
+        "tls://ops-rg-ops-3f2e8c-2b3c4d5e.hcp.uksouth.azmk8s.io:443"
     );
     // Live facts name no file: their findings point at the facts document.
     assert!(doc["findings"]

@@ -226,9 +226,17 @@ struct LogicalLocation {
 /// `https:evil.example.pem` must stay a file).
 pub fn encode_path(path: &str) -> String {
     let mut out = String::with_capacity(path.len());
-    for b in path.replace('\\', "/").bytes() {
+    let bytes = path.replace('\\', "/").into_bytes();
+    for (i, &b) in bytes.iter().enumerate() {
         let keep = b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=@/".contains(&b);
-        if keep {
+        // `%80`-`%FF` is how paths show a byte of a name that is not UTF-8 (see
+        // `paths::display_path`): kept, so the URI decodes to the file's real name.
+        let raw_byte = b == b'%'
+            && bytes.get(i + 1).is_some_and(|h| matches!(h, b'8'..=b'9' | b'A'..=b'F'))
+            && bytes
+                .get(i + 2)
+                .is_some_and(|h| h.is_ascii_hexdigit() && !h.is_ascii_lowercase());
+        if keep || raw_byte {
             out.push(b as char);
         } else {
             out.push_str(&format!("%{b:02X}"));
@@ -312,12 +320,16 @@ fn location(l: &Location, facts_uri: &str, id: Option<usize>, mut logical: Vec<L
 }
 
 /// Plain-text SARIF message: `[` and `]` are escaped (SARIF 2.1.0 §3.11.6), so that a certificate
-/// subject like `[click](https://evil.example)` is text, not an embedded link.
+/// subject like `[click](https://evil.example)` is text, not an embedded link; control, bidi,
+/// zero-width and line-separator characters (ESC, CR, LF, U+202E, U+2028, ...) are shown as
+/// `\u{..}`, so that no viewer of the message (a terminal printing SARIF, a web page) renders
+/// them.
 fn message_text(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut chars = text.chars().peekable();
     while let Some(c) = chars.next() {
         match c {
+            c if crate::sanitize::is_invisible(c) => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
             '[' | ']' => {
                 out.push('\\');
                 out.push(c);
@@ -668,6 +680,14 @@ mod tests {
         assert_eq!(
             pascal_case("node-cert-not-signed-by-cluster-ca"),
             "NodeCertNotSignedByClusterCa"
+        );
+    }
+
+    #[test]
+    fn message_controls_are_shown_escaped() {
+        assert_eq!(
+            message_text("a\u{1b}[2Jb\nc\u{2028}d\u{202e}"),
+            "a\\u{1b}\\[2Jb\\u{a}c\\u{2028}d\\u{202e}"
         );
     }
 

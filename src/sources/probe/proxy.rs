@@ -58,10 +58,24 @@ impl ProxyConfig {
         Ok(ProxyConfig { proxy, no_proxy })
     }
 
-    /// The proxy to use for `host`, if any.
+    /// The proxy to use for `host`, if any. `NO_PROXY` entries are `*`, domain names (`.corp` or
+    /// `corp`: the domain and its subdomains), IP addresses, and CIDR ranges (`10.0.0.0/8`,
+    /// `fd00::/8`) that an IP literal host falls in, as curl and Go read them; a `:port` suffix
+    /// on a name or IPv4 entry is ignored.
     pub fn for_host(&self, host: &str) -> Option<&ProxyUrl> {
         let host = host.to_ascii_lowercase();
+        let host_ip: Option<std::net::IpAddr> = host.trim_start_matches('[').trim_end_matches(']').parse().ok();
         let bypass = self.no_proxy.iter().any(|entry| {
+            if let Some(inside) = in_cidr(entry, host_ip) {
+                return inside;
+            }
+            let bare = entry.trim_start_matches('[');
+            if let (Some(ip), Ok(listed)) = (
+                host_ip,
+                bare.split(']').next().unwrap_or(bare).parse::<std::net::IpAddr>(),
+            ) {
+                return ip == listed;
+            }
             let entry = entry.split(':').next().unwrap_or(entry);
             entry == "*"
                 || host == entry.trim_start_matches('.')
@@ -73,6 +87,27 @@ impl ProxyConfig {
             self.proxy.as_ref()
         }
     }
+}
+
+/// Whether `ip` is in the CIDR range `entry` (`None` when `entry` is not a range; a host that is
+/// not an IP literal is in no range).
+fn in_cidr(entry: &str, ip: Option<std::net::IpAddr>) -> Option<bool> {
+    use std::net::IpAddr;
+    let (network, bits) = entry.split_once('/')?;
+    let network: IpAddr = network.trim_start_matches('[').trim_end_matches(']').parse().ok()?;
+    let bits: u32 = bits.parse().ok()?;
+    let Some(ip) = ip else { return Some(false) };
+    Some(match (network, ip) {
+        (IpAddr::V4(n), IpAddr::V4(a)) if bits <= 32 => {
+            let mask = u32::MAX.checked_shl(32 - bits).unwrap_or(0);
+            u32::from(n) & mask == u32::from(a) & mask
+        }
+        (IpAddr::V6(n), IpAddr::V6(a)) if bits <= 128 => {
+            let mask = u128::MAX.checked_shl(128 - bits).unwrap_or(0);
+            u128::from(n) & mask == u128::from(a) & mask
+        }
+        _ => false,
+    })
 }
 
 /// Why `HTTPS_PROXY` cannot be used. No message repeats the value: it may hold a password.
@@ -207,6 +242,38 @@ mod tests {
         assert!(c.for_host("localhost").is_none());
         assert!(c.for_host("10.0.0.1").is_none());
         assert!(c.for_host("prod.hcp.westeurope.azmk8s.io").is_some());
+    }
+
+    #[test]
+    fn no_proxy_cidr_ranges_and_ip_literals() {
+        let c = vars(&[
+            ("HTTPS_PROXY", "http://proxy.corp:3128"),
+            ("NO_PROXY", "127.0.0.0/8, 10.1.0.0/16,fd00::/8,::1,192.168.1.7:443"),
+        ]);
+        for direct in [
+            "127.0.0.1",
+            "127.255.0.9",
+            "10.1.200.3",
+            "fd12::1",
+            "[fd12::1]",
+            "::1",
+            "192.168.1.7",
+        ] {
+            assert!(c.for_host(direct).is_none(), "{direct}");
+        }
+        for proxied in [
+            "128.0.0.1",
+            "10.2.0.1",
+            "fe80::1",
+            "::2",
+            "192.168.1.8",
+            "127.example.com",
+        ] {
+            assert!(c.for_host(proxied).is_some(), "{proxied}");
+        }
+        assert_eq!(in_cidr("0.0.0.0/0", "8.8.8.8".parse().ok()), Some(true));
+        assert_eq!(in_cidr("10.0.0.0/33", "10.0.0.1".parse().ok()), Some(false));
+        assert_eq!(in_cidr("corp", None), None);
     }
 
     #[test]
