@@ -100,7 +100,10 @@ pub fn http_request(data: &[u8]) {
     let mut rest = data;
     // Pipelined requests, as the server answers them: one after the other.
     while let Parsed::Complete(_, consumed) = parse_request(rest, 4096) {
-        assert!(consumed > 0 && consumed <= rest.len(), "a request takes some of the input");
+        assert!(
+            consumed > 0 && consumed <= rest.len(),
+            "a request takes some of the input"
+        );
         rest = &rest[consumed..];
     }
 }
