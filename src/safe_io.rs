@@ -138,8 +138,10 @@ pub fn read_regular(path: &Path, max: u64) -> Result<Vec<u8>, ReadError> {
     if size > max {
         return Err(ReadError::TooLarge { size, max });
     }
-    // The size is a hint: a file can grow after `fstat` (or be a `/proc` file that says 0).
-    let hint = usize::try_from(size).unwrap_or(0).min(1 << 20);
+    // The size is a hint: a file can grow after `fstat` (or be a `/proc` file that says 0). One
+    // byte more, so that reading to the end needs no second allocation: growing a 100 MiB
+    // document by doubling copied it several times and faulted in twice the pages.
+    let hint = usize::try_from(size.saturating_add(1)).unwrap_or(0);
     read_limited_with(file, max, hint)
 }
 
