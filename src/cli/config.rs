@@ -416,14 +416,22 @@ pub fn extra_args(command: &Command, matches: &ArgMatches, config: &Located) -> 
             for (k, v) in section {
                 let l = line_of(&text, k, line);
                 if !section_flags.contains(k) {
-                    problems.push(format!("{shown}:{l}: `{k}` is not a flag of `aks-certscan {key}`"));
+                    let hint = crate::choice::did_you_mean(k, section_flags.iter().map(String::as_str))
+                        .map(|m| format!(" (did you mean `{m}`?)"))
+                        .unwrap_or_default();
+                    problems.push(format!(
+                        "{shown}:{l}: `{k}` is not a flag of `aks-certscan {key}`{hint}"
+                    ));
                 } else if key == name {
                     entries.push((k.clone(), v.clone(), l));
                 }
             }
         } else if !all.contains(key) {
+            let hint = crate::choice::did_you_mean(key, all.iter().map(String::as_str).chain(SECTIONS.iter().copied()))
+                .map(|m| format!(" (did you mean `{m}`?)"))
+                .unwrap_or_default();
             problems.push(format!(
-                "{shown}:{line}: unknown key `{key}`: expected a flag name (like `certs` or `fail-on`) or a command section ({})",
+                "{shown}:{line}: unknown key `{key}`{hint}: expected a flag name (like `certs` or `fail-on`) or a command section ({})",
                 SECTIONS.join(", ")
             ));
         } else if own.contains(key) {

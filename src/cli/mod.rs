@@ -145,6 +145,62 @@ mod tests {
     }
 
     #[test]
+    fn formats_follow_output_extensions_and_disagreements_are_errors() {
+        let formats = |args: &[&str]| -> Vec<(Format, Option<String>)> {
+            scan(args)
+                .expect("valid")
+                .outputs
+                .into_iter()
+                .map(|o| (o.format, o.path.map(|p| p.display().to_string())))
+                .collect()
+        };
+        assert_eq!(
+            formats(&["--output", "results.sarif"]),
+            [(Format::Sarif, Some("results.sarif".into()))]
+        );
+        assert_eq!(
+            formats(&["--output", "r.SARIF.json"]),
+            [(Format::Sarif, Some("r.SARIF.json".into()))]
+        );
+        assert_eq!(
+            formats(&["--output", "a.json", "--output", "b.xml", "--output", "c.prom", "--output", "d.txt"]),
+            [
+                (Format::Json, Some("a.json".into())),
+                (Format::Junit, Some("b.xml".into())),
+                (Format::Prometheus, Some("c.prom".into())),
+                (Format::Text, Some("d.txt".into()))
+            ]
+        );
+        // No extension: the default, as before.
+        assert_eq!(
+            formats(&["--output", "report"]),
+            [(Format::Text, Some("report".into()))]
+        );
+        // Given formats win when they agree; a disagreement is an error naming both.
+        assert_eq!(formats(&["--format", "sarif", "--output", "x.sarif"]).len(), 1);
+        let err = scan(&["--format", "text", "--output", "results.sarif"]).expect_err("disagree");
+        assert!(
+            err.0.contains("names a sarif file but its --format is text"),
+            "{}",
+            err.0
+        );
+        assert!(scan(&["--output", "report.html"])
+            .expect_err("no html")
+            .0
+            .contains("HTML"));
+        assert!(scan(&["--output", "report.md"])
+            .expect_err("compliance")
+            .0
+            .contains("compliance"));
+        // A format without an output goes to standard output, and `-` is standard output.
+        assert_eq!(
+            formats(&["--format", "sarif", "--output", "x.sarif", "--format", "text"]),
+            [(Format::Sarif, Some("x.sarif".into())), (Format::Text, None)]
+        );
+        assert_eq!(formats(&["--format", "json", "--output", "-"]), [(Format::Json, None)]);
+    }
+
+    #[test]
     fn outputs_pair_with_formats() {
         assert!(scan(&["--output", "a", "--output", "b"]).is_err());
         assert!(scan(&["--format", "json", "--format", "text"]).is_err());

@@ -154,37 +154,109 @@ pub fn facts(args: &FactsArgs) -> Result<FactsOptions, UsageError> {
     })
 }
 
-/// Pairs each `--format` with the `--output` at its position (standard output without one);
-/// `default` when no format is given. At most one goes to standard output.
-fn pair_outputs<F: Copy>(
+/// What an output file's name says about its format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Inferred<F> {
+    /// This command's format `F`.
+    Format(F),
+    /// A format this command does not write (named for the message).
+    Elsewhere(&'static str),
+    /// Nothing: no extension, or one no format has.
+    Unknown,
+}
+
+/// The lowercase extension of `path`, with `.sarif.json` read as `sarif`.
+fn extension(path: &std::path::Path) -> Option<String> {
+    let name = path.file_name()?.to_string_lossy().to_ascii_lowercase();
+    if name.ends_with(".sarif.json") {
+        return Some("sarif".into());
+    }
+    name.rsplit_once('.').map(|(_, ext)| ext.to_string())
+}
+
+/// `scan`'s format for an output file name.
+fn scan_format_of(path: &std::path::Path) -> Inferred<Format> {
+    match extension(path).as_deref() {
+        Some("sarif") => Inferred::Format(Format::Sarif),
+        Some("json") => Inferred::Format(Format::Json),
+        Some("xml") => Inferred::Format(Format::Junit),
+        Some("prom") => Inferred::Format(Format::Prometheus),
+        Some("txt" | "text" | "log") => Inferred::Format(Format::Text),
+        Some("md" | "markdown") => Inferred::Elsewhere("Markdown (`aks-certscan compliance` writes it)"),
+        Some("html" | "htm") => Inferred::Elsewhere("HTML"),
+        _ => Inferred::Unknown,
+    }
+}
+
+/// `compliance`'s format for an output file name.
+fn compliance_format_of(path: &std::path::Path) -> Inferred<ComplianceFormat> {
+    match extension(path).as_deref() {
+        Some("md" | "markdown") => Inferred::Format(ComplianceFormat::Markdown),
+        Some("json") => Inferred::Format(ComplianceFormat::Json),
+        Some("sarif") => Inferred::Elsewhere("SARIF (`aks-certscan scan` writes it)"),
+        Some("xml") => Inferred::Elsewhere("JUnit XML (`aks-certscan scan` writes it)"),
+        Some("prom") => Inferred::Elsewhere("Prometheus (`aks-certscan scan` writes it)"),
+        Some("html" | "htm") => Inferred::Elsewhere("HTML"),
+        _ => Inferred::Unknown,
+    }
+}
+
+/// Pairs each `--format` with the `--output` at its position (standard output without one). An
+/// `--output` without a `--format` takes the format its extension names (`.sarif`, `.json`,
+/// `.xml` JUnit, `.prom`, `.txt`, `.md`; `default` when it names none), and an `--output` whose
+/// extension names another format than its `--format` is an error: `--output results.sarif`
+/// alone must never write text into a `.sarif` file. At most one goes to standard output.
+fn pair_outputs<F: crate::choice::Choice + PartialEq>(
     formats: &[F],
     outputs: &[PathBuf],
     default: F,
+    infer: fn(&std::path::Path) -> Inferred<F>,
 ) -> Result<Vec<(F, Option<PathBuf>)>, UsageError> {
-    if outputs.len() > formats.len().max(1) {
-        return Err(UsageError(format!(
-            "{} --output files but {} --format: give a --format for each --output",
-            outputs.len(),
-            formats.len()
-        )));
+    let count = formats.len().max(outputs.len()).max(1);
+    let mut paired: Vec<(F, Option<PathBuf>)> = Vec::with_capacity(count);
+    for i in 0..count {
+        // `-` and `/dev/stdout` are standard output, written as a stream.
+        let path = outputs
+            .get(i)
+            .filter(|p| p.as_os_str() != "-" && p.as_path() != std::path::Path::new("/dev/stdout"))
+            .cloned();
+        let shown = |p: &PathBuf| crate::sanitize::terminal(&p.display().to_string());
+        let inferred = path.as_deref().map(infer).unwrap_or(Inferred::Unknown);
+        let format = match (formats.get(i), inferred, &path) {
+            (Some(f), Inferred::Format(g), Some(p)) if *f != g => {
+                return Err(UsageError(format!(
+                    "--output `{}` names a {} file but its --format is {}: give --format {} (or a file name that matches)",
+                    shown(p),
+                    g.name(),
+                    f.name(),
+                    g.name()
+                )))
+            }
+            (Some(f), Inferred::Elsewhere(what), Some(p)) => {
+                return Err(UsageError(format!(
+                    "--output `{}` names a {what} file, but this command writes it as {}: rename the file or choose another --format",
+                    shown(p),
+                    f.name()
+                )))
+            }
+            (Some(f), _, _) => *f,
+            (None, Inferred::Format(g), _) => g,
+            (None, Inferred::Elsewhere(what), Some(p)) => {
+                return Err(UsageError(format!(
+                    "--output `{}` names a {what} file, which this command does not write; give a --format",
+                    shown(p)
+                )))
+            }
+            (None, _, Some(p)) if !formats.is_empty() || i > 0 => {
+                return Err(UsageError(format!(
+                    "--output `{}`: its extension names no format; give a --format for each --output",
+                    shown(p)
+                )))
+            }
+            (None, _, _) => default,
+        };
+        paired.push((format, path));
     }
-    let formats = if formats.is_empty() {
-        vec![default]
-    } else {
-        formats.to_vec()
-    };
-    // `-` and `/dev/stdout` are standard output, written as a stream.
-    let paired: Vec<(F, Option<PathBuf>)> = formats
-        .iter()
-        .enumerate()
-        .map(|(i, f)| {
-            let path = outputs
-                .get(i)
-                .filter(|p| p.as_os_str() != "-" && p.as_path() != std::path::Path::new("/dev/stdout"))
-                .cloned();
-            (*f, path)
-        })
-        .collect();
     if paired.iter().filter(|(_, p)| p.is_none()).count() > 1 {
         return Err(UsageError(
             "only one --format can go to standard output; give the others an --output FILE".into(),
@@ -195,7 +267,7 @@ fn pair_outputs<F: Copy>(
 
 /// `scan` options: each `--output` paired with its `--format`, and where the facts go.
 pub fn scan(args: &ScanArgs) -> Result<ScanOptions, UsageError> {
-    let outputs: Vec<OutputSpec> = pair_outputs(&args.format, &args.output, Format::Text)?
+    let outputs: Vec<OutputSpec> = pair_outputs(&args.format, &args.output, Format::Text, scan_format_of)?
         .into_iter()
         .map(|(format, path)| OutputSpec { format, path })
         .collect();
@@ -244,7 +316,12 @@ pub fn scan(args: &ScanArgs) -> Result<ScanOptions, UsageError> {
 
 /// `compliance` options.
 pub fn compliance(args: &ComplianceArgs) -> Result<ComplianceOptions, UsageError> {
-    let outputs = pair_outputs(&args.format, &args.output, ComplianceFormat::Markdown)?;
+    let outputs = pair_outputs(
+        &args.format,
+        &args.output,
+        ComplianceFormat::Markdown,
+        compliance_format_of,
+    )?;
     if !crate::policy::frameworks::is_framework_id(&args.framework) {
         return Err(UsageError(format!(
             "--framework `{}`: expected an id like cis-aks",

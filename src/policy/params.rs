@@ -183,8 +183,11 @@ pub fn check_skips(rules: &[LoadedRule], skip: &[String]) -> Result<std::collect
         .iter()
         .filter(|id| !rules.iter().any(|r| &r.meta.id == *id))
         .map(|id| {
+            let hint = crate::choice::did_you_mean(id, rules.iter().map(|r| r.meta.id.as_str()))
+                .map(|m| format!(" (did you mean `{m}`?)"))
+                .unwrap_or_default();
             format!(
-                "--skip {id}: unknown rule id; known ids: {}",
+                "--skip {id}: unknown rule id{hint}; known ids: {}",
                 rules.iter().map(|r| r.meta.id.as_str()).collect::<Vec<_>>().join(", ")
             )
         })

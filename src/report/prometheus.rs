@@ -17,7 +17,7 @@
 //! | `aks_certscan_evaluation_timestamp_seconds` | | the scan's evaluation time |
 //!
 //! `serve` adds `aks_certscan_scan_duration_seconds`, `aks_certscan_scan_success`,
-//! `aks_certscan_last_successful_scan_timestamp_seconds` and `aks_certscan_scans`.
+//! `aks_certscan_last_successful_scan_timestamp_seconds` and `aks_certscan_scans_total` (a counter).
 //!
 //! Cardinality is bounded: at most [`Limits::certificates`] certificates (the ones that expire
 //! first are kept) and [`Limits::findings`] findings (worst first) become series; the rest are
@@ -128,8 +128,11 @@ fn source_name(cert: &CertificateSeries) -> String {
         .unwrap_or_default()
 }
 
-/// `serve`'s own series: how the last scan went.
-pub fn write_status(out: &mut dyn Write, status: ServeStatus) -> io::Result<()> {
+/// `serve`'s own series: how the last scan went. The scan count is a counter,
+/// `aks_certscan_scans_total`: its family is `aks_certscan_scans` in OpenMetrics (which adds the
+/// `_total` to the sample) and `aks_certscan_scans_total` in the text format (which names the
+/// family by its sample).
+pub fn write_status(out: &mut dyn Write, status: ServeStatus, openmetrics: bool) -> io::Result<()> {
     family(out, "aks_certscan_scan_duration_seconds", "Wall time of the last scan.")?;
     writeln!(out, "aks_certscan_scan_duration_seconds {:.3}", status.duration_seconds)?;
     family(
@@ -148,8 +151,14 @@ pub fn write_status(out: &mut dyn Write, status: ServeStatus) -> io::Result<()> 
         "aks_certscan_last_successful_scan_timestamp_seconds {}",
         status.last_success_unix
     )?;
-    family(out, "aks_certscan_scans", "Scans run since the server started.")?;
-    writeln!(out, "aks_certscan_scans {}", status.scans)
+    let counter = if openmetrics {
+        "aks_certscan_scans"
+    } else {
+        "aks_certscan_scans_total"
+    };
+    writeln!(out, "# HELP {counter} Scans run since the server started.")?;
+    writeln!(out, "# TYPE {counter} counter")?;
+    writeln!(out, "aks_certscan_scans_total {}", status.scans)
 }
 
 impl Emitter for Prometheus {
@@ -319,7 +328,7 @@ impl Emitter for Prometheus {
         )?;
 
         if let Some(status) = self.status {
-            write_status(out, status)?;
+            write_status(out, status, self.openmetrics)?;
         }
         if self.openmetrics {
             writeln!(out, "# EOF")?;

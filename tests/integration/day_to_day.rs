@@ -87,10 +87,24 @@ fn unknown_keys_in_the_config_file_are_errors_with_their_line() {
     assert_eq!(out.status.code(), Some(2));
     let err = stderr(&out);
     assert!(
-        err.contains(".aks-certscan.yaml:4: `formats` is not a flag of `aks-certscan scan`"),
+        err.contains(".aks-certscan.yaml:4: `formats` is not a flag of `aks-certscan scan` (did you mean `format`?)"),
         "{err}"
     );
-    assert!(err.contains(".aks-certscan.yaml:5: unknown key `certz`"), "{err}");
+    assert!(
+        err.contains(".aks-certscan.yaml:5: unknown key `certz` (did you mean `certs`?)"),
+        "{err}"
+    );
+    // `fail_on` (YAML habits) points at `fail-on`; `--skip cert004` at `CERT004`.
+    std::fs::write(dir.path().join(".aks-certscan.yaml"), "scan:\n  fail_on: warning\n").expect("write");
+    let out = in_dir(dir.path(), &["scan", "--now", NOW, "--certs", "x"]);
+    assert!(stderr(&out).contains("(did you mean `fail-on`?)"), "{}", stderr(&out));
+    std::fs::remove_file(dir.path().join(".aks-certscan.yaml")).expect("remove");
+    let out = in_dir(dir.path(), &["scan", "--now", NOW, "--certs", "x", "--skip", "cert004"]);
+    assert!(
+        stderr(&out).contains("--skip cert004: unknown rule id (did you mean `CERT004`?)"),
+        "{}",
+        stderr(&out)
+    );
     // A value the flag does not accept names the config file.
     std::fs::write(dir.path().join(".aks-certscan.yaml"), "scan:\n  fail-on: sometimes\n").expect("write");
     let out = in_dir(dir.path(), &["scan", "--now", NOW, "--certs", "x"]);
@@ -428,6 +442,46 @@ fn completions_and_the_man_page() {
     }
 }
 
+/// Bash completes flags, values and commands, checked the way bash itself calls the completion
+/// function (`COMP_WORDS`, `COMP_CWORD`, then `COMPREPLY`).
+#[test]
+fn bash_completion_completes_flags_values_and_commands() {
+    if std::process::Command::new("bash").arg("--version").output().is_err() {
+        eprintln!("skipping: bash is not installed");
+        return;
+    }
+    let dir = tempdir();
+    let script = dir.path().join("aks-certscan.bash");
+    std::fs::write(&script, run(&["completions", "bash"]).stdout).expect("write");
+    // (words, index of the word being completed) -> what bash offers.
+    let complete = |words: &[&str]| -> Vec<String> {
+        let quoted: Vec<String> = words.iter().map(|w| format!("'{w}'")).collect();
+        let cword = words.len() - 1;
+        let program = format!(
+            "source '{}'; COMP_WORDS=({}); COMP_CWORD={cword}; COMP_LINE=\"${{COMP_WORDS[*]}}\"; COMP_POINT=${{#COMP_LINE}}; _aks__certscan aks-certscan '{}' '{}'; printf '%s\\n' \"${{COMPREPLY[@]}}\"",
+            script.display(),
+            quoted.join(" "),
+            words[cword],
+            words[cword.saturating_sub(1)]
+        );
+        let out = std::process::Command::new("bash")
+            .args(["-c", &program])
+            .output()
+            .expect("bash");
+        assert!(out.status.success(), "{}", stderr(&out));
+        stdout(&out)
+            .lines()
+            .map(str::to_string)
+            .filter(|l| !l.is_empty())
+            .collect()
+    };
+    assert_eq!(complete(&["aks-certscan", "scan", "--fo"]), ["--format"]);
+    assert!(complete(&["aks-certscan", "scan", "--fail"]).contains(&"--fail-on".to_string()));
+    assert_eq!(complete(&["aks-certscan", "scan", "--format", "sa"]), ["sarif"]);
+    assert_eq!(complete(&["aks-certscan", "sc"]), ["scan"]);
+    assert_eq!(complete(&["aks-certscan", "compliance", "--fr"]), ["--framework"]);
+}
+
 /// The README's full config example, run as the README says: every key is a real flag, the
 /// section's parameters and waivers apply, and a required flag (`--framework`) can come from it.
 #[test]
@@ -503,4 +557,55 @@ fn the_example_waivers_work_then_expire() {
     let expired = scan("2026-12-16T00:00:00Z");
     assert_eq!(expired.status.code(), Some(1), "{}", stderr(&expired));
     assert_eq!(rule_ids(&expired), vec!["CERT002", "CERT004", "CERT005", "SCAN002"]);
+}
+
+/// `scan --output results.sarif` without `--format` writes SARIF (it once wrote the text report
+/// into the `.sarif` file, and the upload failed in the user's pipeline), and a `--format` that
+/// contradicts the file name is a usage error.
+#[test]
+fn the_output_file_name_chooses_the_format() {
+    let dir = tempdir();
+    let sarif = dir.path().join("results.sarif");
+    let mut args: Vec<String> = vec![
+        "scan".into(),
+        "--now".into(),
+        NOW.into(),
+        "--output".into(),
+        sarif.display().to_string(),
+    ];
+    args.extend(scenario_args("stalled-rotation"));
+    let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = run(&argv);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let doc: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&sarif).expect("written")).expect("SARIF is JSON");
+    assert_eq!(doc["version"], "2.1.0");
+    validate_sarif(&sarif);
+
+    let mut wrong = argv.clone();
+    wrong.extend(["--format", "text"]);
+    let out = run(&wrong);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("names a sarif file but its --format is text"),
+        "{}",
+        stderr(&out)
+    );
+
+    let report = dir.path().join("report.md");
+    let out = run(&[
+        "compliance",
+        "--now",
+        NOW,
+        "--framework",
+        "cis-aks",
+        "--certs",
+        "testdata/corpus/certs",
+        "--output",
+        report.to_str().expect("utf8"),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(std::fs::read_to_string(&report)
+        .expect("written")
+        .starts_with("# Compliance report"));
 }

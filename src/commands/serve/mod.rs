@@ -87,12 +87,16 @@ fn unix_now() -> i64 {
 
 /// The bodies of `/metrics`: the series and the status, in the text format and in OpenMetrics.
 fn metrics_bodies(series: &[u8], status: ServeStatus) -> (Arc<[u8]>, Arc<[u8]>) {
-    let mut body = Vec::with_capacity(series.len() + 1024);
-    body.extend_from_slice(series);
-    let _ = crate::report::prometheus::write_status(&mut body, status);
-    let text: Arc<[u8]> = Arc::from(body.as_slice());
-    let _ = writeln!(body, "# EOF");
-    (text, Arc::from(body))
+    let render = |openmetrics: bool| {
+        let mut body = Vec::with_capacity(series.len() + 1024);
+        body.extend_from_slice(series);
+        let _ = crate::report::prometheus::write_status(&mut body, status, openmetrics);
+        if openmetrics {
+            let _ = writeln!(body, "# EOF");
+        }
+        Arc::<[u8]>::from(body)
+    };
+    (render(false), render(true))
 }
 
 /// Scans forever, one scan per interval (a scan that overruns starts the next at once).
@@ -267,7 +271,11 @@ mod tests {
         };
         let (text, openmetrics) = metrics_bodies(b"a_metric 1\n", status);
         assert!(text.starts_with(b"a_metric 1\n") && !text.ends_with(b"# EOF\n"));
-        assert!(openmetrics.starts_with(&text) && openmetrics.ends_with(b"# EOF\n"));
+        assert!(openmetrics.starts_with(b"a_metric 1\n") && openmetrics.ends_with(b"# EOF\n"));
+        let text_str = String::from_utf8_lossy(&text);
+        assert!(text_str.contains("# TYPE aks_certscan_scans_total counter\naks_certscan_scans_total 1\n"));
+        let open_str = String::from_utf8_lossy(&openmetrics);
+        assert!(open_str.contains("# TYPE aks_certscan_scans counter\naks_certscan_scans_total 1\n"));
         let state = Mutex::new(State {
             text: Some(Arc::clone(&text)),
             openmetrics: Some(openmetrics),
