@@ -83,6 +83,8 @@ impl Emitter for Text {
             let worst = |v: &Vec<&Reported>| v.iter().map(|r| r.finding.level).max();
             worst(b).cmp(&worst(a)).then(an.cmp(bn))
         });
+        // Each distinct caution is printed once, after the findings; a finding points at it.
+        let mut cautions: Vec<&str> = Vec::new();
         for (name, findings) in &ordered {
             writeln!(out, "{}", self.paint("1", &terminal(name)))?;
             for reported in findings {
@@ -120,9 +122,23 @@ impl Emitter for Text {
                     writeln!(out, "    = {}", terminal(&e))?;
                 }
                 writeln!(out, "    = {} {}", self.paint("32", "fix:"), terminal(&f.remediation))?;
-                if let Some(w) = &f.warning {
-                    writeln!(out, "    = {} {}", self.paint("33", "caution:"), terminal(w))?;
+                if let Some(w) = f.warning.as_deref() {
+                    let n = match cautions.iter().position(|c| *c == w) {
+                        Some(i) => i + 1,
+                        None => {
+                            cautions.push(w);
+                            cautions.len()
+                        }
+                    };
+                    writeln!(out, "    = {} see [{n}] below", self.paint("33", "caution:"))?;
                 }
+            }
+            writeln!(out)?;
+        }
+        if !cautions.is_empty() {
+            writeln!(out, "{}", self.paint("1", "cautions"))?;
+            for (i, c) in cautions.iter().enumerate() {
+                writeln!(out, "  [{}] {}", i + 1, terminal(c))?;
             }
             writeln!(out)?;
         }

@@ -366,3 +366,15 @@ fn the_facts_beside_sarif_are_lean_and_facts_out_is_full() {
         .iter()
         .all(|c| c["der_base64"].as_str().is_some_and(|d| !d.is_empty())));
 }
+
+/// The text report prints each distinct caution once, after the findings; findings point at it
+/// (the rotate-certs caution was repeated under 13 findings of `scan --certs testdata/scenarios`).
+#[test]
+fn text_prints_each_caution_once() {
+    let out = run(&["scan", "--now", NOW, "--certs", "testdata/scenarios"]);
+    let text = stdout(&out);
+    let full = "`az aks rotate-certs` recreates all nodes (up to 30 minutes of downtime)";
+    assert_eq!(text.matches(full).count(), 1, "{text}");
+    assert!(text.matches("= caution: see [1] below").count() > 5, "{text}");
+    assert!(text.contains("\ncautions\n  [1] "), "{text}");
+}
