@@ -100,8 +100,13 @@ fn write_sarif_per_cluster(dir: &Path, report: &Report<'_>, mode: Aggregate) -> 
 }
 
 /// Writes the lean facts document beside SARIF when something came from no file, and returns
-/// the path SARIF names (even when none had to be written).
-fn facts_location(options: &ScanOptions, outcome: &mut Outcome) -> Result<String> {
+/// the path SARIF names (even when none had to be written) and whether that file exists.
+fn facts_location(options: &ScanOptions, outcome: &mut Outcome) -> Result<(String, bool)> {
+    let written = match &options.facts_out {
+        FactsOut::Full(_) => true,
+        FactsOut::WhenNeeded(_) => needs_facts_location(outcome),
+        FactsOut::None => false,
+    };
     let path = match &options.facts_out {
         FactsOut::Full(path) => Some(path.clone()),
         FactsOut::WhenNeeded(path) if needs_facts_location(outcome) => {
@@ -121,10 +126,11 @@ fn facts_location(options: &ScanOptions, outcome: &mut Outcome) -> Result<String
         FactsOut::WhenNeeded(path) => Some(path.clone()),
         FactsOut::None => None,
     };
-    Ok(path
+    let shown = path
         .as_deref()
         .map(crate::paths::display_path)
-        .unwrap_or_else(|| DEFAULT_FACTS_FILE.into()))
+        .unwrap_or_else(|| DEFAULT_FACTS_FILE.into());
+    Ok((shown, written))
 }
 
 /// Runs `scan`.
@@ -135,7 +141,7 @@ pub fn run(options: &ScanOptions) -> Result<ExitStatus> {
         crate::log::line("error: nothing could be collected from the sources given (see the warnings above)");
     }
     let mut phases = std::mem::take(&mut outcome.phases);
-    let facts_uri = phases.time("render", || facts_location(options, &mut outcome))?;
+    let (facts_uri, facts_written) = phases.time("render", || facts_location(options, &mut outcome))?;
     let outcome = outcome;
     let report = Report {
         findings: &outcome.findings,
@@ -145,6 +151,7 @@ pub fn run(options: &ScanOptions) -> Result<ExitStatus> {
         certificate_count: outcome.certificate_count,
         series: outcome.series.as_ref(),
         facts_uri: &facts_uri,
+        facts_written,
         automation_id: None,
         provenance: options.provenance.as_ref(),
         waived: &outcome.waived,

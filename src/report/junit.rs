@@ -99,13 +99,21 @@ impl Emitter for Junit {
                 )?;
             }
             for f in findings {
-                let first = &report.locations_of(f)[0];
-                let line = first.line.map(|n| format!(r#" line="{n}""#)).unwrap_or_default();
+                let places = report.locations_of(f);
+                let line = places
+                    .first()
+                    .and_then(|l| l.line)
+                    .map(|n| format!(r#" line="{n}""#))
+                    .unwrap_or_default();
+                // A finding with no place at all (a user rule may return one) has no `file`.
+                let file = places
+                    .first()
+                    .map(|l| format!(r#" file="{}""#, xml_escape(&l.path)))
+                    .unwrap_or_default();
                 writeln!(
                     out,
-                    r#"    <testcase classname="{classname}" name="{}" file="{}"{line}>"#,
+                    r#"    <testcase classname="{classname}" name="{}"{file}{line}>"#,
                     xml_escape(&f.resource.name),
-                    xml_escape(&first.path)
                 )?;
                 writeln!(
                     out,

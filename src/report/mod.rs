@@ -202,6 +202,10 @@ pub struct Report<'a> {
     /// Path of the facts document written beside the output, relative to the scan directory:
     /// the location of findings that came from no file.
     pub facts_uri: &'a str,
+    /// Whether that facts document exists (was written, or is the `--facts-out` file). When it
+    /// does not, findings from no file keep their own places (`tls://host:443`,
+    /// `live://aks/rg/name/show`) in the text report, and SARIF names no `factsDocument`.
+    pub facts_written: bool,
     /// The repository and commit scanned, when a CI system says so (SARIF
     /// `versionControlProvenance`).
     pub provenance: Option<&'a Provenance>,
@@ -222,7 +226,9 @@ impl<'a> Report<'a> {
     /// without a location).
     pub fn locations_of(&self, finding: &Finding) -> Vec<Location> {
         let usable: Vec<Location> = finding.locations.iter().filter(|l| is_file(&l.path)).cloned().collect();
-        if usable.is_empty() {
+        if usable.is_empty() && !self.facts_written {
+            finding.locations.clone()
+        } else if usable.is_empty() {
             // Objects read from standard input or live keep their names, at the facts document.
             let mut objects: Vec<Location> = finding
                 .locations

@@ -72,6 +72,7 @@ fn rendered(format: Format) -> String {
         certificate_count: facts.facts.certificates.len(),
         series: None,
         facts_uri: "out/scan.facts.json",
+        facts_written: true,
         automation_id: None,
         provenance: None,
         waived: &[],

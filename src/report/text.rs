@@ -41,7 +41,11 @@ fn group_of(report: &Report<'_>, f: &Finding) -> String {
             c.resource_group.as_deref().unwrap_or("?"),
             c.name.as_deref().unwrap_or("?")
         ),
-        None => format!("source {}", report.locations_of(f)[0].path),
+        None => match report.locations_of(f).first() {
+            Some(l) => format!("source {}", l.path),
+            // A finding with no place at all (a user rule may return one).
+            None => "no source".to_string(),
+        },
     }
 }
 

@@ -378,3 +378,31 @@ fn text_prints_each_caution_once() {
     assert!(text.matches("= caution: see [1] below").count() > 5, "{text}");
     assert!(text.contains("\ncautions\n  [1] "), "{text}");
 }
+
+/// Text output names no facts document that was not written (it said
+/// `--> aks-certscan.facts.json` for a failed probe), and SARIF on standard output whose
+/// findings all have files names no `factsDocument`.
+#[test]
+fn no_output_names_a_facts_document_that_was_not_written() {
+    let dir = tempdir();
+    let mut cmd = plain_bin();
+    cmd.current_dir(dir.path())
+        .args(["scan", "--now", NOW, "--endpoint", "127.0.0.1:1", "--timeout", "2"]);
+    let out = bounded(cmd, std::time::Duration::from_secs(60));
+    let text = stdout(&out);
+    assert!(text.contains("--> tls://127.0.0.1:1"), "{text}");
+    assert!(!text.contains("facts.json"), "{text}");
+    assert!(!dir.path().join("aks-certscan.facts.json").exists());
+
+    let out = run(&[
+        "scan",
+        "--now",
+        NOW,
+        "--format",
+        "sarif",
+        "--kubeconfig",
+        "testdata/scenarios/rotated/kubeconfig-before-rotation",
+    ]);
+    let sarif: serde_json::Value = serde_json::from_slice(&out.stdout).expect("sarif");
+    assert!(sarif["runs"][0]["properties"].get("factsDocument").is_none(), "{}", stdout(&out));
+}

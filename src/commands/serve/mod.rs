@@ -62,6 +62,7 @@ fn scan_once(options: &ServeOptions, prepared: &Prepared) -> std::result::Result
         certificate_count: outcome.certificate_count,
         series: outcome.series.as_ref(),
         facts_uri: crate::report::DEFAULT_FACTS_FILE,
+        facts_written: false,
         automation_id: None,
         provenance: None,
         waived: &outcome.waived,

@@ -539,7 +539,9 @@ impl Emitter for Sarif {
             .collect::<Vec<Notification>>();
         let mut properties: BTreeMap<&'static str, serde_json::Value> = BTreeMap::new();
         properties.insert("evaluationTime", facts.now.clone().into());
-        properties.insert("factsDocument", report.facts_uri.into());
+        if report.facts_written {
+            properties.insert("factsDocument", report.facts_uri.into());
+        }
         if !report.waived.is_empty() {
             // Waived findings are not results (GitHub would show them as open alerts): the run
             // lists them with their reasons.
