@@ -404,5 +404,9 @@ fn no_output_names_a_facts_document_that_was_not_written() {
         "testdata/scenarios/rotated/kubeconfig-before-rotation",
     ]);
     let sarif: serde_json::Value = serde_json::from_slice(&out.stdout).expect("sarif");
-    assert!(sarif["runs"][0]["properties"].get("factsDocument").is_none(), "{}", stdout(&out));
+    assert!(
+        sarif["runs"][0]["properties"].get("factsDocument").is_none(),
+        "{}",
+        stdout(&out)
+    );
 }
