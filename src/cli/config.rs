@@ -216,23 +216,30 @@ fn resolve_value(text: &str, kind: ValueKind, base: &Path) -> String {
         return expanded;
     }
     // `examples/../testdata/x` is shown (and matched by waivers' path globs) as `testdata/x`.
-    let mut joined = PathBuf::new();
-    for component in base.join(&expanded).components() {
-        match component {
-            std::path::Component::CurDir => {}
-            std::path::Component::ParentDir
-                if matches!(joined.components().next_back(), Some(std::path::Component::Normal(_))) =>
-            {
-                joined.pop();
-            }
-            other => joined.push(other),
-        }
-    }
+    let joined = lexically_normal(&base.join(&expanded));
     if joined.as_os_str().is_empty() {
         ".".into()
     } else {
         joined.display().to_string()
     }
+}
+
+/// `path` without `.` and with each `..` taking off the name before it (a leading `..`, or one
+/// after the root, stays: `canonicalize` then decides where it leads).
+fn lexically_normal(path: &Path) -> PathBuf {
+    let mut normal = PathBuf::new();
+    for component in path.components() {
+        match component {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir
+                if matches!(normal.components().next_back(), Some(std::path::Component::Normal(_))) =>
+            {
+                normal.pop();
+            }
+            other => normal.push(other),
+        }
+    }
+    normal
 }
 
 /// The command-line words for one key's value.
@@ -344,18 +351,7 @@ fn inside(path: &str, folder: &Path) -> bool {
     let Ok(cwd) = std::env::current_dir() else {
         return false;
     };
-    let mut normal = PathBuf::new();
-    for component in cwd.join(path).components() {
-        match component {
-            std::path::Component::ParentDir => {
-                if !normal.pop() {
-                    return false;
-                }
-            }
-            std::path::Component::CurDir => {}
-            other => normal.push(other),
-        }
-    }
+    let normal = lexically_normal(&cwd.join(path));
     // The deepest ancestor that exists decides where links lead.
     let mut existing = normal.as_path();
     let resolved = loop {

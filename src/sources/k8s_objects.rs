@@ -408,21 +408,13 @@ impl Reader<'_> {
             .and_then(Value::as_str)
             .unwrap_or("Opaque")
             .to_string();
-        let data: Vec<(String, String)> = value
-            .get("data")
-            .and_then(Value::as_object)
-            .map(|m| {
-                m.iter()
-                    .filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_string())))
-                    .collect()
-            })
-            .unwrap_or_default();
+        let data = string_data(value);
         let argocd = value
             .pointer("/metadata/labels")
             .and_then(|l| l.get("argocd.argoproj.io/secret-type"))
             .and_then(Value::as_str)
             == Some("cluster");
-        let get = |key: &str| data.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str());
+        let get = |key: &str| data.iter().find(|(k, _)| *k == key).map(|(_, v)| *v);
         match secret_type.as_str() {
             "kubernetes.io/tls" => {
                 match get("tls.crt") {
@@ -447,7 +439,7 @@ impl Reader<'_> {
             }
             _ if argocd => self.argocd_cluster(object, &data),
             _ => {
-                for (key, v) in &data {
+                for &(key, v) in &data {
                     if is_key_material(key) {
                         continue;
                     }
@@ -459,17 +451,9 @@ impl Reader<'_> {
     }
 
     fn config_map(&mut self, value: &Value, object: &ObjectRef) {
-        let data: Vec<(String, String)> = value
-            .get("data")
-            .and_then(Value::as_object)
-            .map(|m| {
-                m.iter()
-                    .filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_string())))
-                    .collect()
-            })
-            .unwrap_or_default();
+        let data = string_data(value);
         if object.name == "kube-root-ca.crt" {
-            if let Some((_, pem)) = data.iter().find(|(k, _)| k == "ca.crt") {
+            if let Some((_, pem)) = data.iter().find(|(k, _)| *k == "ca.crt") {
                 let ids = self.certificates(
                     object,
                     "ca.crt",
@@ -482,7 +466,7 @@ impl Reader<'_> {
             }
             return;
         }
-        for (key, v) in &data {
+        for &(key, v) in &data {
             if is_key_material(key) {
                 continue;
             }
@@ -554,8 +538,8 @@ impl Reader<'_> {
         }
     }
 
-    fn argocd_cluster(&mut self, object: &ObjectRef, data: &[(String, String)]) {
-        let get = |key: &str| data.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str());
+    fn argocd_cluster(&mut self, object: &ObjectRef, data: &[(&str, &str)]) {
+        let get = |key: &str| data.iter().find(|(k, _)| *k == key).map(|(_, v)| *v);
         let server = get("server")
             .and_then(|v| decode(v).ok())
             .map(|b| String::from_utf8_lossy(&b).trim().to_string());
@@ -774,6 +758,15 @@ impl Reader<'_> {
         }
         ids
     }
+}
+
+/// The string values of an object's `data`, borrowed (a Secret's key material is never copied).
+fn string_data(value: &Value) -> Vec<(&str, &str)> {
+    value
+        .get("data")
+        .and_then(Value::as_object)
+        .map(|m| m.iter().filter_map(|(k, v)| Some((k.as_str(), v.as_str()?))).collect())
+        .unwrap_or_default()
 }
 
 /// Decodes base64, whitespace ignored.

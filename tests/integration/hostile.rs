@@ -1085,7 +1085,6 @@ fn the_policy_time_limit_covers_metadata_rules_and_tests() {
 /// abort (status 134) with none.
 #[test]
 fn running_out_of_memory_is_exit_2_with_a_message() {
-    use std::os::unix::process::CommandExt;
     let dir = tempdir();
     let policy = user_rule(
         dir.path(),
@@ -1102,19 +1101,7 @@ fn running_out_of_memory_is_exit_2_with_a_message() {
         "--policy",
         &policy,
     ]);
-    // SAFETY: setrlimit is async-signal-safe; nothing else runs between fork and exec.
-    unsafe {
-        cmd.pre_exec(|| {
-            let limit = libc::rlimit {
-                rlim_cur: 3 << 30,
-                rlim_max: 3 << 30,
-            };
-            if libc::setrlimit(libc::RLIMIT_AS, &limit) != 0 {
-                return Err(std::io::Error::last_os_error());
-            }
-            Ok(())
-        });
-    }
+    with_rlimit(&mut cmd, libc::RLIMIT_AS, 3 << 30);
     let out = bounded(cmd, Duration::from_secs(120));
     assert_eq!(out.status.code(), Some(2), "{}", all_output(&out));
     assert!(

@@ -306,7 +306,6 @@ fn log_of(dir: &Path) -> String {
 /// scrapes `serve` while 1,000 slow clients are connected.
 #[test]
 fn serve_survives_slow_pipelining_and_non_reading_clients() {
-    use std::os::unix::process::CommandExt;
     let port = free_port();
     let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("aks-certscan"));
     cmd.current_dir(root())
@@ -323,19 +322,7 @@ fn serve_survives_slow_pipelining_and_non_reading_clients() {
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null());
-    // SAFETY: setrlimit is async-signal-safe; nothing else runs between fork and exec.
-    unsafe {
-        cmd.pre_exec(|| {
-            let limit = libc::rlimit {
-                rlim_cur: 128,
-                rlim_max: 128,
-            };
-            if libc::setrlimit(libc::RLIMIT_NOFILE, &limit) != 0 {
-                return Err(std::io::Error::last_os_error());
-            }
-            Ok(())
-        });
-    }
+    with_rlimit(&mut cmd, libc::RLIMIT_NOFILE, 128);
     let server = Running(cmd.spawn().expect("serve starts"));
     let pid = server.0.id();
     let status = |key: &str| -> u64 {

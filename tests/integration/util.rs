@@ -244,3 +244,22 @@ pub fn plain_bin() -> std::process::Command {
     }
     cmd
 }
+
+/// Makes `cmd`'s child start with `resource` (`libc::RLIMIT_NOFILE`, `libc::RLIMIT_AS`, ...)
+/// limited to `limit`.
+pub fn with_rlimit(cmd: &mut std::process::Command, resource: libc::__rlimit_resource_t, limit: u64) {
+    use std::os::unix::process::CommandExt;
+    // SAFETY: setrlimit is async-signal-safe; nothing else runs between fork and exec.
+    unsafe {
+        cmd.pre_exec(move || {
+            let value = libc::rlimit {
+                rlim_cur: limit,
+                rlim_max: limit,
+            };
+            if libc::setrlimit(resource, &value) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+}

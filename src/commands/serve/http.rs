@@ -284,12 +284,7 @@ impl Connection {
 
     /// Whether the connection is past its deadline at `now`.
     fn expired(&self, limits: &Limits, now: Instant) -> bool {
-        match self.phase {
-            Phase::Reading { since, started: true } => now.duration_since(since) > limits.head_timeout,
-            Phase::Reading { since, started: false } => now.duration_since(since) > limits.idle_timeout,
-            Phase::Writing { since } => now.duration_since(since) > limits.write_timeout,
-            Phase::Closing { since } => now.duration_since(since) > LINGER,
-        }
+        now > self.deadline(limits)
     }
 
     /// When the connection's deadline passes.
@@ -311,8 +306,7 @@ impl Connection {
         }
     }
 
-    fn start_response(&mut self, request_method: Option<&str>, response: Response, keep_alive: bool, now: Instant) {
-        let head_only = request_method == Some("HEAD");
+    fn start_response(&mut self, head_only: bool, response: Response, keep_alive: bool, now: Instant) {
         self.head.clear();
         let _ = write!(
             self.head,
@@ -345,16 +339,16 @@ impl Connection {
             Parsed::Refuse(status) => {
                 self.input.clear();
                 self.abrupt = true;
-                self.start_response(None, Response::text(status, "bad request\n"), false, now);
+                self.start_response(false, Response::text(status, "bad request\n"), false, now);
                 true
             }
             Parsed::Complete(request, consumed) => {
                 let response = route(&request);
                 self.answered += 1;
                 let keep_alive = request.keep_alive && self.answered < limits.max_requests_per_connection;
-                let method = if request.method == "HEAD" { Some("HEAD") } else { None };
+                let head_only = request.method == "HEAD";
                 self.input.drain(..consumed);
-                self.start_response(method, response, keep_alive, now);
+                self.start_response(head_only, response, keep_alive, now);
                 true
             }
         }
