@@ -60,8 +60,11 @@ pub enum Command {
     Rules(RulesArgs),
     /// Print a shell completion script: `aks-certscan completions bash > /etc/bash_completion.d/aks-certscan`.
     Completions(CompletionsArgs),
-    /// Print the manual page (roff): `aks-certscan man | man -l -`.
-    Man,
+    /// Print the manual page (roff): `aks-certscan man | man -l -`; with `--dir`, write one page
+    /// per command, each with every flag.
+    ///
+    /// Example: aks-certscan man --dir ~/.local/share/man/man1 && man aks-certscan-scan
+    Man(ManArgs),
     /// Policy development commands.
     #[command(subcommand)]
     Policy(PolicyCommand),
@@ -374,6 +377,15 @@ pub struct CompletionsArgs {
     /// The shell.
     #[arg(value_enum, value_name = "SHELL")]
     pub shell: clap_complete::Shell,
+}
+
+/// `man` arguments.
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// Write every page (aks-certscan.1, aks-certscan-scan.1, aks-certscan-policy-test.1, ...)
+    /// into this directory, created if missing, instead of printing the top page.
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
 }
 
 /// `rules` arguments.

@@ -26,8 +26,8 @@ pub enum Mode {
     PolicyTest(Vec<PathBuf>, std::time::Duration),
     /// `completions SHELL`.
     Completions(clap_complete::Shell),
-    /// `man`.
-    Man,
+    /// `man`: the directory to write every page into, or `None` for the top page on stdout.
+    Man(Option<PathBuf>),
 }
 
 /// One report to write.

@@ -30,7 +30,7 @@ pub fn mode(cli: Cli) -> Result<Mode, UsageError> {
             Mode::PolicyTest(args.dirs, std::time::Duration::from_secs(args.policy_timeout))
         }
         Command::Completions(args) => Mode::Completions(args.shell),
-        Command::Man => Mode::Man,
+        Command::Man(args) => Mode::Man(args.dir),
     })
 }
 

@@ -41,13 +41,50 @@ pub fn run(mode: Mode) -> Result<ExitStatus> {
             write_to(None, "completions", |out| out.write_all(&buf))?;
             Ok(ExitStatus::Success)
         }
-        Mode::Man => {
-            let command = <crate::cli::Cli as clap::CommandFactory>::command();
-            let mut buf = Vec::new();
-            clap_mangen::Man::new(command).render(&mut buf)?;
-            write_to(None, "the man page", |out| out.write_all(&buf))?;
-            Ok(ExitStatus::Success)
-        }
+        Mode::Man(dir) => man(dir.as_deref()),
+    }
+}
+
+/// `man`: the top page on standard output, or with `dir` every page (one per command and
+/// subcommand, each listing all its flags) written there without following symlinks.
+fn man(dir: Option<&std::path::Path>) -> Result<ExitStatus> {
+    let mut command = <crate::cli::Cli as clap::CommandFactory>::command();
+    // Built, the subcommands carry the global flags and their full names.
+    command.build();
+    let Some(dir) = dir else {
+        let mut buf = Vec::new();
+        clap_mangen::Man::new(command).render(&mut buf)?;
+        write_to(None, "the man page", |out| out.write_all(&buf))?;
+        return Ok(ExitStatus::Success);
+    };
+    std::fs::create_dir_all(dir).map_err(|source| Error::Write {
+        what: "the man pages".into(),
+        path: crate::sanitize::terminal(&dir.display().to_string()),
+        source,
+    })?;
+    let mut pages = Vec::new();
+    man_pages(&command, "aks-certscan", &mut pages);
+    for (name, page) in &pages {
+        let mut buf = Vec::new();
+        clap_mangen::Man::new(page.clone()).render(&mut buf)?;
+        let path = dir.join(format!("{name}.1"));
+        write_to(Some(&path), "a man page", |out| out.write_all(&buf))?;
+    }
+    crate::log::line(&format!(
+        "aks-certscan: wrote {} man pages to {}",
+        pages.len(),
+        crate::sanitize::terminal(&dir.display().to_string())
+    ));
+    Ok(ExitStatus::Success)
+}
+
+/// `command` as the page `name`, then each subcommand as `name-sub` (`help` has no page).
+fn man_pages(command: &clap::Command, name: &str, pages: &mut Vec<(String, clap::Command)>) {
+    // clap names are `&'static str` (no `string` feature): a dozen short names, leaked once.
+    let leaked: &'static str = Box::leak(name.to_string().into_boxed_str());
+    pages.push((name.to_string(), command.clone().name(leaked)));
+    for sub in command.get_subcommands().filter(|s| s.get_name() != "help") {
+        man_pages(sub, &format!("{name}-{}", sub.get_name()), pages);
     }
 }
 

@@ -16,7 +16,11 @@ fn checker() -> Option<&'static str> {
         .output()
         .is_ok_and(|o| o.status.success());
     if !found {
-        eprintln!("skipping: check-jsonschema is not installed (pip install check-jsonschema)");
+        skip_missing_tool(
+            "workflow and action schemas",
+            "check-jsonschema",
+            "pip install check-jsonschema",
+        );
     }
     found.then_some("check-jsonschema")
 }
@@ -178,7 +182,7 @@ fn stub_program(dir: &Path, name: &str, body: &str) -> PathBuf {
 
 fn linux_with_curl() -> bool {
     if std::env::consts::OS != "linux" || Command::new("curl").arg("--version").output().is_err() {
-        eprintln!("skipping: needs Linux and curl");
+        skip_missing_tool("GitHub Action steps", "curl", "the action needs Linux and curl");
         return false;
     }
     true

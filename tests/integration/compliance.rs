@@ -349,7 +349,7 @@ fn node006_fires_on_open_or_foreign_kubeconfigs_and_is_unknown_on_a_copy() {
     if !as_root {
         // Not root: the copy belongs to us, so its ownership is unknown and NODE006 stays silent.
         assert!(!ids(&scan(&[])).contains(&"NODE006".to_string()));
-        eprintln!("skipping the ownership half: not running as root");
+        skip_here("NODE006 ownership half", "not running as root");
         return;
     }
     assert!(

@@ -442,12 +442,67 @@ fn completions_and_the_man_page() {
     }
 }
 
+/// `man --dir` writes one page per command and subcommand, and each lists every flag its command
+/// takes (taken from the CLI definition itself, so a new flag without a page entry fails here).
+#[test]
+fn man_writes_a_page_per_command_with_every_flag() {
+    let dir = tempdir();
+    let out = run(&["man", "--dir", &dir.path().display().to_string()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let mut command = <aks_certscan::cli::Cli as clap::CommandFactory>::command();
+    command.build();
+    fn walk(command: &clap::Command, name: String, dir: &std::path::Path, pages: &mut usize) {
+        let path = dir.join(format!("{name}.1"));
+        let page = std::fs::read_to_string(&path).unwrap_or_else(|_| panic!("no page {name}.1"));
+        assert!(
+            page.contains(&format!(".TH {name} 1")),
+            "{name}: {}",
+            &page[..200.min(page.len())]
+        );
+        for arg in command.get_arguments().filter(|a| !a.is_hide_set()) {
+            if let Some(long) = arg.get_long() {
+                // roff spells a dash `\-`.
+                let flag = format!("\\-\\-{}", long.replace('-', "\\-"));
+                assert!(page.contains(&flag), "{name}.1 does not describe --{long}");
+            }
+        }
+        for sub in command.get_subcommands() {
+            assert!(
+                page.contains(&format!("{name}-{}(1)", sub.get_name()).replace('-', "\\-")) || sub.get_name() == "help",
+                "{name}.1 does not point at {name}-{}(1)",
+                sub.get_name()
+            );
+        }
+        *pages += 1;
+        for sub in command.get_subcommands().filter(|s| s.get_name() != "help") {
+            walk(sub, format!("{name}-{}", sub.get_name()), dir, pages);
+        }
+    }
+    let mut pages = 0;
+    walk(&command, "aks-certscan".into(), dir.path(), &mut pages);
+    assert_eq!(pages, 10, "aks-certscan and nine subcommand pages");
+    assert!(stderr(&out).contains("wrote 10 man pages"), "{}", stderr(&out));
+    // man(1) renders each page without a roff warning.
+    if std::process::Command::new("groff").arg("--version").output().is_ok() {
+        let render = std::process::Command::new("groff")
+            .args(["-man", "-Tutf8", "-ww", "-z"])
+            .arg(dir.path().join("aks-certscan-scan.1"))
+            .output()
+            .expect("groff");
+        assert!(
+            render.status.success() && render.stderr.is_empty(),
+            "{}",
+            stderr(&render)
+        );
+    }
+}
+
 /// Bash completes flags, values and commands, checked the way bash itself calls the completion
 /// function (`COMP_WORDS`, `COMP_CWORD`, then `COMPREPLY`).
 #[test]
 fn bash_completion_completes_flags_values_and_commands() {
     if std::process::Command::new("bash").arg("--version").output().is_err() {
-        eprintln!("skipping: bash is not installed");
+        skip_missing_tool("bash completion", "bash", "install bash");
         return;
     }
     let dir = tempdir();

@@ -32,7 +32,11 @@ fn validator() -> Option<&'static str> {
         .output()
         .is_ok_and(|o| o.status.success());
     if !found {
-        eprintln!("skipping: kubernetes-validate is not installed (pip install kubernetes-validate)");
+        skip_missing_tool(
+            "Kubernetes manifests",
+            "kubernetes-validate",
+            "pip install kubernetes-validate",
+        );
     }
     found.then_some("kubernetes-validate")
 }
@@ -289,7 +293,7 @@ fn the_image_builds_where_docker_runs() {
         .output()
         .is_ok_and(|o| o.status.success());
     if !docker {
-        eprintln!("skipping: no Docker daemon is reachable here; the Dockerfile is not built");
+        skip_missing_tool("container image build", "docker", "a reachable Docker daemon");
         return;
     }
     let out = Command::new("docker")

@@ -484,7 +484,7 @@ fn bundled_corpus_copies_are_read() {
 fn shared_corpus_is_read_without_crashing() {
     let corpus = root().join("../shared/corpus");
     if !corpus.exists() {
-        eprintln!("skipping: ../shared/corpus is not beside this checkout");
+        skip_here("shared corpus", "../shared/corpus is not beside this checkout");
         return;
     }
     for (dir, flag) in [

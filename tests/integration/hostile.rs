@@ -529,11 +529,14 @@ fn timeout_bounds_name_resolution() {
         .is_ok_and(|o| o.status.success());
     let Ok(socket) = std::net::UdpSocket::bind("127.0.0.53:53").or_else(|_| std::net::UdpSocket::bind("127.0.0.54:53"))
     else {
-        eprintln!("skipping: cannot bind a UDP port 53 for the black-hole resolver (not root?)");
+        skip_here(
+            "DNS timeout",
+            "cannot bind UDP port 53 for the black-hole resolver (not root?)",
+        );
         return;
     };
     if !unshare_works {
-        eprintln!("skipping: `unshare -m` is not available");
+        skip_missing_tool("DNS timeout", "unshare", "util-linux, and a mount namespace");
         return;
     }
     let dir = tempdir();

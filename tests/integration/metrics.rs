@@ -16,7 +16,7 @@ fn tool(name: &str) -> Option<PathBuf> {
         .output()
         .is_ok_and(|o| o.status.success());
     if !found {
-        eprintln!("skipping: `{name}` is not installed (apt-get install prometheus)");
+        skip_missing_tool("Prometheus checks", name, "apt-get install prometheus");
     }
     found.then(|| PathBuf::from(name))
 }

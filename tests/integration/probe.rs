@@ -340,7 +340,7 @@ fn a_black_hole_cannot_hang_the_scan() {
 #[test]
 fn ipv6_literals_are_probed() {
     let Ok(listener) = TcpListener::bind("[::1]:0") else {
-        eprintln!("skipping: no IPv6 loopback on this machine");
+        skip_here("IPv6 probe", "no IPv6 loopback on this machine");
         return;
     };
     let authority = ca();

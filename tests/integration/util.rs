@@ -5,6 +5,85 @@ use std::process::Output;
 
 use assert_cmd::Command;
 
+/// Checks that did not run, with why: printed as one line when the test binary exits (so it is
+/// the last thing `cargo test` prints) and appended to `$AKS_CERTSCAN_SKIP_LOG` when that is set
+/// (`.ci/run` sums them up at its end).
+static SKIPPED: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+
+extern "C" fn print_skip_summary() {
+    let skipped = SKIPPED.lock().map(|s| s.clone()).unwrap_or_default();
+    if skipped.is_empty() {
+        eprintln!("aks-certscan tests: no check skipped");
+        return;
+    }
+    let mut counts: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
+    for what in &skipped {
+        *counts.entry(what).or_default() += 1;
+    }
+    let list: Vec<String> = counts
+        .iter()
+        .map(|(what, n)| {
+            if *n > 1 {
+                format!("{what} (x{n})")
+            } else {
+                what.to_string()
+            }
+        })
+        .collect();
+    eprintln!(
+        "aks-certscan tests: {} checks skipped: {}",
+        skipped.len(),
+        list.join("; ")
+    );
+}
+
+fn record_skip(what: String) {
+    eprintln!("skipping {what}");
+    if let Ok(log) = std::env::var("AKS_CERTSCAN_SKIP_LOG") {
+        use std::io::Write;
+        if let Ok(mut file) = std::fs::OpenOptions::new().create(true).append(true).open(log) {
+            let _ = writeln!(file, "{what}");
+        }
+    }
+    static SUMMARY: std::sync::Once = std::sync::Once::new();
+    // SAFETY: registers a plain function to run at exit; it only locks a static and writes
+    // to stderr.
+    SUMMARY.call_once(|| unsafe {
+        libc::atexit(print_skip_summary);
+    });
+    if let Ok(mut skipped) = SKIPPED.lock() {
+        skipped.push(what);
+    }
+}
+
+/// `CI` is set to `true` by GitHub Actions, Azure Pipelines (as `True`) and `.ci/run`.
+fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| v.eq_ignore_ascii_case("true") || v == "1")
+}
+
+/// Skips `check` because `tool` is missing (`install` says how to get it). Under `CI=true` that
+/// is an error, unless `AKS_CERTSCAN_MAY_SKIP` (comma-separated tool names) lists the tool: a
+/// CI machine that is meant to have every tool must not pass having checked nothing.
+pub fn skip_missing_tool(check: &str, tool: &str, install: &str) {
+    let allowed = std::env::var("AKS_CERTSCAN_MAY_SKIP")
+        .unwrap_or_default()
+        .split(',')
+        .any(|t| t.trim() == tool);
+    if in_ci() && !allowed {
+        panic!(
+            "{check} needs {tool}, which is missing ({install}); under CI=true a missing tool is an \
+             error (AKS_CERTSCAN_MAY_SKIP={tool} allows it on a machine that cannot have it)"
+        );
+    }
+    record_skip(format!("{check}: {tool} missing"));
+}
+
+/// Skips `check` (or part of it) for a reason of this machine that no tool changes (not root,
+/// no IPv6 loopback): never an error, always in the summary.
+pub fn skip_here(check: &str, reason: &str) {
+    record_skip(format!("{check}: {reason}"));
+}
+
 /// The evaluation time every test uses (the example estate is built around it).
 pub const NOW: &str = "2026-11-29T00:00:00Z";
 
@@ -136,10 +215,35 @@ pub fn sarif_validator() -> Option<PathBuf> {
     (tool.exists() && python).then_some(tool)
 }
 
-/// Validates a SARIF file with `shared/tools/validate-sarif`; says so and returns when it is absent.
+/// The OASIS SARIF 2.1.0 schema, vendored with its licence (tests/vendor/sarif/README.md).
+pub fn vendored_sarif_schema() -> PathBuf {
+    root().join("tests/vendor/sarif/sarif-schema-2.1.0.json")
+}
+
+/// Validates a SARIF file with `shared/tools/validate-sarif` (the OASIS schema and GitHub's
+/// upload rules) when it is beside this checkout, else against the vendored OASIS schema with
+/// `check-jsonschema` (the project's own CI has no `../shared`); skips, and says so, with neither.
 pub fn validate_sarif(path: &Path) {
     let Some(tool) = sarif_validator() else {
-        eprintln!("skipping SARIF schema validation: ../shared/tools/validate-sarif or python3 is not available");
+        let out = std::process::Command::new("check-jsonschema")
+            .arg("--schemafile")
+            .arg(vendored_sarif_schema())
+            .arg(path)
+            .output();
+        match out {
+            Ok(out) => assert!(
+                out.status.success(),
+                "{} is not valid against the SARIF 2.1.0 schema:\n{}{}",
+                path.display(),
+                stdout(&out),
+                stderr(&out)
+            ),
+            Err(_) => skip_missing_tool(
+                "SARIF schema validation",
+                "check-jsonschema",
+                "pip install check-jsonschema, or ../shared/tools/validate-sarif beside the checkout",
+            ),
+        }
         return;
     };
     // Warnings fail too: each one is a GitHub behaviour we did not intend (a severity ignored,
