@@ -282,6 +282,10 @@ pub struct ScanArgs {
     /// Disable colour in text output (also honoured: the NO_COLOR variable).
     #[arg(long, help_heading = "Output")]
     pub no_color: bool,
+    /// List every finding in the text report: above 200 it otherwise groups them by rule and by
+    /// cluster, with counts, and shows the 10 most urgent in full.
+    #[arg(long, short = 'v', help_heading = "Output")]
+    pub verbose: bool,
     /// Aggregate SARIF results per rule and cluster: `auto` above 5,000 findings (what GitHub
     /// shows), `always`, or `never`. Other formats keep every finding.
     #[arg(

@@ -43,6 +43,29 @@ pub fn color(no_color_flag: bool) -> bool {
         && std::io::IsTerminal::is_terminal(&std::io::stdout())
 }
 
+/// The width the text report wraps to: standard output's terminal width (`COLUMNS` when set,
+/// else the terminal's own), `None` when standard output is not a terminal.
+pub fn terminal_width() -> Option<usize> {
+    if !std::io::IsTerminal::is_terminal(&std::io::stdout()) {
+        return None;
+    }
+    if let Some(columns) = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse::<usize>().ok())
+    {
+        return (columns > 0).then_some(columns);
+    }
+    let mut size = libc::winsize {
+        ws_row: 0,
+        ws_col: 0,
+        ws_xpixel: 0,
+        ws_ypixel: 0,
+    };
+    // SAFETY: TIOCGWINSZ fills the winsize it is given; standard output is a terminal.
+    let ok = unsafe { libc::ioctl(libc::STDOUT_FILENO, libc::TIOCGWINSZ, &mut size) } == 0;
+    (ok && size.ws_col > 0).then_some(usize::from(size.ws_col))
+}
+
 /// `HTTPS_PROXY` and `NO_PROXY`, as probes use them.
 pub fn proxy() -> Result<ProxyConfig, UsageError> {
     ProxyConfig::from_vars(|name| std::env::var(name).ok()).map_err(|e| UsageError(e.to_string()))

@@ -71,6 +71,11 @@ pub struct ScanOptions {
     pub color: bool,
     /// Print phase timings on stderr.
     pub timings: bool,
+    /// The terminal's width, when the text report goes to one (it is wrapped to it); `None`
+    /// when piped or written to a file (unwrapped, one line per item, for grep).
+    pub width: Option<usize>,
+    /// `--verbose`: every finding in the text report, however many.
+    pub verbose: bool,
     /// When SARIF results are aggregated.
     pub sarif_aggregate: Aggregate,
     /// `--sarif-per-cluster DIR`.

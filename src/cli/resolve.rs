@@ -308,6 +308,8 @@ pub fn scan(args: &ScanArgs) -> Result<ScanOptions, UsageError> {
         facts_out,
         color: env::color(args.no_color),
         timings: args.sources.settings.timings,
+        width: env::terminal_width(),
+        verbose: args.verbose,
         sarif_aggregate: args.sarif_aggregate,
         sarif_per_cluster: args.sarif_per_cluster.clone(),
         provenance: env::provenance(),

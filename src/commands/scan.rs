@@ -84,8 +84,8 @@ fn write_sarif_per_cluster(dir: &Path, report: &Report<'_>, mode: Aggregate) -> 
             ..*report
         };
         let emit = EmitOptions {
-            color: false,
             aggregate: mode,
+            ..Default::default()
         };
         write_to(Some(&dir.join(&file)), "sarif output", |out| {
             emitter(Format::Sarif, emit).emit(&one, out)
@@ -158,9 +158,12 @@ pub fn run(options: &ScanOptions) -> Result<ExitStatus> {
     };
     phases.time("render", || -> Result<()> {
         for output in &options.outputs {
+            let to_terminal = output.path.is_none();
             let emit = EmitOptions {
-                color: options.color && output.path.is_none(),
+                color: options.color && to_terminal,
                 aggregate: options.sarif_aggregate,
+                width: options.width.filter(|_| to_terminal),
+                verbose: options.verbose,
             };
             let what = format!("{} output", output.format.name());
             write_to(output.path.as_deref(), &what, |out| {

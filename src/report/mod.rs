@@ -280,12 +280,20 @@ pub struct EmitOptions {
     pub color: bool,
     /// When findings are aggregated (`sarif`).
     pub aggregate: sarif::aggregate::Aggregate,
+    /// The terminal width to wrap to (`text`); `None` leaves lines whole.
+    pub width: Option<usize>,
+    /// Every finding, however many (`text`; above [`text::GROUP_ABOVE`] it groups otherwise).
+    pub verbose: bool,
 }
 
 /// The emitter of a format. The one map from format to emitter.
 pub fn emitter(format: Format, options: EmitOptions) -> Box<dyn Emitter> {
     match format {
-        Format::Text => Box::new(text::Text { color: options.color }),
+        Format::Text => Box::new(text::Text {
+            color: options.color,
+            width: options.width,
+            verbose: options.verbose,
+        }),
         Format::Json => Box::new(json::Json),
         Format::Sarif => Box::new(sarif::Sarif {
             aggregate: options.aggregate,

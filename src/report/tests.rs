@@ -169,3 +169,136 @@ fn provenance_comes_from_the_ci_system_only() {
     assert_eq!(azure.branch, None);
     assert!(Provenance::from_vars(vars(&[])).is_none());
 }
+
+/// The text report of `findings` through the text emitter with `width` and `verbose`.
+fn text_of(findings: Vec<Finding>, width: Option<usize>, verbose: bool) -> String {
+    let (_, rules, facts) = fixture();
+    let findings = without_baseline(findings);
+    let report = Report {
+        findings: &findings,
+        absent: None,
+        rules: &rules,
+        facts: &facts,
+        certificate_count: findings.len(),
+        series: None,
+        facts_uri: "out/scan.facts.json",
+        facts_written: true,
+        automation_id: None,
+        provenance: None,
+        waived: &[],
+    };
+    let mut out = Vec::new();
+    super::emitter(
+        Format::Text,
+        super::EmitOptions {
+            width,
+            verbose,
+            ..Default::default()
+        },
+    )
+    .emit(&report, &mut out)
+    .expect("renders");
+    String::from_utf8(out).expect("utf-8")
+}
+
+#[test]
+fn text_wraps_to_the_terminal_and_keeps_commands_and_places_whole() {
+    let mut f = finding(
+        "CERT001",
+        "certificate-expired",
+        "certificate CN=web.contoso.com in a/very/long/path/to/the/certificate/file/that/is/long.pem expired on 2026-11-01 (28 days ago) and nobody noticed it",
+        Some(Location::in_file("a/very/long/path/to/the/certificate/file/that/is/long/enough.pem", Some(1))),
+        Level::Error,
+    );
+    f.remediation = "Rotate now: `az aks rotate-certs -g rg -n prod`, then fetch the credentials again.".into();
+    let wide = text_of(vec![f.clone()], None, false);
+    let narrow = text_of(vec![f], Some(60), false);
+    // Piped (no width): one line per item.
+    assert!(wide
+        .lines()
+        .any(|l| l.contains("nobody noticed it") && l.contains("error[CERT001]")));
+    for line in narrow.lines() {
+        // Only the place (kept whole for copying) and an unbreakable word may exceed the width.
+        assert!(
+            line.chars().count() <= 60 || line.contains("-->") || !line.trim().contains(' '),
+            "too wide: {line:?}\n{narrow}"
+        );
+    }
+    assert!(
+        narrow.contains("\n    expired on") || narrow.contains("\n    "),
+        "{narrow}"
+    );
+    assert!(
+        narrow.contains("`az aks rotate-certs -g rg -n prod`"),
+        "a command is never cut:\n{narrow}"
+    );
+    assert!(narrow.contains("--> a/very/long/path/to/the/certificate/file/that/is/long/enough.pem:1"));
+    // The words are the same, only the line breaks differ.
+    let words = |t: &str| t.split_whitespace().map(str::to_string).collect::<Vec<_>>();
+    assert_eq!(words(&wide), words(&narrow));
+}
+
+#[test]
+fn text_groups_many_findings_by_rule_and_cluster() {
+    use super::text::{GROUP_ABOVE, MOST_URGENT};
+    let many = |n: usize| -> Vec<Finding> {
+        (0..n)
+            .map(|i| {
+                let (rule, name, level) = if i % 3 == 0 {
+                    ("CERT001", "certificate-expired", Level::Error)
+                } else {
+                    ("CERT004", "certificate-max-age", Level::Note)
+                };
+                let mut f = finding(
+                    rule,
+                    name,
+                    &format!("certificate {i}"),
+                    Some(Location::in_file(format!("certs/{i}.pem"), Some(1))),
+                    level,
+                );
+                f.evidence.insert(
+                    std::borrow::Cow::Borrowed("remaining_days"),
+                    serde_json::json!(1000 - i as i64),
+                );
+                f
+            })
+            .collect()
+    };
+    // At the threshold: every finding in full.
+    let at = text_of(many(GROUP_ABOVE), None, false);
+    assert_eq!(at.matches("= fix:").count(), GROUP_ABOVE);
+    // Above it: counts, and the most urgent in full.
+    let n = GROUP_ABOVE * 5;
+    let grouped = text_of(many(n), None, false);
+    assert_eq!(grouped.matches("= fix:").count(), MOST_URGENT, "{grouped}");
+    let errors = n.div_ceil(3);
+    assert!(
+        grouped.contains(&format!(
+            "error[CERT001] certificate-expired: {errors} in 1 cluster or source"
+        )),
+        "{grouped}"
+    );
+    assert!(grouped.contains(&format!(
+        "note[CERT004] certificate-max-age: {} in 1 cluster or source",
+        n - errors
+    )));
+    assert!(grouped.contains(&format!(
+        "cluster rg/prod: {errors} errors, 0 warnings, {} notes",
+        n - errors
+    )));
+    assert!(grouped.contains(&format!("... and {} more", n - MOST_URGENT)));
+    // Most urgent: errors first, the least time left first (the last error has the fewest days).
+    let last_error = (0..n).rev().find(|i| i % 3 == 0).expect("an error");
+    let first_full = grouped
+        .lines()
+        .find(|l| l.contains("error[CERT001]") && l.contains("certificate "))
+        .expect("one");
+    assert!(
+        first_full.ends_with(&format!("certificate {last_error}")),
+        "{first_full}"
+    );
+    assert!(grouped.lines().count() < 100, "{}", grouped.lines().count());
+    // --verbose: every one.
+    let verbose = text_of(many(n), None, true);
+    assert_eq!(verbose.matches("= fix:").count(), n);
+}

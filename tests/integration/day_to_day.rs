@@ -664,3 +664,44 @@ fn the_output_file_name_chooses_the_format() {
         .expect("written")
         .starts_with("# Compliance report"));
 }
+
+/// On a terminal the text report wraps to its width (`COLUMNS`); piped, lines stay whole.
+#[test]
+fn text_wraps_on_a_terminal_and_not_when_piped() {
+    if std::process::Command::new("script").arg("--version").output().is_err() {
+        skip_missing_tool("text wrapping on a terminal", "script", "util-linux's script(1)");
+        return;
+    }
+    let bin = assert_cmd::cargo::cargo_bin("aks-certscan");
+    let command = format!(
+        "{} scan --now {NOW} --certs testdata/scenarios/in-cluster --fail-on never",
+        bin.display()
+    );
+    let tty = std::process::Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .current_dir(root())
+        .env("COLUMNS", "72")
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("script");
+    let on_terminal = stdout(&tty).replace('\r', "");
+    let piped = stdout(&run(&[
+        "scan",
+        "--now",
+        NOW,
+        "--certs",
+        "testdata/scenarios/in-cluster",
+        "--fail-on",
+        "never",
+    ]));
+    assert!(on_terminal.contains("fix:"), "{on_terminal}");
+    let widest = |t: &str| {
+        t.lines()
+            .filter(|l| l.starts_with(' ') && !l.contains("-->") && l.trim().contains(' '))
+            .map(|l| l.chars().count())
+            .max()
+            .unwrap_or(0)
+    };
+    assert!(widest(&on_terminal) <= 72, "{on_terminal}");
+    assert!(widest(&piped) > 150, "piped output is not wrapped");
+}
