@@ -183,7 +183,7 @@ fn scan_format_of(path: &std::path::Path) -> Inferred<Format> {
         Some("prom") => Inferred::Format(Format::Prometheus),
         Some("txt" | "text" | "log") => Inferred::Format(Format::Text),
         Some("md" | "markdown") => Inferred::Elsewhere("Markdown (`aks-certscan compliance` writes it)"),
-        Some("html" | "htm") => Inferred::Elsewhere("HTML"),
+        Some("html" | "htm") => Inferred::Format(Format::Html),
         _ => Inferred::Unknown,
     }
 }
@@ -196,14 +196,14 @@ fn compliance_format_of(path: &std::path::Path) -> Inferred<ComplianceFormat> {
         Some("sarif") => Inferred::Elsewhere("SARIF (`aks-certscan scan` writes it)"),
         Some("xml") => Inferred::Elsewhere("JUnit XML (`aks-certscan scan` writes it)"),
         Some("prom") => Inferred::Elsewhere("Prometheus (`aks-certscan scan` writes it)"),
-        Some("html" | "htm") => Inferred::Elsewhere("HTML"),
+        Some("html" | "htm") => Inferred::Elsewhere("HTML (`aks-certscan scan --format html` writes it)"),
         _ => Inferred::Unknown,
     }
 }
 
 /// Pairs each `--format` with the `--output` at its position (standard output without one). An
 /// `--output` without a `--format` takes the format its extension names (`.sarif`, `.json`,
-/// `.xml` JUnit, `.prom`, `.txt`, `.md`; `default` when it names none), and an `--output` whose
+/// `.xml` JUnit, `.prom`, `.txt`, `.md`, `.html`; `default` when it names none), and an `--output` whose
 /// extension names another format than its `--format` is an error: `--output results.sarif`
 /// alone must never write text into a `.sarif` file. At most one goes to standard output.
 fn pair_outputs<F: crate::choice::Choice + PartialEq>(
@@ -296,6 +296,12 @@ pub fn scan(args: &ScanArgs) -> Result<ScanOptions, UsageError> {
     plan.exceptions = args.exceptions.clone();
     if let FactsOut::Full(path) = &facts_out {
         plan.facts_out = Some(path.clone());
+    }
+    if outputs.iter().any(|o| o.format == Format::Html) {
+        // The page shows every certificate on its timeline and the compliance verdicts: the
+        // certificates are held (not streamed) and coverage is evaluated in the same pass.
+        plan.streaming = crate::pipeline::Streaming::Never;
+        plan.coverage = true;
     }
     if outputs.iter().any(|o| o.format == Format::Prometheus) {
         plan.series = Some(crate::report::prometheus::Limits::default().certificates);

@@ -143,7 +143,13 @@ pub fn run(options: &ScanOptions) -> Result<ExitStatus> {
     let mut phases = std::mem::take(&mut outcome.phases);
     let (facts_uri, facts_written) = phases.time("render", || facts_location(options, &mut outcome))?;
     let outcome = outcome;
+    let compliance = if options.outputs.iter().any(|o| o.format == Format::Html) {
+        outcome.compliance_reports()
+    } else {
+        Vec::new()
+    };
     let report = Report {
+        compliance: &compliance,
         findings: &outcome.findings,
         absent: outcome.absent.as_deref(),
         rules: &outcome.rules,

@@ -160,6 +160,30 @@ impl Outcome {
         self.certificate_count == 0 && nothing_collected(&self.facts)
     }
 
+    /// The verdicts of every bundled compliance framework (empty unless the plan asked for
+    /// coverage: without it nothing can pass).
+    pub fn compliance_reports(&self) -> Vec<crate::compliance::ComplianceReport> {
+        if self.coverage.is_empty() {
+            return Vec::new();
+        }
+        let findings: Vec<&crate::findings::Finding> = self.findings.iter().map(|r| &r.finding).collect();
+        crate::policy::frameworks::FRAMEWORKS
+            .iter()
+            .map(|framework| {
+                crate::compliance::build(&crate::compliance::Inputs {
+                    framework: framework.id,
+                    rules: &self.rules,
+                    skip: &self.skip,
+                    coverage: &self.coverage,
+                    findings: &findings,
+                    facts: &self.facts,
+                    policy_digest: &self.policy_digest,
+                })
+            })
+            .filter(|report| !report.controls.is_empty())
+            .collect()
+    }
+
     /// Writes the facts document evaluated (lean: no DER) to `path`, standard output when
     /// `None`. When certificates streamed, their sources are read again.
     pub fn write_facts(&mut self, plan: &CollectPlan, path: Option<&std::path::Path>) -> std::io::Result<()> {

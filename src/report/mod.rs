@@ -10,12 +10,14 @@
 //! | | `junit` | [`junit`] | CI test tabs |
 //! | | `github` | [`github`] | GitHub Actions annotations |
 //! | | `prometheus` | [`prometheus`] | Prometheus (`serve`, node-exporter textfiles) |
+//! | | `html` | [`html`] | people who open a report in a browser |
 //! | `compliance` ([`ComplianceFormat`]) | `markdown`, `json` | [`compliance`] | auditors |
 //! | `rules` ([`CatalogueFormat`]) | `text`, `json`, `markdown` | [`catalogue`](mod@catalogue) | rule authors, `docs/rules.md` |
 
 pub mod catalogue;
 pub mod compliance;
 pub mod github;
+pub mod html;
 pub mod json;
 pub mod junit;
 pub mod prometheus;
@@ -54,6 +56,9 @@ pub enum Format {
     Github,
     /// Prometheus text exposition (a node-exporter textfile): expiry times and findings as gauges.
     Prometheus,
+    /// One self-contained HTML page: cluster summaries, an expiry timeline, the findings
+    /// (sortable, filterable), waivers and compliance verdicts.
+    Html,
 }
 
 impl Choice for Format {
@@ -64,6 +69,7 @@ impl Choice for Format {
         Format::Junit,
         Format::Github,
         Format::Prometheus,
+        Format::Html,
     ];
 
     fn name(self) -> &'static str {
@@ -74,6 +80,7 @@ impl Choice for Format {
             Format::Junit => "junit",
             Format::Github => "github",
             Format::Prometheus => "prometheus",
+            Format::Html => "html",
         }
     }
 
@@ -85,6 +92,9 @@ impl Choice for Format {
             Format::Junit => "JUnit XML, one test case per rule and resource",
             Format::Github => "GitHub Actions workflow commands (inline annotations)",
             Format::Prometheus => "Prometheus text format (node-exporter textfile): expiry times and findings",
+            Format::Html => {
+                "One self-contained HTML page: clusters, expiry timeline, findings table, waivers, compliance"
+            }
         }
     }
 }
@@ -211,6 +221,8 @@ pub struct Report<'a> {
     pub provenance: Option<&'a Provenance>,
     /// Findings left out by `--exceptions`, with the exception that waived each.
     pub waived: &'a [Waived],
+    /// The verdicts of every bundled compliance framework, when a format shows them (`html`).
+    pub compliance: &'a [crate::compliance::ComplianceReport],
     /// SARIF `automationDetails.id` (the code scanning category) when the caller chooses it
     /// (`--sarif-per-cluster`); otherwise derived from the clusters scanned.
     pub automation_id: Option<&'a str>,
@@ -301,6 +313,7 @@ pub fn emitter(format: Format, options: EmitOptions) -> Box<dyn Emitter> {
         Format::Junit => Box::new(junit::Junit),
         Format::Github => Box::new(github::Github),
         Format::Prometheus => Box::new(prometheus::Prometheus::default()),
+        Format::Html => Box::new(html::Html),
     }
 }
 

@@ -65,6 +65,7 @@ fn fixture() -> (Vec<Reported>, Vec<LoadedRule>, FactsDocument) {
 fn rendered(format: Format) -> String {
     let (findings, rules, facts) = fixture();
     let report = Report {
+        compliance: &[],
         findings: &findings,
         absent: None,
         rules: &rules,
@@ -175,6 +176,7 @@ fn text_of(findings: Vec<Finding>, width: Option<usize>, verbose: bool) -> Strin
     let (_, rules, facts) = fixture();
     let findings = without_baseline(findings);
     let report = Report {
+        compliance: &[],
         findings: &findings,
         absent: None,
         rules: &rules,

@@ -194,10 +194,7 @@ impl Text {
             )?;
         }
         writeln!(out)?;
-        let mut groups: Vec<(String, Summary)> = by_group
-            .into_iter()
-            .map(|(g, fs)| (g, Summary::of(fs)))
-            .collect();
+        let mut groups: Vec<(String, Summary)> = by_group.into_iter().map(|(g, fs)| (g, Summary::of(fs))).collect();
         // Worst first: most errors, then warnings, then notes, then by name.
         groups.sort_by(|(an, a), (bn, b)| {
             (b.error, b.warning, b.note)

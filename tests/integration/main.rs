@@ -9,6 +9,7 @@ mod deploy;
 mod facts;
 mod fleet;
 mod hostile;
+mod html;
 mod k8s_objects;
 mod live;
 mod metrics;

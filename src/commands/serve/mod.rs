@@ -55,6 +55,7 @@ fn scan_once(options: &ServeOptions, prepared: &Prepared) -> std::result::Result
         return Err("nothing could be collected from the sources".into());
     }
     let report = Report {
+        compliance: &[],
         findings: &outcome.findings,
         absent: None,
         rules: &outcome.rules,
