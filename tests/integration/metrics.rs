@@ -239,27 +239,7 @@ fn prometheus_scrapes_serve_and_the_alerts_fire() {
     let serve_port = free_port();
     let _server = serve(serve_port, &rotated_args());
     let prometheus_port = free_port();
-    let config = dir.path().join("prometheus.yml");
-    std::fs::write(
-        &config,
-        format!(
-            "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nrule_files:\n  - {}\nscrape_configs:\n  - job_name: aks-certscan\n    static_configs:\n      - targets: ['127.0.0.1:{serve_port}']\n",
-            root().join("deploy/prometheus/alerts.yaml").display()
-        ),
-    )
-    .expect("config");
-    let log = std::fs::File::create(dir.path().join("prometheus.log")).expect("log");
-    let _prometheus = Running(
-        Command::new(prometheus)
-            .arg(format!("--config.file={}", config.display()))
-            .arg(format!("--storage.tsdb.path={}", dir.path().join("data").display()))
-            .arg(format!("--web.listen-address=127.0.0.1:{prometheus_port}"))
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(log)
-            .spawn()
-            .expect("prometheus starts"),
-    );
+    let _prometheus = start_prometheus(&prometheus, dir.path(), serve_port, prometheus_port);
     let facts = scenario_facts("rotated");
     let client = facts["certificates"]
         .as_array()
@@ -293,6 +273,108 @@ fn prometheus_scrapes_serve_and_the_alerts_fire() {
     .expect("AksStaleCredentials fires");
     eprintln!("prometheus: ALERTS = {}", alert[0]["metric"]);
     assert_eq!(alert[0]["metric"]["cluster"], "rg-payments/payments");
+}
+
+/// Prometheus scraping `serve` on `serve_port` every second, with the bundled alert rules.
+fn start_prometheus(prometheus: &Path, dir: &Path, serve_port: u16, prometheus_port: u16) -> Running {
+    let config = dir.join("prometheus.yml");
+    std::fs::write(
+        &config,
+        format!(
+            "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nrule_files:\n  - {}\nscrape_configs:\n  - job_name: aks-certscan\n    static_configs:\n      - targets: ['127.0.0.1:{serve_port}']\n",
+            root().join("deploy/prometheus/alerts.yaml").display()
+        ),
+    )
+    .expect("config");
+    let log = std::fs::File::create(dir.join("prometheus.log")).expect("log");
+    Running(
+        Command::new(prometheus)
+            .arg(format!("--config.file={}", config.display()))
+            .arg(format!("--storage.tsdb.path={}", dir.join("data").display()))
+            .arg(format!("--web.listen-address=127.0.0.1:{prometheus_port}"))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("prometheus starts"),
+    )
+}
+
+/// Every query of the Grafana dashboard (deploy/grafana/aks-certscan.json), run through the
+/// real Prometheus's HTTP API after it scraped `serve`: each one returns data. The `cluster`
+/// variable is `All` (`.*`), and its own query (`label_values`) is asked of the label API.
+#[test]
+fn every_grafana_panel_query_returns_data_from_prometheus() {
+    let Some(prometheus) = tool("prometheus") else { return };
+    let text = std::fs::read_to_string(root().join("deploy/grafana/aks-certscan.json")).expect("dashboard");
+    let dashboard: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+    // A dashboard Grafana imports: unique panel ids, every panel on the grid, every target on
+    // the dashboard's Prometheus variable.
+    let panels = dashboard["panels"].as_array().expect("panels");
+    let mut ids = std::collections::BTreeSet::new();
+    let mut queries = Vec::new();
+    for panel in panels {
+        assert!(ids.insert(panel["id"].as_i64().expect("id")), "duplicate id: {panel}");
+        let grid = &panel["gridPos"];
+        assert!(
+            grid["w"].as_i64().is_some_and(|w| (1..=24).contains(&w)) && grid["h"].as_i64().is_some(),
+            "{panel}"
+        );
+        if panel["type"] == "row" {
+            continue;
+        }
+        assert!(
+            panel["description"].as_str().is_some_and(|d| !d.is_empty()),
+            "{}",
+            panel["title"]
+        );
+        for target in panel["targets"].as_array().expect("targets") {
+            assert_eq!(target["datasource"]["uid"], "${datasource}", "{}", panel["title"]);
+            let expr = target["expr"].as_str().expect("expr");
+            queries.push((
+                panel["title"].as_str().unwrap_or("").to_string(),
+                expr.replace("$cluster", ".*"),
+            ));
+        }
+    }
+    assert!(queries.len() >= 12, "{}", queries.len());
+    for needed in [
+        "aks_certscan_certificate_not_after_seconds",
+        "aks_certscan_finding",
+        "aks_certscan_scan_success",
+    ] {
+        assert!(
+            queries.iter().any(|(_, q)| q.contains(needed)),
+            "no panel uses {needed}"
+        );
+    }
+    let dir = tempdir();
+    let serve_port = free_port();
+    let _server = serve(serve_port, &rotated_args());
+    let prometheus_port = free_port();
+    let _prometheus = start_prometheus(&prometheus, dir.path(), serve_port, prometheus_port);
+    // Two scrapes at least, so that increase() has two samples.
+    wait_for(Duration::from_secs(60), || {
+        prometheus_query(prometheus_port, "count_over_time(aks_certscan_scans_total[1m]) >= 3")
+    })
+    .unwrap_or_else(|| panic!("serve was not scraped: {}", log_of(dir.path())));
+    for (title, query) in &queries {
+        let result = prometheus_query(prometheus_port, query)
+            .unwrap_or_else(|| panic!("panel {title:?}: `{query}` returned no data"));
+        eprintln!(
+            "grafana panel {title:?}: `{query}` -> {} series",
+            result.as_array().map_or(0, Vec::len)
+        );
+    }
+    // The cluster variable's values.
+    let (status, body) = get(
+        prometheus_port,
+        "/api/v1/label/cluster/values?match%5B%5D=aks_certscan_certificate_not_after_seconds",
+        None,
+    )
+    .expect("label values");
+    assert_eq!(status, 200);
+    assert!(body.contains("rg-payments/payments"), "{body}");
 }
 
 fn log_of(dir: &Path) -> String {
