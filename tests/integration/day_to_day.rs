@@ -442,6 +442,75 @@ fn completions_and_the_man_page() {
     }
 }
 
+/// zsh completes flags, values and commands: its completion system, run in a pseudo-terminal
+/// (tests/integration/shells/zsh-complete.zsh), offers them when Tab is pressed.
+#[test]
+fn zsh_completion_completes_flags_values_and_commands() {
+    if std::process::Command::new("zsh").arg("--version").output().is_err() {
+        skip_missing_tool("zsh completion", "zsh", "apt-get install zsh");
+        return;
+    }
+    let dir = tempdir();
+    std::fs::write(dir.path().join("_aks-certscan"), run(&["completions", "zsh"]).stdout).expect("write");
+    let complete = |line: &str| -> Vec<String> {
+        let out = std::process::Command::new("timeout")
+            .arg("30")
+            .arg("zsh")
+            .arg(root().join("tests/integration/shells/zsh-complete.zsh"))
+            .arg(dir.path())
+            .arg(line)
+            .env("HOME", dir.path())
+            .output()
+            .expect("zsh");
+        stdout(&out)
+            .lines()
+            .map(str::to_string)
+            .filter(|l| !l.is_empty())
+            .collect()
+    };
+    assert_eq!(complete("aks-certscan scan --fo"), ["--format"]);
+    let formats = complete("aks-certscan scan --format ");
+    for format in ["text", "sarif", "html", "junit"] {
+        assert!(formats.contains(&format.to_string()), "{formats:?}");
+    }
+    assert_eq!(complete("aks-certscan sc"), ["scan"]);
+    assert_eq!(complete("aks-certscan compliance --fr"), ["--framework"]);
+}
+
+/// fish completes flags, values and commands (`complete -C`, fish's own completion query).
+#[test]
+fn fish_completion_completes_flags_values_and_commands() {
+    if std::process::Command::new("fish").arg("--version").output().is_err() {
+        skip_missing_tool("fish completion", "fish", "apt-get install fish");
+        return;
+    }
+    let dir = tempdir();
+    let script = dir.path().join("aks-certscan.fish");
+    std::fs::write(&script, run(&["completions", "fish"]).stdout).expect("write");
+    let complete = |line: &str| -> Vec<String> {
+        let out = std::process::Command::new("fish")
+            .arg("--no-config")
+            .arg("-c")
+            .arg(format!("source '{}'; complete -C '{line}'", script.display()))
+            .env("HOME", dir.path())
+            .output()
+            .expect("fish");
+        assert!(out.status.success(), "{}", stderr(&out));
+        // `match<TAB>description`
+        stdout(&out)
+            .lines()
+            .map(|l| l.split('\t').next().unwrap_or("").to_string())
+            .collect()
+    };
+    assert_eq!(complete("aks-certscan scan --fo"), ["--format"]);
+    let formats = complete("aks-certscan scan --format ");
+    for format in ["text", "sarif", "html", "junit"] {
+        assert!(formats.contains(&format.to_string()), "{formats:?}");
+    }
+    assert_eq!(complete("aks-certscan sc"), ["scan"]);
+    assert_eq!(complete("aks-certscan compliance --fr"), ["--framework"]);
+}
+
 /// `man --dir` writes one page per command and subcommand, and each lists every flag its command
 /// takes (taken from the CLI definition itself, so a new flag without a page entry fails here).
 #[test]
