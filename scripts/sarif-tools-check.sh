@@ -23,4 +23,9 @@ trap 'rm -rf "$out"' EXIT
 sarif summary "$out/aks-certscan.sarif"
 if [ -x ../shared/tools/validate-sarif ]; then
   ../shared/tools/validate-sarif --fail-on warning "$out/aks-certscan.sarif"
+else
+  # Not beside this checkout (a user's clone, the project's own GitHub CI): said, and counted in
+  # .ci/run's summary of what skipped. The tests still validate against the vendored schema.
+  echo "sarif-tools-check: ../shared/tools/validate-sarif is not beside this checkout: GitHub's upload rules not checked here"
+  [ -n "${AKS_CERTSCAN_SKIP_LOG:-}" ] && echo "GitHub upload rules of the example SARIF: ../shared/tools/validate-sarif missing" >> "$AKS_CERTSCAN_SKIP_LOG"
 fi

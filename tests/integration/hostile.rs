@@ -64,8 +64,9 @@ fn best_of_three(mut run: impl FnMut() -> Duration) -> Duration {
     (0..3).map(|_| run()).min().expect("runs")
 }
 
-/// Times `args(file)` on inputs of size `n` and `2n` written by `make`, and asserts the time at
-/// most grows 2.5× (+0.5 s).
+/// Measures the user CPU time of `args(file)` on inputs of size `n` and `2n` written by `make`
+/// (the child's own, see [`bounded_cpu`]: work, not wall time), and asserts it at most grows
+/// 2.5× (+0.5 s).
 fn assert_linear(what: &str, n: usize, make: impl Fn(usize) -> Vec<u8>, args: impl Fn(&str) -> Vec<String>) {
     let dir = tempdir();
     let mut times = Vec::new();
@@ -74,12 +75,11 @@ fn assert_linear(what: &str, n: usize, make: impl Fn(usize) -> Vec<u8>, args: im
         std::fs::write(&file, make(size)).expect("write");
         let argv = args(file.to_str().expect("utf8"));
         let spent = best_of_three(|| {
-            let start = Instant::now();
             let mut cmd = plain_bin();
             cmd.args(&argv);
-            let out = bounded(cmd, Duration::from_secs(60));
+            let (out, user) = bounded_cpu(cmd, Duration::from_secs(60));
             assert!(out.status.code().is_some_and(|c| c <= 2), "{what}: {}", stderr(&out));
-            start.elapsed()
+            user
         });
         times.push(spent);
     }

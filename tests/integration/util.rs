@@ -282,6 +282,57 @@ pub fn facts_at_now(args: &[&str]) -> Output {
 }
 
 /// Runs `cmd`, failing the test (and killing the child) if it takes longer than `limit`.
+/// Runs `cmd` like [`bounded`] and also returns the user CPU time the child itself spent (its own
+/// `wait4` rusage): linearity checks compare work, which neither other tests running beside it
+/// nor this machine's page-reclaim stalls (system time) change the way they change wall time.
+// The child is reaped by `wait4` (for its rusage), which clippy cannot see.
+#[allow(clippy::zombie_processes)]
+pub fn bounded_cpu(mut cmd: std::process::Command, limit: std::time::Duration) -> (Output, std::time::Duration) {
+    use std::os::unix::process::ExitStatusExt;
+    cmd.stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let mut child = cmd.spawn().expect("spawns");
+    let pid = child.id() as libc::pid_t;
+    let mut out = child.stdout.take().expect("stdout");
+    let mut err = child.stderr.take().expect("stderr");
+    let out_reader = std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        let _ = std::io::Read::read_to_end(&mut out, &mut buf);
+        buf
+    });
+    let err_reader = std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        let _ = std::io::Read::read_to_end(&mut err, &mut buf);
+        buf
+    });
+    let start = std::time::Instant::now();
+    let (status, usage) = loop {
+        let mut status: libc::c_int = 0;
+        // SAFETY: an all-zero rusage is valid, and wait4 fills it for our own child.
+        let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+        // SAFETY: waits (without blocking) for the child spawned above, reaping it once.
+        let reaped = unsafe { libc::wait4(pid, &mut status, libc::WNOHANG, &mut usage) };
+        if reaped == pid {
+            break (std::process::ExitStatus::from_raw(status), usage);
+        }
+        assert!(reaped == 0, "wait4: {}", std::io::Error::last_os_error());
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{cmd:?} did not finish within {limit:?}: it hangs");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    };
+    let user = std::time::Duration::from_secs(usage.ru_utime.tv_sec as u64)
+        + std::time::Duration::from_micros(usage.ru_utime.tv_usec as u64);
+    let output = Output {
+        status,
+        stdout: out_reader.join().expect("stdout"),
+        stderr: err_reader.join().expect("stderr"),
+    };
+    (output, user)
+}
+
 pub fn bounded(mut cmd: std::process::Command, limit: std::time::Duration) -> Output {
     cmd.stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped());
