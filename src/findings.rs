@@ -52,6 +52,17 @@ pub struct ClusterRef {
     pub name: Option<String>,
 }
 
+impl ClusterRef {
+    /// `resource-group/name` as reports show it, `?` for a part that is not known.
+    pub fn label(&self) -> String {
+        format!(
+            "{}/{}",
+            self.resource_group.as_deref().unwrap_or("?"),
+            self.name.as_deref().unwrap_or("?")
+        )
+    }
+}
+
 /// What a finding is about.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Resource {

@@ -170,17 +170,23 @@ fn level_rank(level: Level) -> u8 {
 /// The cluster (`rg/name`) or, without one, the source a finding belongs to.
 fn group_of(report: &Report<'_>, f: &Finding) -> String {
     match &f.resource.cluster {
-        Some(c) => format!(
-            "{}/{}",
-            c.resource_group.as_deref().unwrap_or("?"),
-            c.name.as_deref().unwrap_or("?")
-        ),
+        Some(c) => c.label(),
         None => report
             .locations_of(f)
             .first()
             .map(|l| format!("source {}", l.path))
             .unwrap_or_else(|| "no source".into()),
     }
+}
+
+/// A finding's row in the cluster summary: its cluster as certificates name it (`rg/name`,
+/// lowercase), else "no cluster".
+fn summary_key(f: &Finding) -> String {
+    f.resource
+        .cluster
+        .as_ref()
+        .map(|c| c.label().to_lowercase())
+        .unwrap_or_else(|| "no cluster".into())
 }
 
 /// A certificate's row in the summary and timeline: its cluster, else "no cluster".
@@ -245,16 +251,7 @@ fn clusters(report: &Report<'_>, page: &mut String) {
         }
     }
     for f in report.findings() {
-        let key = match &f.resource.cluster {
-            Some(c) => format!(
-                "{}/{}",
-                c.resource_group.as_deref().unwrap_or("?"),
-                c.name.as_deref().unwrap_or("?")
-            )
-            .to_lowercase(),
-            None => "no cluster".into(),
-        };
-        let row = rows.entry(key).or_default();
+        let row = rows.entry(summary_key(f)).or_default();
         match f.level {
             Level::Error => row.summary.error += 1,
             Level::Warning => row.summary.warning += 1,
@@ -262,21 +259,7 @@ fn clusters(report: &Report<'_>, page: &mut String) {
         }
     }
     for w in report.waived {
-        let key = w
-            .finding
-            .resource
-            .cluster
-            .as_ref()
-            .map(|c| {
-                format!(
-                    "{}/{}",
-                    c.resource_group.as_deref().unwrap_or("?"),
-                    c.name.as_deref().unwrap_or("?")
-                )
-                .to_lowercase()
-            })
-            .unwrap_or_else(|| "no cluster".into());
-        rows.entry(key).or_default().waived += 1;
+        rows.entry(summary_key(&w.finding)).or_default().waived += 1;
     }
     page.push_str("<h2 id=\"clusters\">Clusters</h2>\n");
     if rows.is_empty() {

@@ -62,23 +62,27 @@ fn fixture() -> (Vec<Reported>, Vec<LoadedRule>, FactsDocument) {
     (without_baseline(findings), rules, facts)
 }
 
-fn rendered(format: Format) -> String {
-    let (findings, rules, facts) = fixture();
-    let report = Report {
+/// A report of `findings` over `facts`, the facts document written at `out/scan.facts.json`.
+fn report_of<'a>(findings: &'a [Reported], rules: &'a [LoadedRule], facts: &'a FactsDocument) -> Report<'a> {
+    Report {
         compliance: &[],
-        findings: &findings,
+        findings,
         absent: None,
-        rules: &rules,
-        facts: &facts,
-        certificate_count: facts.facts.certificates.len(),
+        rules,
+        facts,
+        certificate_count: findings.len(),
         series: None,
         facts_uri: "out/scan.facts.json",
         facts_written: true,
         automation_id: None,
         provenance: None,
         waived: &[],
-    };
-    render(format, false, &report).expect("renders")
+    }
+}
+
+fn rendered(format: Format) -> String {
+    let (findings, rules, facts) = fixture();
+    render(format, false, &report_of(&findings, &rules, &facts)).expect("renders")
 }
 
 #[test]
@@ -175,20 +179,7 @@ fn provenance_comes_from_the_ci_system_only() {
 fn text_of(findings: Vec<Finding>, width: Option<usize>, verbose: bool) -> String {
     let (_, rules, facts) = fixture();
     let findings = without_baseline(findings);
-    let report = Report {
-        compliance: &[],
-        findings: &findings,
-        absent: None,
-        rules: &rules,
-        facts: &facts,
-        certificate_count: findings.len(),
-        series: None,
-        facts_uri: "out/scan.facts.json",
-        facts_written: true,
-        automation_id: None,
-        provenance: None,
-        waived: &[],
-    };
+    let report = report_of(&findings, &rules, &facts);
     let mut out = Vec::new();
     super::emitter(
         Format::Text,

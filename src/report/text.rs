@@ -318,11 +318,7 @@ fn report_order<'r>(ordered: &[(String, Vec<&'r Reported>)]) -> Vec<&'r Reported
 
 fn group_of(report: &Report<'_>, f: &Finding) -> String {
     match &f.resource.cluster {
-        Some(c) => format!(
-            "cluster {}/{}",
-            c.resource_group.as_deref().unwrap_or("?"),
-            c.name.as_deref().unwrap_or("?")
-        ),
+        Some(c) => format!("cluster {}", c.label()),
         None => match report.locations_of(f).first() {
             Some(l) => format!("source {}", l.path),
             // A finding with no place at all (a user rule may return one).

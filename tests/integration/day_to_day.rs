@@ -442,6 +442,18 @@ fn completions_and_the_man_page() {
     }
 }
 
+/// What every shell must offer for a command line (what `complete` returns for it): a flag, a
+/// flag's values, a command, another command's flag.
+fn assert_completes(complete: impl Fn(&str) -> Vec<String>) {
+    assert_eq!(complete("aks-certscan scan --fo"), ["--format"]);
+    let formats = complete("aks-certscan scan --format ");
+    for format in ["text", "sarif", "html", "junit"] {
+        assert!(formats.contains(&format.to_string()), "{formats:?}");
+    }
+    assert_eq!(complete("aks-certscan sc"), ["scan"]);
+    assert_eq!(complete("aks-certscan compliance --fr"), ["--framework"]);
+}
+
 /// zsh completes flags, values and commands: its completion system, run in a pseudo-terminal
 /// (tests/integration/shells/zsh-complete.zsh), offers them when Tab is pressed.
 #[test]
@@ -468,13 +480,7 @@ fn zsh_completion_completes_flags_values_and_commands() {
             .filter(|l| !l.is_empty())
             .collect()
     };
-    assert_eq!(complete("aks-certscan scan --fo"), ["--format"]);
-    let formats = complete("aks-certscan scan --format ");
-    for format in ["text", "sarif", "html", "junit"] {
-        assert!(formats.contains(&format.to_string()), "{formats:?}");
-    }
-    assert_eq!(complete("aks-certscan sc"), ["scan"]);
-    assert_eq!(complete("aks-certscan compliance --fr"), ["--framework"]);
+    assert_completes(complete);
 }
 
 /// fish completes flags, values and commands (`complete -C`, fish's own completion query).
@@ -502,13 +508,7 @@ fn fish_completion_completes_flags_values_and_commands() {
             .map(|l| l.split('\t').next().unwrap_or("").to_string())
             .collect()
     };
-    assert_eq!(complete("aks-certscan scan --fo"), ["--format"]);
-    let formats = complete("aks-certscan scan --format ");
-    for format in ["text", "sarif", "html", "junit"] {
-        assert!(formats.contains(&format.to_string()), "{formats:?}");
-    }
-    assert_eq!(complete("aks-certscan sc"), ["scan"]);
-    assert_eq!(complete("aks-certscan compliance --fr"), ["--framework"]);
+    assert_completes(complete);
 }
 
 /// `man --dir` writes one page per command and subcommand, and each lists every flag its command

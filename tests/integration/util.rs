@@ -281,7 +281,6 @@ pub fn facts_at_now(args: &[&str]) -> Output {
     run(&all)
 }
 
-/// Runs `cmd`, failing the test (and killing the child) if it takes longer than `limit`.
 /// Runs `cmd` like [`bounded`] and also returns the user CPU time the child itself spent (its own
 /// `wait4` rusage): linearity checks compare work, which neither other tests running beside it
 /// nor this machine's page-reclaim stalls (system time) change the way they change wall time.
@@ -333,39 +332,9 @@ pub fn bounded_cpu(mut cmd: std::process::Command, limit: std::time::Duration) -
     (output, user)
 }
 
-pub fn bounded(mut cmd: std::process::Command, limit: std::time::Duration) -> Output {
-    cmd.stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped());
-    let mut child = cmd.spawn().expect("spawns");
-    let mut out = child.stdout.take().expect("stdout");
-    let mut err = child.stderr.take().expect("stderr");
-    let out_reader = std::thread::spawn(move || {
-        let mut buf = Vec::new();
-        let _ = std::io::Read::read_to_end(&mut out, &mut buf);
-        buf
-    });
-    let err_reader = std::thread::spawn(move || {
-        let mut buf = Vec::new();
-        let _ = std::io::Read::read_to_end(&mut err, &mut buf);
-        buf
-    });
-    let start = std::time::Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("wait") {
-            break status;
-        }
-        if start.elapsed() > limit {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("{cmd:?} did not finish within {limit:?}: it hangs");
-        }
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    };
-    Output {
-        status,
-        stdout: out_reader.join().expect("stdout"),
-        stderr: err_reader.join().expect("stderr"),
-    }
+/// Runs `cmd`, failing the test (and killing the child) if it takes longer than `limit`.
+pub fn bounded(cmd: std::process::Command, limit: std::time::Duration) -> Output {
+    bounded_cpu(cmd, limit).0
 }
 
 /// The ids of the bundled rules, from `rules --format json`.
