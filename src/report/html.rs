@@ -27,6 +27,11 @@ pub const TIMELINE_DAYS: i64 = 400;
 /// Days per bar of the timeline.
 const BUCKET_DAYS: i64 = 10;
 
+/// Above this many findings the table holds the most urgent ones ([`super::by_urgency`]) and
+/// says how many more there are: 10,000 rows are a 10 MB page a browser still handles, 100,000
+/// are not. Every finding is in `--format sarif` or `json`.
+pub const MAX_ROWS: usize = 5_000;
+
 /// Clusters (or sources) shown as their own timeline row; the rest share the last row.
 const TIMELINE_ROWS: usize = 20;
 
@@ -435,14 +440,28 @@ fn shorten(text: &str, max: usize) -> String {
 /// The findings, one row each, sortable by any column and filterable by text and level.
 fn findings(report: &Report<'_>, page: &mut String) {
     let total = report.findings.len();
+    let rows: Vec<&Reported> = if total > MAX_ROWS {
+        let mut urgent = super::by_urgency(report.findings);
+        urgent.truncate(MAX_ROWS);
+        urgent
+    } else {
+        report.findings.iter().collect()
+    };
+    let listed = rows.len();
     let _ = write!(
         page,
         "<h2 id=\"findings-title\">Findings</h2>\n<div class=\"controls\">\
          <label>Filter <input id=\"filter-text\" type=\"search\" placeholder=\"rule, cluster, certificate, message...\"></label>\
          <label>Level <select id=\"filter-level\"><option value=\"\">all</option><option value=\"error\">error</option>\
          <option value=\"warning\">warning</option><option value=\"note\">note</option></select></label>\
-         <span><span id=\"shown\">{total}</span> of {total} shown</span></div>\n"
+         <span><span id=\"shown\">{listed}</span> of {listed} shown</span></div>\n"
     );
+    if listed < total {
+        let _ = writeln!(
+            page,
+            "<p class=\"meta\" id=\"rows-capped\">The {listed} most urgent of {total} findings (errors first, least time left first); every one is in <code>--format sarif</code> or <code>--format json</code>.</p>"
+        );
+    }
     if total == 0 {
         page.push_str("<p class=\"empty\">No findings.</p>\n");
     }
@@ -455,7 +474,7 @@ fn findings(report: &Report<'_>, page: &mut String) {
          <th><button type=\"button\" data-key=\"expiry\" aria-sort=\"none\">Days left</button></th>\
          </tr></thead>\n<tbody>\n",
     );
-    for (index, reported) in report.findings.iter().enumerate() {
+    for (index, reported) in rows.into_iter().enumerate() {
         finding_row(report, reported, index, page);
     }
     page.push_str("</tbody>\n</table>\n");

@@ -273,6 +273,28 @@ impl<'a> Report<'a> {
     }
 }
 
+/// `findings` most urgent first: by level, then the least time left (a certificate's
+/// `remaining_days`; findings without one after those with), then in their given order. The
+/// text report's "most urgent" and the HTML report's row cap both use it.
+pub fn by_urgency<'r>(findings: impl IntoIterator<Item = &'r Reported>) -> Vec<&'r Reported> {
+    let days = |r: &Reported| r.finding.evidence.get("remaining_days").and_then(|v| v.as_f64());
+    let mut all: Vec<(usize, Option<f64>, &'r Reported)> =
+        findings.into_iter().enumerate().map(|(i, r)| (i, days(r), r)).collect();
+    all.sort_by(|(ai, ad, a), (bi, bd, b)| {
+        b.finding
+            .level
+            .cmp(&a.finding.level)
+            .then_with(|| match (ad, bd) {
+                (Some(x), Some(y)) => x.total_cmp(y),
+                (Some(_), None) => std::cmp::Ordering::Less,
+                (None, Some(_)) => std::cmp::Ordering::Greater,
+                (None, None) => std::cmp::Ordering::Equal,
+            })
+            .then(ai.cmp(bi))
+    });
+    all.into_iter().map(|(_, _, r)| r).collect()
+}
+
 /// Whether a facts path names a file: not standard input (`-`), not a live source
 /// (`tls://host:443`, `live://aks/...`).
 pub fn is_file(path: &str) -> bool {

@@ -295,3 +295,31 @@ fn text_groups_many_findings_by_rule_and_cluster() {
     let verbose = text_of(many(n), None, true);
     assert_eq!(verbose.matches("= fix:").count(), n);
 }
+
+#[test]
+fn html_lists_the_most_urgent_rows_above_the_cap_and_says_so() {
+    use super::html::MAX_ROWS;
+    let (_, rules, facts) = fixture();
+    let make = |n: usize| -> Vec<Reported> {
+        without_baseline(
+            (0..n)
+                .map(|i| {
+                    // One error among many notes, at the very end: it must be listed.
+                    let level = if i == n - 1 { Level::Error } else { Level::Note };
+                    finding("CERT004", "certificate-max-age", &format!("finding {i}"), None, level)
+                })
+                .collect(),
+        )
+    };
+    let html = |findings: &[Reported]| render(Format::Html, false, &report_of(findings, &rules, &facts)).expect("html");
+    let under = html(&make(MAX_ROWS));
+    assert_eq!(under.matches("<tr data-index=").count(), MAX_ROWS);
+    assert!(!under.contains("rows-capped"));
+    let over = html(&make(MAX_ROWS + 7));
+    assert_eq!(over.matches("<tr data-index=").count(), MAX_ROWS);
+    assert!(over.contains(&format!("The {MAX_ROWS} most urgent of {} findings", MAX_ROWS + 7)));
+    assert!(
+        over.contains(&format!(">finding {}<", MAX_ROWS + 6)),
+        "the error is listed"
+    );
+}

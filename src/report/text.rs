@@ -290,30 +290,9 @@ fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
-/// Every finding of the groups, most urgent first: by level, then the least time left (a
-/// certificate's `remaining_days`; findings without one after those with), then in the report's
-/// own order.
+/// Every finding of the groups, most urgent first ([`super::by_urgency`]).
 fn report_order<'r>(ordered: &[(String, Vec<&'r Reported>)]) -> Vec<&'r Reported> {
-    let days = |r: &Reported| r.finding.evidence.get("remaining_days").and_then(|v| v.as_f64());
-    let mut all: Vec<(usize, Option<f64>, &'r Reported)> = ordered
-        .iter()
-        .flat_map(|(_, v)| v.iter().copied())
-        .enumerate()
-        .map(|(i, r)| (i, days(r), r))
-        .collect();
-    all.sort_by(|(ai, ad, a), (bi, bd, b)| {
-        b.finding
-            .level
-            .cmp(&a.finding.level)
-            .then_with(|| match (ad, bd) {
-                (Some(x), Some(y)) => x.total_cmp(y),
-                (Some(_), None) => std::cmp::Ordering::Less,
-                (None, Some(_)) => std::cmp::Ordering::Greater,
-                (None, None) => std::cmp::Ordering::Equal,
-            })
-            .then(ai.cmp(bi))
-    });
-    all.into_iter().map(|(_, _, r)| r).collect()
+    super::by_urgency(ordered.iter().flat_map(|(_, v)| v.iter().copied()))
 }
 
 fn group_of(report: &Report<'_>, f: &Finding) -> String {
