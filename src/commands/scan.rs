@@ -143,11 +143,9 @@ pub fn run(options: &ScanOptions) -> Result<ExitStatus> {
     let mut phases = std::mem::take(&mut outcome.phases);
     let (facts_uri, facts_written) = phases.time("render", || facts_location(options, &mut outcome))?;
     let outcome = outcome;
-    let compliance = if options.outputs.iter().any(|o| o.format == Format::Html) {
-        outcome.compliance_reports()
-    } else {
-        Vec::new()
-    };
+    // Empty unless the plan evaluated coverage, which it does for the formats that show
+    // verdicts (`html`; decided once, in `cli::resolve`).
+    let compliance = outcome.compliance_reports();
     let report = Report {
         compliance: &compliance,
         findings: &outcome.findings,

@@ -172,18 +172,6 @@ fn level_rank(level: Level) -> u8 {
     }
 }
 
-/// The cluster (`rg/name`) or, without one, the source a finding belongs to.
-fn group_of(report: &Report<'_>, f: &Finding) -> String {
-    match &f.resource.cluster {
-        Some(c) => c.label(),
-        None => report
-            .locations_of(f)
-            .first()
-            .map(|l| format!("source {}", l.path))
-            .unwrap_or_else(|| "no source".into()),
-    }
-}
-
 /// A finding's row in the cluster summary: its cluster as certificates name it (`rg/name`,
 /// lowercase), else "no cluster".
 fn summary_key(f: &Finding) -> String {
@@ -516,7 +504,7 @@ fn finding_row(report: &Report<'_>, reported: &Reported, index: usize, page: &mu
         rank = level_rank(f.level),
         id = esc(&f.rule_id),
         name = esc(&f.rule_name),
-        group = esc(&group_of(report, f)),
+        group = esc(&report.group_of(f)),
         message = esc(&f.message),
         places = places.join(""),
         fix = esc(&f.remediation),

@@ -262,6 +262,18 @@ impl<'a> Report<'a> {
         }
     }
 
+    /// The group a finding is shown under: `cluster rg/name`, else `source <its first place>`,
+    /// else `no source` (a user rule may return a finding with no place at all).
+    pub fn group_of(&self, finding: &Finding) -> String {
+        match &finding.resource.cluster {
+            Some(c) => format!("cluster {}", c.label()),
+            None => match self.locations_of(finding).first() {
+                Some(l) => format!("source {}", l.path),
+                None => "no source".to_string(),
+            },
+        }
+    }
+
     /// The paths of the sources read, as the facts show them (for grouping by source).
     pub fn source_paths(&self) -> Vec<&'a str> {
         self.facts.sources.iter().map(|s| s.path.as_str()).collect()

@@ -96,11 +96,12 @@ impl Text {
             .baseline
             .map(|b| format!(" [{}]", b.as_str()))
             .unwrap_or_default();
-        let head = format!("{}[{}] {}: ", f.level.as_str(), f.rule_id, f.rule_name);
+        // The visible width of `  level[ID] name: ` (colour codes take none).
+        let head_width = 2 + f.level.as_str().len() + f.rule_id.chars().count() + f.rule_name.chars().count() + 5;
         self.line(
             out,
             &format!("  {}[{}] {}: ", self.level(f.level), f.rule_id, f.rule_name),
-            2 + head.chars().count(),
+            head_width,
             &format!("{}{}", terminal(&f.message), state),
             4,
         )?;
@@ -218,11 +219,11 @@ impl Text {
         writeln!(out)?;
         // The most urgent: the first findings in report order (worst first), with their group.
         writeln!(out, "{}", self.paint("1", &format!("the {MOST_URGENT} most urgent")))?;
-        let mut urgent: Vec<&'r Reported> = report_order(ordered);
+        let mut urgent: Vec<&'r Reported> = super::by_urgency(ordered.iter().flat_map(|(_, v)| v.iter().copied()));
         urgent.truncate(MOST_URGENT);
         let shown = urgent.len();
         for reported in urgent {
-            let group = group_of(report, &reported.finding);
+            let group = report.group_of(&reported.finding);
             writeln!(out, "  {}", self.paint("1", &terminal(&group)))?;
             self.finding(report, reported, cautions, out)?;
         }
@@ -264,7 +265,7 @@ fn unbreakable_words(text: &str, room: usize) -> Vec<std::borrow::Cow<'_, str>> 
 /// given on the command line (the longest source path its place starts with), else its place.
 fn broad_group_of(report: &Report<'_>, sources: &[&str], f: &Finding) -> String {
     if f.resource.cluster.is_some() {
-        return group_of(report, f);
+        return report.group_of(f);
     }
     let Some(place) = f.locations.first().map(|l| l.path.as_str()) else {
         return "no source".to_string();
@@ -288,22 +289,6 @@ type RuleCount<'a> = (&'a str, usize, std::collections::BTreeSet<String>);
 /// "1 error", "2 errors".
 fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
-}
-
-/// Every finding of the groups, most urgent first ([`super::by_urgency`]).
-fn report_order<'r>(ordered: &[(String, Vec<&'r Reported>)]) -> Vec<&'r Reported> {
-    super::by_urgency(ordered.iter().flat_map(|(_, v)| v.iter().copied()))
-}
-
-fn group_of(report: &Report<'_>, f: &Finding) -> String {
-    match &f.resource.cluster {
-        Some(c) => format!("cluster {}", c.label()),
-        None => match report.locations_of(f).first() {
-            Some(l) => format!("source {}", l.path),
-            // A finding with no place at all (a user rule may return one).
-            None => "no source".to_string(),
-        },
-    }
 }
 
 fn evidence_lines(f: &Finding) -> Vec<String> {
@@ -335,7 +320,7 @@ impl Emitter for Text {
         let mut groups: BTreeMap<String, Vec<&Reported>> = BTreeMap::new();
         for reported in report.findings {
             groups
-                .entry(group_of(report, &reported.finding))
+                .entry(report.group_of(&reported.finding))
                 .or_default()
                 .push(reported);
         }

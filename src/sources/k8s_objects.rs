@@ -92,16 +92,7 @@ pub fn collect(path: &Path, ctx: &CollectContext) -> Part {
 /// Reads objects from `text` (JSON or a YAML stream) that came from `shown`; `cluster_key` names
 /// the cluster they were read from when it is known (a live read).
 pub fn from_text(text: &str, shown: &str, cluster_key: Option<String>, ctx: &CollectContext) -> Part {
-    let mut reader = Reader {
-        shown,
-        ctx,
-        out: Part::for_source(SourceKind::K8sObjects, shown),
-        source: K8sSourceFact {
-            path: shown.to_string(),
-            cluster_key,
-            ..Default::default()
-        },
-    };
+    let mut reader = Reader::new(shown, ctx, cluster_key);
     reader.out.source.files_read = 1;
     let trimmed = text.trim_start_matches('\u{feff}').trim_start();
     if trimmed.starts_with('{') || trimmed.starts_with('[') {
@@ -125,6 +116,22 @@ struct Reader<'a> {
     ctx: &'a CollectContext,
     out: Part,
     source: K8sSourceFact,
+}
+
+impl<'a> Reader<'a> {
+    /// A reader of objects from `shown`, with nothing read yet.
+    fn new(shown: &'a str, ctx: &'a CollectContext, cluster_key: Option<String>) -> Self {
+        Reader {
+            shown,
+            ctx,
+            out: Part::for_source(SourceKind::K8sObjects, shown),
+            source: K8sSourceFact {
+                path: shown.to_string(),
+                cluster_key,
+                ..Default::default()
+            },
+        }
+    }
 }
 
 /// One object's identity as messages and origins name it.
@@ -258,16 +265,7 @@ impl Reader<'_> {
         let chunks: Vec<(Part, K8sSourceFact)> = items
             .par_chunks(PARALLEL_ITEMS)
             .map(|chunk| {
-                let mut reader = Reader {
-                    shown,
-                    ctx,
-                    out: Part::for_source(SourceKind::K8sObjects, shown),
-                    source: K8sSourceFact {
-                        path: shown.to_string(),
-                        cluster_key: cluster_key.clone(),
-                        ..Default::default()
-                    },
-                };
+                let mut reader = Reader::new(shown, ctx, cluster_key.clone());
                 for item in chunk {
                     reader.json_value(text, lines, item, depth + 1);
                 }
