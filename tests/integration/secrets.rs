@@ -105,7 +105,7 @@ fn no_secret_reaches_facts_findings_logs_or_errors() {
         "broken, wrong-type and key-only are errors"
     );
 
-    for format in ["text", "json", "sarif", "junit", "github"] {
+    for format in ["text", "json", "sarif", "junit", "github", "prometheus", "html"] {
         let mut args = vec![
             "scan".to_string(),
             "--now".into(),
