@@ -1,6 +1,7 @@
 //! A part: what one source gave (its record, the facts read from it, and the digests of what was
 //! read), concatenated into the document in source order by [`super::assemble`].
 
+use rayon::prelude::*;
 use std::cmp::Ordering;
 
 use data_encoding::HEXLOWER;
@@ -69,12 +70,12 @@ impl Part {
 /// The digest of a source read from `files` (`(file as shown, SHA-256)`, in any order): the
 /// SHA-256 of its one file, or of the `sha256sum`-style list of all of them, sorted by line after
 /// the hash; `None` when nothing was read. The list is hashed as it is made, never held whole.
-pub fn list_digest<S: AsRef<str>>(mut files: Vec<(S, Sha256)>) -> Option<String> {
+pub fn list_digest<S: AsRef<str> + Send>(mut files: Vec<(S, Sha256)>) -> Option<String> {
     match files.as_slice() {
         [] => None,
         [(_, one)] => Some(HEXLOWER.encode(one)),
         _ => {
-            files.sort_by(|(a, _), (b, _)| line_order(a.as_ref(), b.as_ref()));
+            files.par_sort_by(|(a, _), (b, _)| line_order(a.as_ref(), b.as_ref()));
             let mut list = ring::digest::Context::new(&ring::digest::SHA256);
             for (file, hash) in &files {
                 list.update(HEXLOWER.encode(hash).as_bytes());

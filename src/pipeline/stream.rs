@@ -45,6 +45,12 @@ pub enum StreamError {
 /// Files read per batch: a few megabytes of certificates at a time.
 pub const FILES_PER_BATCH: usize = 4096;
 
+/// Files per task of a batch: each task reads, derives and evaluates its own files, so a batch
+/// gives every thread several tasks (even work to the end) while each task's rule evaluation
+/// stays large enough that its fixed cost (setting the input, the rules' own indexes) is small.
+/// A constant, so that where chunks split never depends on the number of threads.
+pub const FILES_PER_TASK: usize = 512;
+
 /// Whether a collection can stream: a `--certs` source, and no saved document merged in.
 pub fn can_stream(plan: &CollectPlan) -> bool {
     plan.sources.iter().any(|s| matches!(s, Source::Certs(_)))
@@ -237,23 +243,92 @@ pub fn collect(plan: &CollectPlan, consumers: Consumers<'_, '_>) -> Result<Strea
         let Some(stream) = streams.get_mut(n) else { continue };
         let mut errors = Vec::new();
         loop {
-            let read_start = Instant::now();
-            let Some(batch) = stream.next_batch(ctx, files_per_batch) else {
+            let batch_start = Instant::now();
+            // Each task of the batch reads its files, derives its certificates and (when rules
+            // run) evaluates and describes them on the thread that read them: one parallel
+            // pass, and nothing of it on this thread but the merge.
+            let keep_der = sink.is_some();
+            let evaluating = session.as_deref().zip(view.as_ref());
+            let files_per_task = evaluating
+                .and_then(|(s, _)| s.fixed_chunk_size())
+                .unwrap_or(FILES_PER_TASK);
+            let work = |certificates: &mut Vec<CertificateFact>| {
+                let start = Instant::now();
+                let mut identities = Vec::with_capacity(certificates.len());
+                for cert in certificates.iter_mut() {
+                    crate::facts::derive::certificate_alone(cert, plan.now);
+                    identities.push(identity(cert));
+                    if !keep_der {
+                        cert.der = Der::default();
+                    }
+                }
+                let derived = start.elapsed();
+                let evaluated = evaluating.map(|(session, view)| session.evaluate_chunk(view, &doc, certificates));
+                (identities, derived, evaluated)
+            };
+            let Some((batch, tasks)) = stream.next_batch_with(ctx, files_per_batch, files_per_task, &work) else {
                 break;
             };
-            collect_time += read_start.elapsed();
-            let derive_start = Instant::now();
+            let parallel_wall = batch_start.elapsed();
             let mut certificates = batch.certificates;
-            certificates.retain(|c| seen.insert(identity(c)));
-            crate::facts::derive::certificates_alone(&mut certificates, plan.now);
-            derive_time += derive_start.elapsed();
             errors.extend(batch.errors);
-            write(&mut sink, &certificates, phases)?;
-            for cert in &mut certificates {
-                cert.der = Der::default();
+            // An occurrence already streamed (two `--certs` naming the same file) is kept once.
+            let mut kept = Vec::with_capacity(certificates.len());
+            for (identities, _, _) in tasks.iter().map(|t| &t.output) {
+                kept.extend(identities.iter().map(|id| seen.insert(*id)));
             }
-            if let (Some(session), Some(view)) = (session.as_deref_mut(), &view) {
-                session.certificates(view, &doc, &certificates, position)?;
+            let all_kept = kept.iter().all(|&k| k);
+            if !all_kept {
+                let mut keep = kept.iter();
+                certificates.retain(|_| keep.next().copied().unwrap_or(true));
+            }
+            write(&mut sink, &certificates, phases)?;
+            if keep_der {
+                for cert in &mut certificates {
+                    cert.der = Der::default();
+                }
+            }
+            // CPU time of each step, summed over the tasks, to share the batch's wall time.
+            let (mut read, mut derived, mut rules, mut described) =
+                (Duration::ZERO, Duration::ZERO, Duration::ZERO, Duration::ZERO);
+            let mut offset = position;
+            let merge_start = Instant::now();
+            for task in tasks {
+                let (_, task_derive, evaluated) = task.output;
+                read += task.read;
+                derived += task_derive;
+                match (evaluated, session.as_deref_mut()) {
+                    (Some(chunk), Some(session)) if all_kept => {
+                        let chunk = chunk?;
+                        rules += chunk.rules;
+                        described += chunk.describe;
+                        session.absorb_chunk(chunk, offset);
+                    }
+                    _ => {}
+                }
+                offset += task.certificates;
+            }
+            let merged = merge_start.elapsed();
+            if !all_kept {
+                // Evaluated again without the repeated occurrences (rare: overlapping sources).
+                if let (Some(session), Some(view)) = (session.as_deref_mut(), &view) {
+                    session.certificates(view, &doc, &certificates, position)?;
+                }
+            }
+            // The parallel pass's wall time, shared among its steps by their time on the
+            // threads; merging is describing.
+            let cpu = (read + derived + rules + described).as_secs_f64();
+            let share = |part: Duration| {
+                if cpu > 0.0 {
+                    parallel_wall.mul_f64(part.as_secs_f64() / cpu)
+                } else {
+                    Duration::ZERO
+                }
+            };
+            collect_time += if cpu > 0.0 { share(read) } else { parallel_wall };
+            derive_time += share(derived);
+            if let Some(session) = session.as_deref_mut() {
+                session.add_timings(share(rules), share(described) + merged);
             }
             if let Some(soonest) = &mut soonest {
                 certificates.iter().for_each(|c| soonest.offer(c));

@@ -137,6 +137,41 @@ fn streaming_gives_the_bytes_of_collecting_everything_first() {
 }
 
 #[test]
+fn tasks_within_a_batch_give_the_bytes_of_collecting_everything_first() {
+    // Each task of a batch reads, evaluates and describes its own files on its own thread; the
+    // tasks' findings are merged in document order. Tasks of 1 and 3 files put a repeated
+    // certificate's occurrences in many tasks of one batch.
+    let estate = repeated_estate();
+    let corpus = testdata("corpus/certs");
+    let out = tempfile::tempdir().expect("tempdir");
+    let prepared = Prepared::load(&Plan::new(CollectPlan::new(Vec::new(), Instant(0)))).expect("policies");
+    for (name, collect) in plans(&[estate.path(), &corpus]) {
+        let (whole, whole_facts) = run(&prepared, &collect, Streaming::Never, &out.path().join("whole.json"));
+        for files_per_task in [1, 3] {
+            let small_tasks = Prepared {
+                engine: prepared.engine.clone().with_chunk_size(files_per_task),
+                skip: prepared.skip.clone(),
+                overrides: prepared.overrides.clone(),
+                triage: prepared.triage.clone(),
+            };
+            let facts_out = out.path().join(format!("tasks-{files_per_task}.json"));
+            let (streamed, streamed_facts) = run(&small_tasks, &collect, Streaming::Batches(4096), &facts_out);
+            assert!(streamed.layout.is_some(), "{name}: streamed");
+            assert_eq!(
+                shown(&streamed),
+                shown(&whole),
+                "{name}, tasks of {files_per_task} files"
+            );
+            same(
+                &streamed_facts,
+                &whole_facts,
+                &format!("{name}, tasks of {files_per_task} files: facts document"),
+            );
+        }
+    }
+}
+
+#[test]
 fn the_first_occurrence_in_the_document_describes_a_repeated_certificate() {
     let estate = repeated_estate();
     let collect = CollectPlan::new(

@@ -539,22 +539,148 @@ impl Session<'_> {
 
     /// Describes each rule's values and merges them into what was found before.
     fn absorb(&mut self, describer: &Describer<'_>, per_rule: Vec<[Vec<Value>; 3]>) -> Result<(), PolicyError> {
-        for (i, [findings, examined, unknown]) in per_rule.into_iter().enumerate() {
-            let rule = self.rules[i];
-            if self.outputs.coverage && !(examined.is_empty() && unknown.is_empty()) {
-                let got = coverage_of(rule, examined, unknown)?;
-                self.covered[i].0.extend(got.examined);
-                self.covered[i].1.extend(got.unknown);
+        let described = describe_values(&self.rules, self.outputs, describer, per_rule.into_iter().enumerate())?;
+        self.merge_described(described, 0);
+        Ok(())
+    }
+
+    /// Merges described findings (and coverage) into what was found before, their positions
+    /// shifted by `offset`.
+    fn merge_described(&mut self, described: Vec<Described>, offset: usize) {
+        for one in described {
+            let i = one.rule;
+            if let Some((examined, unknown)) = one.coverage {
+                self.covered[i].0.extend(examined);
+                self.covered[i].1.extend(unknown);
             }
-            if findings.is_empty() {
-                continue;
-            }
-            for (finding, position) in describer.positioned(rule, &findings)? {
+            for (finding, position) in one.findings {
+                let position = if position == usize::MAX {
+                    position
+                } else {
+                    position + offset
+                };
                 merge(&mut self.found[i], &mut self.index[i], finding, position);
             }
         }
-        Ok(())
     }
+
+    /// Runs the rules of scope `certificate` over `certificates` (a chunk of the certificates
+    /// that stream past, with every other fact of `view`, built from `facts`) and describes what
+    /// they found, on the calling thread: any number of chunks can be evaluated at once, each
+    /// then absorbed in document order ([`Session::absorb_chunk`]). The findings are those
+    /// [`Session::certificates`] gives, split at chunk boundaries the way it splits them at
+    /// batch boundaries.
+    pub fn evaluate_chunk(
+        &self,
+        view: &PolicyView<'_>,
+        facts: &FactsDocument,
+        certificates: &[CertificateFact],
+    ) -> Result<ChunkFindings, PolicyError> {
+        if self.certificate_rules.is_empty() || certificates.is_empty() {
+            return Ok(ChunkFindings::default());
+        }
+        let start = std::time::Instant::now();
+        let mut pooled = Pooled {
+            engine: Some(
+                self.spare
+                    .lock()
+                    .ok()
+                    .and_then(|mut s| s.pop())
+                    .unwrap_or_else(|| self.base.clone()),
+            ),
+            spare: &self.spare,
+        };
+        let values = match pooled.engine.as_mut() {
+            Some(engine) => run_rules(
+                engine,
+                view.with_certificates(certificates),
+                &self.certificate_rules,
+                &self.rules,
+                self.outputs,
+            )?,
+            None => Vec::new(),
+        };
+        drop(pooled);
+        let rules_done = std::time::Instant::now();
+        let describer = Describer::over(facts, certificates, 0);
+        let described = describe_values(&self.rules, self.outputs, &describer, values.into_iter())?;
+        Ok(ChunkFindings {
+            described,
+            rules: rules_done - start,
+            describe: rules_done.elapsed(),
+        })
+    }
+
+    /// Merges what [`Session::evaluate_chunk`] gave on the certificates from document position
+    /// `offset` on. Chunks are absorbed in document order.
+    pub fn absorb_chunk(&mut self, chunk: ChunkFindings, offset: usize) {
+        self.merge_described(chunk.described, offset);
+    }
+
+    /// The chunk size tests fixed ([`Engine::with_chunk_size`]), if any.
+    pub fn fixed_chunk_size(&self) -> Option<usize> {
+        self.chunk_size
+    }
+
+    /// Adds time spent evaluating outside [`Session::certificates`] (chunks evaluated where the
+    /// caller chose).
+    pub fn add_timings(&mut self, rules: std::time::Duration, describe: std::time::Duration) {
+        self.timings.rules += rules;
+        self.timings.describe += describe;
+    }
+}
+
+/// What the rules of scope `certificate` found on one chunk, described
+/// ([`Session::evaluate_chunk`]), with the time it took on its thread.
+#[derive(Debug, Default)]
+pub struct ChunkFindings {
+    described: Vec<Described>,
+    /// Building the chunk's values and running the rules.
+    pub rules: std::time::Duration,
+    /// Describing what they found.
+    pub describe: std::time::Duration,
+}
+
+/// One rule's findings on some input, described, each with the document position of the
+/// occurrence it is about (from the start of that input), and with coverage its examined and
+/// unknown resources.
+#[derive(Debug)]
+struct Described {
+    rule: usize,
+    findings: Vec<(Finding, usize)>,
+    coverage: Option<(Vec<Covered>, Vec<Covered>)>,
+}
+
+/// Describes the values each rule (by index) returned.
+fn describe_values(
+    rules: &[&LoadedRule],
+    outputs: Outputs,
+    describer: &Describer<'_>,
+    per_rule: impl Iterator<Item = (usize, [Vec<Value>; 3])>,
+) -> Result<Vec<Described>, PolicyError> {
+    let mut described = Vec::new();
+    for (i, [findings, examined, unknown]) in per_rule {
+        let rule = rules[i];
+        let coverage = if outputs.coverage && !(examined.is_empty() && unknown.is_empty()) {
+            let got = coverage_of(rule, examined, unknown)?;
+            Some((got.examined, got.unknown))
+        } else {
+            None
+        };
+        let findings = if findings.is_empty() {
+            Vec::new()
+        } else {
+            describer.positioned(rule, &findings)?
+        };
+        if coverage.is_some() || !findings.is_empty() {
+            described.push(Described {
+                rule: i,
+                findings,
+                coverage,
+            });
+        }
+    }
+    Ok(described)
 }
 
 /// Adds `finding` to `found`, or merges it into the finding about the same resource there: every

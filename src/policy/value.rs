@@ -79,7 +79,8 @@ pub enum Fields {
 /// `Keys` also decides which fields are kept ([`Fields`]).
 #[derive(Default)]
 pub struct Keys {
-    fields: HashMap<usize, Value, Quick>,
+    fields: HashMap<usize, Option<Value>, Quick>,
+    variants: HashMap<usize, Value, Quick>,
     // Keyed by data, so with the standard (randomly keyed) hasher.
     strings: HashMap<Box<str>, Value>,
     empty_array: Option<Value>,
@@ -107,9 +108,20 @@ impl Keys {
         }
     }
 
-    fn field(&mut self, name: &'static str) -> Value {
+    /// The shared key of struct field `name`, or `None` when the filter leaves the field out
+    /// (decided once per name, not per object).
+    fn field(&mut self, name: &'static str) -> Option<Value> {
         // Two equal names at different addresses get two entries with equal values: harmless.
+        let omitted = self.omits_field(name);
         self.fields
+            .entry(name.as_ptr() as usize ^ (name.len() << 48))
+            .or_insert_with(|| (!omitted).then(|| Value::String(Rc::from(name))))
+            .clone()
+    }
+
+    /// The shared key of a variant name (never filtered).
+    fn variant(&mut self, name: &'static str) -> Value {
+        self.variants
             .entry(name.as_ptr() as usize ^ (name.len() << 48))
             .or_insert_with(|| Value::String(Rc::from(name)))
             .clone()
@@ -231,7 +243,7 @@ impl<'k> ser::Serializer for ValueSerializer<'k> {
         Ok(Value::Null)
     }
     fn serialize_unit_variant(self, _name: &'static str, _index: u32, variant: &'static str) -> Result<Value, Error> {
-        Ok(self.keys.field(variant))
+        Ok(self.keys.variant(variant))
     }
     fn serialize_newtype_struct<T: Serialize + ?Sized>(self, _name: &'static str, value: &T) -> Result<Value, Error> {
         value.serialize(self)
@@ -243,7 +255,7 @@ impl<'k> ser::Serializer for ValueSerializer<'k> {
         variant: &'static str,
         value: &T,
     ) -> Result<Value, Error> {
-        let key = self.keys.field(variant);
+        let key = self.keys.variant(variant);
         let inner = value.serialize(ValueSerializer { keys: self.keys })?;
         Ok(Value::from(BTreeMap::from([(key, inner)])))
     }
@@ -320,7 +332,7 @@ impl SeqBuilder<'_> {
             Value::from(self.items)
         };
         match self.variant {
-            Some(variant) => Value::from(BTreeMap::from([(self.keys.field(variant), array)])),
+            Some(variant) => Value::from(BTreeMap::from([(self.keys.variant(variant), array)])),
             None => array,
         }
     }
@@ -359,11 +371,17 @@ struct MapBuilder<'k> {
 }
 
 impl MapBuilder<'_> {
-    fn finish(self) -> Value {
-        // `from_iter` sorts once and builds the tree in bulk; a repeated key keeps its last value.
+    fn finish(mut self) -> Value {
+        // Sorted first with a plain string comparison (keys are strings but for maps keyed by
+        // other values), stably, so that the sort inside `from_iter` finds the entries in order;
+        // it builds the tree in bulk, and a repeated key keeps its last value.
+        self.entries.sort_by(|(a, _), (b, _)| match (a, b) {
+            (Value::String(a), Value::String(b)) => a.as_bytes().cmp(b.as_bytes()),
+            _ => a.cmp(b),
+        });
         let object = Value::from(BTreeMap::from_iter(self.entries));
         match self.variant {
-            Some(variant) => Value::from(BTreeMap::from([(self.keys.field(variant), object)])),
+            Some(variant) => Value::from(BTreeMap::from([(self.keys.variant(variant), object)])),
             None => object,
         }
     }
@@ -397,10 +415,9 @@ impl ser::SerializeStruct for MapBuilder<'_> {
     type Ok = Value;
     type Error = Error;
     fn serialize_field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Result<(), Error> {
-        if self.keys.omits_field(key) {
+        let Some(key) = self.keys.field(key) else {
             return Ok(());
-        }
-        let key = self.keys.field(key);
+        };
         let value = value.serialize(ValueSerializer { keys: self.keys })?;
         self.entries.push((key, value));
         Ok(())

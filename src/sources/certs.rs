@@ -7,6 +7,7 @@
 //! in which case it is an error; a file named on the command line must hold one.
 
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use crate::walk::{self, WalkError};
 use rayon::prelude::*;
@@ -37,6 +38,17 @@ pub fn collect(root: &Path, ctx: &CollectContext) -> Part {
         facts,
         digests: Vec::new(),
     }
+}
+
+/// What one task of [`Stream::next_batch_with`] read, and what its work gave.
+#[derive(Debug)]
+pub struct TaskOutput<T> {
+    /// The certificates the task read (after its work), the next ones of the batch.
+    pub certificates: usize,
+    /// How long reading and parsing the task's files took.
+    pub read: Duration,
+    /// What the work gave.
+    pub output: T,
 }
 
 /// A `--certs` source read a batch of files at a time, so that a scan need not hold every
@@ -115,6 +127,21 @@ impl Stream {
     /// and errors they hold (the walk's own errors come first, with the first batch); `None` once
     /// every file was handed out.
     pub fn next_batch(&mut self, ctx: &CollectContext, count: usize) -> Option<Facts> {
+        self.next_batch_with(ctx, count, FILES_PER_TASK, &|_: &mut Vec<CertificateFact>| ())
+            .map(|(facts, _)| facts)
+    }
+
+    /// [`Stream::next_batch`] with more work done where each file is read: the batch is split
+    /// into tasks of `files_per_task` files, read in parallel, and `work` runs on each task's
+    /// certificates (in file order) on the thread that read them, before they are joined. Gives
+    /// the batch and, in task order, what each task read and what `work` made of it.
+    pub fn next_batch_with<T: Send>(
+        &mut self,
+        ctx: &CollectContext,
+        count: usize,
+        files_per_task: usize,
+        work: &(impl Fn(&mut Vec<CertificateFact>) -> T + Sync),
+    ) -> Option<(Facts, Vec<TaskOutput<T>>)> {
         if self.next >= self.files.len() && self.pending_errors.is_empty() {
             return None;
         }
@@ -126,22 +153,31 @@ impl Stream {
         let batch = &self.files[self.next..end];
         self.next = end;
         if self.single {
+            let mut outputs = Vec::new();
             if let Some(file) = batch.first() {
+                let start = Instant::now();
                 let mut one = collect_file(file, &self.shown_root, true, CertificateRole::Unknown, ctx);
+                let read = start.elapsed();
+                let output = work(&mut one.facts.certificates);
+                outputs.push(TaskOutput {
+                    certificates: one.facts.certificates.len(),
+                    read,
+                    output,
+                });
                 self.digests.push(one.digests.pop().map(|(_, hash)| hash));
                 self.count(&one.source);
                 facts.absorb(one.facts);
             }
-            return Some(facts);
+            return Some((facts, outputs));
         }
-        // Files are read in parallel, a task per FILES_PER_TASK, joined in file order. Each file's
-        // digest is kept as bytes; the names are made again for the source digest at the end,
-        // instead of living through the whole walk (100,000 names held from worker threads cost
-        // 35 MiB of peak memory).
+        // Each file's digest is kept as bytes; the names are made again for the source digest at
+        // the end, instead of living through the whole walk (100,000 names held from worker
+        // threads cost 35 MiB of peak memory).
         let (root, shown_root) = (&self.root, &self.shown_root);
-        let tasks: Vec<(Part, Vec<Option<Sha256>>)> = batch
-            .par_chunks(FILES_PER_TASK)
+        let tasks: Vec<(Part, Vec<Option<Sha256>>, TaskOutput<T>)> = batch
+            .par_chunks(files_per_task.max(1))
             .map(|task| {
+                let start = Instant::now();
                 let mut part = Part::default();
                 let mut digests = Vec::with_capacity(task.len());
                 for file in task {
@@ -150,16 +186,25 @@ impl Stream {
                     digests.push(one.digests.pop().map(|(_, hash)| hash));
                     part.absorb(one);
                 }
-                (part, digests)
+                let read = start.elapsed();
+                let output = work(&mut part.facts.certificates);
+                let output = TaskOutput {
+                    certificates: part.facts.certificates.len(),
+                    read,
+                    output,
+                };
+                (part, digests, output)
             })
             .collect();
-        facts.reserve_for(tasks.iter().map(|(t, _)| &t.facts));
-        for (task, digests) in tasks {
+        facts.reserve_for(tasks.iter().map(|(t, _, _)| &t.facts));
+        let mut outputs = Vec::with_capacity(tasks.len());
+        for (task, digests, output) in tasks {
             self.count(&task.source);
             facts.absorb(task.facts);
             self.digests.extend(digests);
+            outputs.push(output);
         }
-        Some(facts)
+        Some((facts, outputs))
     }
 
     fn count(&mut self, read: &SourceRecord) {
@@ -179,7 +224,7 @@ impl Stream {
         };
         let read: Vec<(String, Sha256)> = self
             .files
-            .iter()
+            .par_iter()
             .zip(std::mem::take(&mut self.digests))
             .filter_map(|(file, digest)| Some((shown_of(file), digest?)))
             .collect();

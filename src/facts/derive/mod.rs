@@ -54,10 +54,15 @@ pub use relations::server_host;
 /// certificates: no relation, no signature to check): time and display name, as [`derive()`]
 /// would.
 pub fn certificates_alone(certificates: &mut [crate::facts::model::CertificateFact], now: Instant) {
-    certificates.par_iter_mut().for_each(|cert| {
-        time::fill_validity(cert, now.0);
-        cert.display_name = display_name(cert);
-    });
+    certificates
+        .par_iter_mut()
+        .for_each(|cert| certificate_alone(cert, now));
+}
+
+/// [`certificates_alone`] for one certificate, on the calling thread.
+pub fn certificate_alone(cert: &mut crate::facts::model::CertificateFact, now: Instant) {
+    time::fill_validity(cert, now.0);
+    cert.display_name = display_name(cert);
 }
 
 /// Derives every computed field of `doc` at evaluation time `now`.
