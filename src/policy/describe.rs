@@ -26,7 +26,7 @@ use regorus::Value;
 
 use super::error::PolicyError;
 use super::rule::LoadedRule;
-use super::value::to_json;
+use super::value::{to_json, Quick};
 use crate::facts::model::{CertificateFact, CertificateRole, ClusterFact, FactsDocument, FileLocation};
 use crate::findings::{
     fill_remediation, fingerprint, CertificateEvidence, ClusterRef, Evidence, Finding, Level, Location, Resource,
@@ -424,7 +424,8 @@ const NESTED_KEYS: &[&str] = &["resource_group", "path", "line", "object"];
 
 /// The keys findings are read by, made once.
 fn key(name: &'static str) -> &'static Value {
-    static KEYS: OnceLock<HashMap<&'static str, Value>> = OnceLock::new();
+    // Names of our own, not input: the quick hasher, not SipHash (one lookup per field read).
+    static KEYS: OnceLock<HashMap<&'static str, Value, Quick>> = OnceLock::new();
     static UNKNOWN: OnceLock<Value> = OnceLock::new();
     let keys = KEYS.get_or_init(|| {
         FINDING_KEYS

@@ -74,6 +74,16 @@ pub enum Fields {
     Keep(&'static [&'static str]),
 }
 
+impl Fields {
+    fn omits_field(self, name: &str) -> bool {
+        match self {
+            Fields::All => false,
+            Fields::Omit(list) => list.contains(&name),
+            Fields::Keep(list) => !list.contains(&name),
+        }
+    }
+}
+
 /// Interned object keys: every object of a kind shares its field-name strings (looked up by the
 /// address of the `&'static str` serde hands over), and short string values are shared too. A
 /// `Keys` also decides which fields are kept ([`Fields`]).
@@ -100,22 +110,14 @@ impl Keys {
         matches!(self.filter, Fields::Omit(list) if list.contains(&name))
     }
 
-    fn omits_field(&self, name: &str) -> bool {
-        match self.filter {
-            Fields::All => false,
-            Fields::Omit(list) => list.contains(&name),
-            Fields::Keep(list) => !list.contains(&name),
-        }
-    }
-
     /// The shared key of struct field `name`, or `None` when the filter leaves the field out
     /// (decided once per name, not per object).
     fn field(&mut self, name: &'static str) -> Option<Value> {
         // Two equal names at different addresses get two entries with equal values: harmless.
-        let omitted = self.omits_field(name);
+        let filter = self.filter;
         self.fields
             .entry(name.as_ptr() as usize ^ (name.len() << 48))
-            .or_insert_with(|| (!omitted).then(|| Value::String(Rc::from(name))))
+            .or_insert_with(|| (!filter.omits_field(name)).then(|| Value::String(Rc::from(name))))
             .clone()
     }
 
