@@ -4,10 +4,16 @@
 //! collecting everything first.
 //!
 //! ```text
-//!  other sources ─▶ assemble + derive (small document) ─────────────────────────────┐
-//!  --certs ─▶ batch of files ─▶ parse ─▶ derive (time, names) ─▶ facts file (spill)  │
-//!                                                 └─▶ certificate rules ─▶ findings ─┴─▶ other rules ─▶ Outcome
+//!  other sources ─▶ assemble + derive (small document) ───────────────────────────────────────┐
+//!  --certs ─▶ batch of files ─▶ tasks, in parallel: parse ─▶ derive ─▶ certificate rules ─▶ describe
+//!                                   │                                  (merged in order) ─▶ findings ─┴─▶ other rules ─▶ Outcome
+//!                                   └─▶ facts file (spill, in order)
 //! ```
+//!
+//! Each task ([`FILES_PER_TASK`] files) does all of its work on the thread that read its files:
+//! one parallel pass per batch, nothing of it on the calling thread but the merge, which keeps
+//! both cores busy (separate passes for reading, deriving and evaluating left one core idle at
+//! each join).
 //!
 //! A `--certs` certificate needs nothing from any other source (no relation, no signature check:
 //! those are for kubeconfig, node and endpoint certificates), so it is complete once its own
