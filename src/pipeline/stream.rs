@@ -120,6 +120,16 @@ pub struct Consumers<'a, 's> {
     pub batch: usize,
 }
 
+/// What one task of a batch did after reading its files.
+struct TaskWork {
+    /// Each certificate's [`identity`], in order.
+    identities: Vec<u128>,
+    /// Time spent deriving.
+    derived: Duration,
+    /// The certificate rules' findings on the task's certificates, described (when rules run).
+    evaluated: Option<Result<crate::policy::ChunkFindings, crate::policy::PolicyError>>,
+}
+
 /// A hash of a certificate occurrence's identity (origin and id): the same occurrence read twice
 /// (two `--certs` naming the same file) is kept once.
 fn identity(cert: &CertificateFact) -> u128 {
@@ -269,8 +279,11 @@ pub fn collect(plan: &CollectPlan, consumers: Consumers<'_, '_>) -> Result<Strea
                     }
                 }
                 let derived = start.elapsed();
-                let evaluated = evaluating.map(|(session, view)| session.evaluate_chunk(view, &doc, certificates));
-                (identities, derived, evaluated)
+                TaskWork {
+                    identities,
+                    derived,
+                    evaluated: evaluating.map(|(session, view)| session.evaluate_chunk(view, &doc, certificates)),
+                }
             };
             let Some((batch, tasks)) = stream.next_batch_with(ctx, files_per_batch, files_per_task, &work) else {
                 break;
@@ -280,8 +293,8 @@ pub fn collect(plan: &CollectPlan, consumers: Consumers<'_, '_>) -> Result<Strea
             errors.extend(batch.errors);
             // An occurrence already streamed (two `--certs` naming the same file) is kept once.
             let mut kept = Vec::with_capacity(certificates.len());
-            for (identities, _, _) in tasks.iter().map(|t| &t.output) {
-                kept.extend(identities.iter().map(|id| seen.insert(*id)));
+            for task in &tasks {
+                kept.extend(task.output.identities.iter().map(|id| seen.insert(*id)));
             }
             let all_kept = kept.iter().all(|&k| k);
             if !all_kept {
@@ -300,10 +313,9 @@ pub fn collect(plan: &CollectPlan, consumers: Consumers<'_, '_>) -> Result<Strea
             let mut offset = position;
             let merge_start = Instant::now();
             for task in tasks {
-                let (_, task_derive, evaluated) = task.output;
                 read += task.read;
-                derived += task_derive;
-                match (evaluated, session.as_deref_mut()) {
+                derived += task.output.derived;
+                match (task.output.evaluated, session.as_deref_mut()) {
                     (Some(chunk), Some(session)) if all_kept => {
                         let chunk = chunk?;
                         rules += chunk.rules;
