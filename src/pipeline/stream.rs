@@ -10,10 +10,11 @@
 //!                                   └─▶ facts file (spill, in order)
 //! ```
 //!
-//! Each task ([`FILES_PER_TASK`] files) does all of its work on the thread that read its files:
-//! one parallel pass per batch, nothing of it on the calling thread but the merge, which keeps
-//! both cores busy (separate passes for reading, deriving and evaluating left one core idle at
-//! each join).
+//! Each task ([`FILES_PER_TASK`] files) does all of its work on the worker that read its files,
+//! and the calling thread takes the tasks' results in file order as they come ([`ordered`]):
+//! no join between batches (a join waits for the slowest task while the other core idles), and
+//! workers stay at most a batch ([`FILES_PER_BATCH`] files) ahead of what was taken, so memory
+//! stays bounded.
 //!
 //! A `--certs` certificate needs nothing from any other source (no relation, no signature check:
 //! those are for kubeconfig, node and endpoint certificates), so it is complete once its own
@@ -48,12 +49,11 @@ pub enum StreamError {
     Write(#[from] std::io::Error),
 }
 
-/// Files read per batch: a few megabytes of certificates at a time.
+/// How far ahead of the merge the workers may read, in files: a few megabytes of certificates.
 pub const FILES_PER_BATCH: usize = 4096;
 
-/// Files per task of a batch: each task reads, derives and evaluates its own files, so a batch
-/// gives every thread several tasks (even work to the end) while each task's rule evaluation
-/// stays large enough that its fixed cost (setting the input, the rules' own indexes) is small.
+/// Files per task: each task reads, derives and evaluates its own files; its rule evaluation
+/// stays large enough that its fixed cost (setting the input, the rules' own set-up) is small.
 /// A constant, so that where chunks split never depends on the number of threads.
 pub const FILES_PER_TASK: usize = 512;
 
@@ -118,6 +118,69 @@ pub struct Consumers<'a, 's> {
     pub phases: &'a mut Phases,
     /// Files read at a time.
     pub batch: usize,
+}
+
+/// Runs `produce(0..count)` on the worker threads and hands each result to `consume` on the
+/// calling thread in index order, as soon as it and every one before it are done: no join
+/// between batches, so no thread waits for another's last task, and the calling thread merges
+/// while the workers go on. Workers stay at most `window` tasks ahead of `consume` (bounded
+/// memory). `consume` returning `false` stops the work (tasks under way finish, no new one
+/// starts).
+pub(super) fn ordered<T: Send>(
+    count: usize,
+    window: usize,
+    produce: impl Fn(usize) -> T + Sync,
+    mut consume: impl FnMut(T) -> bool,
+) {
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    use std::sync::{Condvar, Mutex};
+    let next = AtomicUsize::new(0);
+    let stop = AtomicBool::new(false);
+    // How many results `consume` has taken, for the window.
+    let taken = (Mutex::new(0usize), Condvar::new());
+    let (sender, receiver) = std::sync::mpsc::channel::<(usize, T)>();
+    std::thread::scope(|threads| {
+        let (next, stop, taken, produce) = (&next, &stop, &taken, &produce);
+        // Plain threads, as many as rayon's: a worker blocks while it is ahead of the window,
+        // which a rayon job must never do (a thread waiting in a join could pick up another
+        // worker's loop and wait for itself). What the work runs in parallel inside (describing
+        // a chunk's findings) goes to rayon's pool as usual.
+        for _ in 0..rayon::current_num_threads().max(1) {
+            let sender = sender.clone();
+            threads.spawn(move || loop {
+                let i = next.fetch_add(1, Ordering::SeqCst);
+                if i >= count || stop.load(Ordering::SeqCst) {
+                    break;
+                }
+                {
+                    let (lock, ready) = taken;
+                    let mut done = lock.lock().unwrap_or_else(|e| e.into_inner());
+                    while i >= *done + window && !stop.load(Ordering::SeqCst) {
+                        done = ready.wait(done).unwrap_or_else(|e| e.into_inner());
+                    }
+                }
+                if stop.load(Ordering::SeqCst) || sender.send((i, produce(i))).is_err() {
+                    break;
+                }
+            });
+        }
+        drop(sender);
+        let mut waiting: std::collections::BTreeMap<usize, T> = std::collections::BTreeMap::new();
+        let mut wanted = 0;
+        for (i, result) in receiver.iter() {
+            waiting.insert(i, result);
+            while let Some(result) = waiting.remove(&wanted) {
+                wanted += 1;
+                let go_on = !stop.load(Ordering::SeqCst) && consume(result);
+                if !go_on {
+                    stop.store(true, Ordering::SeqCst);
+                }
+                let (lock, ready) = taken;
+                *lock.lock().unwrap_or_else(|e| e.into_inner()) = wanted;
+                ready.notify_all();
+            }
+        }
+    });
 }
 
 /// What one task of a batch did after reading its files.
@@ -241,6 +304,7 @@ pub fn collect(plan: &CollectPlan, consumers: Consumers<'_, '_>) -> Result<Strea
         Ok(())
     };
     let mut seen: HashSet<u128> = HashSet::new();
+    let mut read_digests: Vec<(u64, u64, Vec<Option<crate::facts::x509::Sha256>>)> = Vec::new();
     // Position in the document, and in the other sources' certificates.
     let (mut position, mut taken) = (0, 0);
     let mut stream_errors: Vec<Vec<CollectionError>> = Vec::new();
@@ -257,101 +321,125 @@ pub fn collect(plan: &CollectPlan, consumers: Consumers<'_, '_>) -> Result<Strea
         taken = end;
         // Then the streamed source that follows it.
         let Some(stream) = streams.get_mut(n) else { continue };
-        let mut errors = Vec::new();
-        loop {
-            let batch_start = Instant::now();
-            // Each task of the batch reads its files, derives its certificates and (when rules
-            // run) evaluates and describes them on the thread that read them: one parallel
-            // pass, and nothing of it on this thread but the merge.
-            let keep_der = sink.is_some();
-            let evaluating = session.as_deref().zip(view.as_ref());
-            let files_per_task = evaluating
-                .and_then(|(s, _)| s.fixed_chunk_size())
-                .unwrap_or(FILES_PER_TASK);
-            let work = |certificates: &mut Vec<CertificateFact>| {
-                let start = Instant::now();
-                let mut identities = Vec::with_capacity(certificates.len());
-                for cert in certificates.iter_mut() {
-                    crate::facts::derive::certificate_alone(cert, plan.now);
-                    identities.push(identity(cert));
-                    if !keep_der {
-                        cert.der = Der::default();
-                    }
-                }
-                let derived = start.elapsed();
-                TaskWork {
-                    identities,
-                    derived,
-                    evaluated: evaluating.map(|(session, view)| session.evaluate_chunk(view, &doc, certificates)),
-                }
-            };
-            let Some((batch, tasks)) = stream.next_batch_with(ctx, files_per_batch, files_per_task, &work) else {
-                break;
-            };
-            let parallel_wall = batch_start.elapsed();
-            let mut certificates = batch.certificates;
-            errors.extend(batch.errors);
-            // An occurrence already streamed (two `--certs` naming the same file) is kept once.
-            let mut kept = Vec::with_capacity(certificates.len());
-            for task in &tasks {
-                kept.extend(task.output.identities.iter().map(|id| seen.insert(*id)));
-            }
-            let all_kept = kept.iter().all(|&k| k);
-            if !all_kept {
-                let mut keep = kept.iter();
-                certificates.retain(|_| keep.next().copied().unwrap_or(true));
-            }
-            write(&mut sink, &certificates, phases)?;
-            if keep_der {
-                for cert in &mut certificates {
+        let evaluating = session.as_deref().zip(view.as_ref());
+        let files_per_task = evaluating
+            .and_then(|(s, _)| s.fixed_chunk_size())
+            .unwrap_or(FILES_PER_TASK)
+            .min(files_per_batch)
+            .max(1);
+        // Tasks run at most a batch ahead of the merge: memory stays bounded.
+        let window = (files_per_batch / files_per_task).max(1);
+        let (tasks, mut errors) = stream.take_tasks(files_per_task);
+        let keep_der = sink.is_some();
+        let work = |certificates: &mut Vec<CertificateFact>| {
+            let start = Instant::now();
+            let mut identities = Vec::with_capacity(certificates.len());
+            for cert in certificates.iter_mut() {
+                crate::facts::derive::certificate_alone(cert, plan.now);
+                identities.push(identity(cert));
+                if !keep_der {
                     cert.der = Der::default();
                 }
             }
-            // CPU time of each step, summed over the tasks, to share the batch's wall time.
-            let (mut read, mut derived, mut rules, mut described) =
-                (Duration::ZERO, Duration::ZERO, Duration::ZERO, Duration::ZERO);
-            let mut offset = position;
-            let merge_start = Instant::now();
-            for task in tasks {
-                read += task.read;
-                derived += task.output.derived;
-                match (task.output.evaluated, session.as_deref_mut()) {
-                    (Some(chunk), Some(session)) if all_kept => {
-                        let chunk = chunk?;
+            let derived = start.elapsed();
+            TaskWork {
+                identities,
+                derived,
+                evaluated: evaluating.map(|(session, view)| session.evaluate_chunk(view, &doc, certificates)),
+            }
+        };
+        let pipeline_start = Instant::now();
+        let (mut read, mut derived, mut rules, mut described) =
+            (Duration::ZERO, Duration::ZERO, Duration::ZERO, Duration::ZERO);
+        let mut chunks: Vec<(crate::policy::ChunkFindings, usize)> = Vec::new();
+        let mut failed: Option<StreamError> = None;
+        let stream_ref: &certs::Stream = stream;
+        ordered(
+            tasks.len(),
+            window,
+            |i| {
+                let mut got = stream_ref.read_task(tasks[i].clone(), ctx);
+                let output = work(&mut got.facts.certificates);
+                (got, output)
+            },
+            |(got, output)| {
+                if failed.is_some() {
+                    return false;
+                }
+                let mut certificates = got.facts.certificates;
+                errors.extend(got.facts.errors);
+                read_digests.push((got.files_read, got.files_skipped, got.digests));
+                read += got.read;
+                derived += output.derived;
+                // An occurrence already streamed (two `--certs` naming the same file) is kept once.
+                let kept: Vec<bool> = output.identities.iter().map(|id| seen.insert(*id)).collect();
+                let all_kept = kept.iter().all(|&k| k);
+                if !all_kept {
+                    let mut keep = kept.iter();
+                    certificates.retain(|_| keep.next().copied().unwrap_or(true));
+                }
+                if let Err(e) = write(&mut sink, &certificates, phases) {
+                    failed = Some(e.into());
+                    return false;
+                }
+                if keep_der {
+                    for cert in &mut certificates {
+                        cert.der = Der::default();
+                    }
+                }
+                let evaluated = if all_kept {
+                    output.evaluated
+                } else {
+                    // Evaluated again without the repeated occurrences (rare: overlapping sources).
+                    evaluating.map(|(session, view)| session.evaluate_chunk(view, &doc, &certificates))
+                };
+                match evaluated {
+                    Some(Ok(chunk)) => {
                         rules += chunk.rules;
                         described += chunk.describe;
-                        session.absorb_chunk(chunk, offset);
+                        chunks.push((chunk, position));
                     }
-                    _ => {}
+                    Some(Err(e)) => {
+                        failed = Some(e.into());
+                        return false;
+                    }
+                    None => {}
                 }
-                offset += task.certificates;
-            }
-            let merged = merge_start.elapsed();
-            if !all_kept {
-                // Evaluated again without the repeated occurrences (rare: overlapping sources).
-                if let (Some(session), Some(view)) = (session.as_deref_mut(), &view) {
-                    session.certificates(view, &doc, &certificates, position)?;
+                if let Some(soonest) = &mut soonest {
+                    certificates.iter().for_each(|c| soonest.offer(c));
                 }
+                position += certificates.len();
+                true
+            },
+        );
+        if let Some(e) = failed {
+            return Err(e);
+        }
+        for (files_read, files_skipped, digests) in read_digests.drain(..) {
+            stream.absorb_read(files_read, files_skipped, digests);
+        }
+        let merge_start = Instant::now();
+        if let Some(session) = session.as_deref_mut() {
+            for (chunk, offset) in chunks {
+                session.absorb_chunk(chunk, offset);
             }
-            // The parallel pass's wall time, shared among its steps by their time on the
-            // threads; merging is describing.
-            let cpu = (read + derived + rules + described).as_secs_f64();
-            let share = |part: Duration| {
-                if cpu > 0.0 {
-                    parallel_wall.mul_f64(part.as_secs_f64() / cpu)
-                } else {
-                    Duration::ZERO
-                }
-            };
-            collect_time += if cpu > 0.0 { share(read) } else { parallel_wall };
-            derive_time += share(derived);
-            if let Some(session) = session.as_deref_mut() {
-                session.add_timings(share(rules), share(described) + merged);
+        }
+        let merged = merge_start.elapsed();
+        // The pipeline's wall time, shared among its steps by their time on the threads;
+        // merging is describing.
+        let wall = pipeline_start.elapsed() - merged;
+        let cpu = (read + derived + rules + described).as_secs_f64();
+        let share = |part: Duration| {
+            if cpu > 0.0 {
+                wall.mul_f64(part.as_secs_f64() / cpu)
+            } else {
+                Duration::ZERO
             }
-            if let Some(soonest) = &mut soonest {
-                certificates.iter().for_each(|c| soonest.offer(c));
-            }
-            position += certificates.len();
+        };
+        collect_time += if cpu > 0.0 { share(read) } else { wall };
+        derive_time += share(derived);
+        if let Some(session) = session.as_deref_mut() {
+            session.add_timings(share(rules), share(described) + merged);
         }
         stream_errors.push(errors);
     }

@@ -209,3 +209,59 @@ fn user_rules_that_read_certificates_turn_streaming_off() {
         "user rules of scope certificate see the whole document"
     );
 }
+
+#[test]
+fn the_ordered_pipeline_hands_results_over_in_order_within_its_window_and_stops_when_asked() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::time::Duration;
+    // Later tasks finish first (each sleeps less than the one before), so results arrive out of
+    // order; every one must be consumed in index order, and no task may start more than the
+    // window ahead of what was consumed.
+    let consumed = AtomicUsize::new(0);
+    let furthest_ahead = AtomicUsize::new(0);
+    let mut seen = Vec::new();
+    super::stream::ordered(
+        40,
+        3,
+        |i| {
+            let ahead = i - consumed.load(Ordering::SeqCst);
+            furthest_ahead.fetch_max(ahead, Ordering::SeqCst);
+            std::thread::sleep(Duration::from_millis((40 - i as u64) % 7));
+            i * 10
+        },
+        |value| {
+            seen.push(value);
+            consumed.fetch_add(1, Ordering::SeqCst);
+            true
+        },
+    );
+    assert_eq!(seen, (0..40).map(|i| i * 10).collect::<Vec<_>>());
+    assert!(
+        furthest_ahead.load(Ordering::SeqCst) < 3,
+        "a task started {} ahead of the merge (window 3)",
+        furthest_ahead.load(Ordering::SeqCst)
+    );
+
+    // A consumer that fails at the fifth result: nothing more is consumed, the workers stop
+    // (the call returns instead of producing all 10,000), and no worker is left waiting.
+    let produced = AtomicUsize::new(0);
+    let mut taken = 0;
+    super::stream::ordered(
+        10_000,
+        4,
+        |i| {
+            produced.fetch_add(1, Ordering::SeqCst);
+            i
+        },
+        |_| {
+            taken += 1;
+            taken < 5
+        },
+    );
+    assert_eq!(taken, 5, "nothing is consumed after the consumer said stop");
+    assert!(
+        produced.load(Ordering::SeqCst) < 5 + 4 + rayon::current_num_threads() + 1,
+        "{} tasks ran after a stop at the fifth",
+        produced.load(Ordering::SeqCst)
+    );
+}

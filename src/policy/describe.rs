@@ -71,6 +71,8 @@ pub struct Describer<'a> {
     /// Kubeconfigs kept in Kubernetes objects, by their `path` (the object and key): where the
     /// object is and its name.
     kubeconfigs_in_objects: HashMap<&'a str, (&'a FileLocation, &'a str)>,
+    /// Describe on the calling thread only (a chunk described by the worker that evaluated it).
+    sequential: bool,
 }
 
 impl<'a> Describer<'a> {
@@ -114,7 +116,15 @@ impl<'a> Describer<'a> {
             repeated,
             clusters,
             kubeconfigs_in_objects,
+            sequential: false,
         }
+    }
+
+    /// The same describer working on the calling thread only: for a worker that evaluated a
+    /// chunk and describes it where it is, while every other thread has work of its own.
+    pub fn sequential(mut self) -> Self {
+        self.sequential = true;
+        self
     }
 
     /// The findings of `rule` from the values its `findings` sets held (in any order, possibly
@@ -132,8 +142,11 @@ impl<'a> Describer<'a> {
             file: rule.file.clone(),
             message,
         };
+        // Sequential: pieces no shorter than the whole, so nothing is split off to other threads.
+        let min_len = if self.sequential { values.len().max(1) } else { 1 };
         let parsed: Vec<Option<RawFinding>> = values
             .par_iter()
+            .with_min_len(min_len)
             .map(|v| parse(v).map(Some).map_err(bad))
             .collect::<Result<_, _>>()?;
         // One entry per resource: the finding about the occurrence first in the document (then
@@ -146,12 +159,17 @@ impl<'a> Describer<'a> {
             .map(|raw| raw.as_ref().map_or(usize::MAX, |r| self.position(r)))
             .collect();
         let mut order: Vec<usize> = (0..parsed.len()).collect();
-        order.par_sort_unstable_by(|&a, &b| {
+        let order_of = |&a: &usize, &b: &usize| {
             key(a)
                 .cmp(&key(b))
                 .then(positions[a].cmp(&positions[b]))
                 .then_with(|| values[a].cmp(&values[b]))
-        });
+        };
+        if self.sequential {
+            order.sort_unstable_by(order_of);
+        } else {
+            order.par_sort_unstable_by(order_of);
+        }
         let mut merged: Vec<Merged> = Vec::with_capacity(order.len());
         for (n, &i) in order.iter().enumerate() {
             let Some(raw) = &parsed[i] else { continue };
@@ -178,6 +196,7 @@ impl<'a> Describer<'a> {
         }
         parsed
             .into_par_iter()
+            .with_min_len(min_len)
             .zip(describing)
             .zip(positions)
             .filter_map(|((raw, entry), position)| Some((raw?, entry?, position)))

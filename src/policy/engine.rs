@@ -602,7 +602,7 @@ impl Session<'_> {
         };
         drop(pooled);
         let rules_done = std::time::Instant::now();
-        let describer = Describer::over(facts, certificates, 0);
+        let describer = Describer::over(facts, certificates, 0).sequential();
         let described = describe_values(&self.rules, self.outputs, &describer, values.into_iter())?;
         Ok(ChunkFindings {
             described,

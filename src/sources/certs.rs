@@ -40,6 +40,21 @@ pub fn collect(root: &Path, ctx: &CollectContext) -> Part {
     }
 }
 
+/// What [`Stream::read_task`] read from one task's files.
+#[derive(Debug)]
+pub struct TaskRead {
+    /// The certificates and errors of the task's files, in file order.
+    pub facts: Facts,
+    /// Files read (for [`Stream::absorb_read`]).
+    pub files_read: u64,
+    /// Files skipped.
+    pub files_skipped: u64,
+    /// Each file's digest (`None`: not read), for [`Stream::absorb_read`].
+    pub digests: Vec<Option<Sha256>>,
+    /// How long reading and parsing took.
+    pub read: Duration,
+}
+
 /// What one task of [`Stream::next_batch_with`] read, and what its work gave.
 #[derive(Debug)]
 pub struct TaskOutput<T> {
@@ -205,6 +220,54 @@ impl Stream {
             outputs.push(output);
         }
         Some((facts, outputs))
+    }
+
+    /// The files not handed out yet, split into tasks of `files_per_task` files (ranges of
+    /// the walk's file list, in order), all handed out at once: read them with
+    /// [`Stream::read_task`] on any thread, then give back what was read, in task order, with
+    /// [`Stream::absorb_read`]. The walk's own errors come with the call.
+    pub fn take_tasks(&mut self, files_per_task: usize) -> (Vec<std::ops::Range<usize>>, Vec<CollectionError>) {
+        let start = self.next;
+        self.next = self.files.len();
+        let step = files_per_task.max(1);
+        let tasks = (start..self.files.len())
+            .step_by(step)
+            .map(|at| at..(at + step).min(self.files.len()))
+            .collect();
+        (tasks, std::mem::take(&mut self.pending_errors))
+    }
+
+    /// Reads the files of one task of [`Stream::take_tasks`] (on the calling thread), in order:
+    /// their certificates and errors, each file's digest, and how long it took.
+    pub fn read_task(&self, task: std::ops::Range<usize>, ctx: &CollectContext) -> TaskRead {
+        let start = Instant::now();
+        let mut part = Part::default();
+        let files = self.files.get(task).unwrap_or_default();
+        let mut digests = Vec::with_capacity(files.len());
+        for file in files {
+            let mut one = if self.single {
+                collect_file(file, &self.shown_root, true, CertificateRole::Unknown, ctx)
+            } else {
+                let shown = relative_shown(&self.root, &self.shown_root, file);
+                collect_file(file, &shown, false, CertificateRole::Unknown, ctx)
+            };
+            digests.push(one.digests.pop().map(|(_, hash)| hash));
+            part.absorb(one);
+        }
+        TaskRead {
+            read: start.elapsed(),
+            files_read: part.source.files_read,
+            files_skipped: part.source.files_skipped,
+            digests,
+            facts: part.facts,
+        }
+    }
+
+    /// Records what a task read (its files' counts and digests): tasks in order, each once.
+    pub fn absorb_read(&mut self, files_read: u64, files_skipped: u64, digests: Vec<Option<Sha256>>) {
+        self.record.files_read += files_read;
+        self.record.files_skipped += files_skipped;
+        self.digests.extend(digests);
     }
 
     fn count(&mut self, read: &SourceRecord) {
