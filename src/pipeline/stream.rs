@@ -11,7 +11,7 @@
 //! ```
 //!
 //! Each task ([`FILES_PER_TASK`] files) does all of its work on the worker that read its files,
-//! and the calling thread takes the tasks' results in file order as they come ([`ordered`]):
+//! and the calling thread takes the tasks' results in file order as they come (`ordered`):
 //! no join between batches (a join waits for the slowest task while the other core idles), and
 //! workers stay at most a batch ([`FILES_PER_BATCH`] files) ahead of what was taken, so memory
 //! stays bounded.
