@@ -321,6 +321,9 @@ pub fn collect(plan: &CollectPlan, consumers: Consumers<'_, '_>) -> Result<Strea
         taken = end;
         // Then the streamed source that follows it.
         let Some(stream) = streams.get_mut(n) else { continue };
+        // What was found so far, out of the session while the workers evaluate with it: each
+        // task's findings are merged here as they come.
+        let mut merger = session.as_deref_mut().map(|s| s.take_merger());
         let evaluating = session.as_deref().zip(view.as_ref());
         let files_per_task = evaluating
             .and_then(|(s, _)| s.fixed_chunk_size())
@@ -351,7 +354,7 @@ pub fn collect(plan: &CollectPlan, consumers: Consumers<'_, '_>) -> Result<Strea
         let pipeline_start = Instant::now();
         let (mut read, mut derived, mut rules, mut described) =
             (Duration::ZERO, Duration::ZERO, Duration::ZERO, Duration::ZERO);
-        let mut chunks: Vec<(crate::policy::ChunkFindings, usize)> = Vec::new();
+        let mut merged = Duration::ZERO;
         let mut failed: Option<StreamError> = None;
         let stream_ref: &certs::Stream = stream;
         ordered(
@@ -397,7 +400,11 @@ pub fn collect(plan: &CollectPlan, consumers: Consumers<'_, '_>) -> Result<Strea
                     Some(Ok(chunk)) => {
                         rules += chunk.rules;
                         described += chunk.describe;
-                        chunks.push((chunk, position));
+                        if let Some(merger) = &mut merger {
+                            let start = Instant::now();
+                            merger.absorb_chunk(chunk, position);
+                            merged += start.elapsed();
+                        }
                     }
                     Some(Err(e)) => {
                         failed = Some(e.into());
@@ -412,22 +419,18 @@ pub fn collect(plan: &CollectPlan, consumers: Consumers<'_, '_>) -> Result<Strea
                 true
             },
         );
+        if let (Some(session), Some(merger)) = (session.as_deref_mut(), merger) {
+            session.put_merger(merger);
+        }
         if let Some(e) = failed {
             return Err(e);
         }
         for (files_read, files_skipped, digests) in read_digests.drain(..) {
             stream.absorb_read(files_read, files_skipped, digests);
         }
-        let merge_start = Instant::now();
-        if let Some(session) = session.as_deref_mut() {
-            for (chunk, offset) in chunks {
-                session.absorb_chunk(chunk, offset);
-            }
-        }
-        let merged = merge_start.elapsed();
         // The pipeline's wall time, shared among its steps by their time on the threads;
-        // merging is describing.
-        let wall = pipeline_start.elapsed() - merged;
+        // merging (on this thread, while the workers go on) is describing.
+        let wall = pipeline_start.elapsed();
         let cpu = (read + derived + rules + described).as_secs_f64();
         let share = |part: Duration| {
             if cpu > 0.0 {

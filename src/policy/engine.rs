@@ -547,27 +547,33 @@ impl Session<'_> {
     /// Merges described findings (and coverage) into what was found before, their positions
     /// shifted by `offset`.
     fn merge_described(&mut self, described: Vec<Described>, offset: usize) {
-        for one in described {
-            let i = one.rule;
-            if let Some((examined, unknown)) = one.coverage {
-                self.covered[i].0.extend(examined);
-                self.covered[i].1.extend(unknown);
-            }
-            for (finding, position) in one.findings {
-                let position = if position == usize::MAX {
-                    position
-                } else {
-                    position + offset
-                };
-                merge(&mut self.found[i], &mut self.index[i], finding, position);
-            }
+        let mut merger = self.take_merger();
+        merger.merge_described(described, offset);
+        self.put_merger(merger);
+    }
+
+    /// What was found so far, taken out of the session so that chunks can be absorbed into it
+    /// ([`Merger::absorb_chunk`]) while other threads evaluate more chunks with the session;
+    /// give it back with [`Session::put_merger`] before anything else.
+    pub fn take_merger(&mut self) -> Merger {
+        Merger {
+            found: std::mem::take(&mut self.found),
+            index: std::mem::take(&mut self.index),
+            covered: std::mem::take(&mut self.covered),
         }
+    }
+
+    /// Gives back what [`Session::take_merger`] took, with what was absorbed into it.
+    pub fn put_merger(&mut self, merger: Merger) {
+        self.found = merger.found;
+        self.index = merger.index;
+        self.covered = merger.covered;
     }
 
     /// Runs the rules of scope `certificate` over `certificates` (a chunk of the certificates
     /// that stream past, with every other fact of `view`, built from `facts`) and describes what
     /// they found, on the calling thread: any number of chunks can be evaluated at once, each
-    /// then absorbed in document order ([`Session::absorb_chunk`]). The findings are those
+    /// then absorbed in document order ([`Merger::absorb_chunk`]). The findings are those
     /// [`Session::certificates`] gives, split at chunk boundaries the way it splits them at
     /// batch boundaries.
     pub fn evaluate_chunk(
@@ -611,12 +617,6 @@ impl Session<'_> {
         })
     }
 
-    /// Merges what [`Session::evaluate_chunk`] gave on the certificates from document position
-    /// `offset` on. Chunks are absorbed in document order.
-    pub fn absorb_chunk(&mut self, chunk: ChunkFindings, offset: usize) {
-        self.merge_described(chunk.described, offset);
-    }
-
     /// The chunk size tests fixed ([`Engine::with_chunk_size`]), if any.
     pub fn fixed_chunk_size(&self) -> Option<usize> {
         self.chunk_size
@@ -627,6 +627,40 @@ impl Session<'_> {
     pub fn add_timings(&mut self, rules: std::time::Duration, describe: std::time::Duration) {
         self.timings.rules += rules;
         self.timings.describe += describe;
+    }
+}
+
+/// What a [`Session`] found so far, per rule: findings (each with the document position of the
+/// occurrence describing it), where each resource's finding is, and coverage.
+pub struct Merger {
+    found: Vec<Vec<(Finding, usize)>>,
+    index: Vec<HashMap<u64, Vec<usize>>>,
+    covered: Vec<(BTreeSet<Covered>, BTreeSet<Covered>)>,
+}
+
+impl Merger {
+    /// Merges what [`Session::evaluate_chunk`] gave on the certificates from document position
+    /// `offset` on. Chunks are absorbed in document order.
+    pub fn absorb_chunk(&mut self, chunk: ChunkFindings, offset: usize) {
+        self.merge_described(chunk.described, offset);
+    }
+
+    fn merge_described(&mut self, described: Vec<Described>, offset: usize) {
+        for one in described {
+            let i = one.rule;
+            if let Some((examined, unknown)) = one.coverage {
+                self.covered[i].0.extend(examined);
+                self.covered[i].1.extend(unknown);
+            }
+            for (finding, position) in one.findings {
+                let position = if position == usize::MAX {
+                    position
+                } else {
+                    position + offset
+                };
+                merge(&mut self.found[i], &mut self.index[i], finding, position);
+            }
+        }
     }
 }
 

@@ -37,7 +37,7 @@ pub mod value;
 pub mod view;
 
 pub use coverage::{Covered, RuleCoverage};
-pub use engine::{CertificateFields, ChunkFindings, Engine, Evaluation, Session, DEFAULT_TIMEOUT};
+pub use engine::{CertificateFields, ChunkFindings, Engine, Evaluation, Merger, Session, DEFAULT_TIMEOUT};
 pub use error::PolicyError;
 pub use params::Overrides;
 pub use rule::{LoadedRule, RuleMeta, Scope, Skip};
