@@ -304,7 +304,6 @@ pub fn collect(plan: &CollectPlan, consumers: Consumers<'_, '_>) -> Result<Strea
         Ok(())
     };
     let mut seen: HashSet<u128> = HashSet::new();
-    let mut read_digests: Vec<(u64, u64, Vec<Option<crate::facts::x509::Sha256>>)> = Vec::new();
     // Position in the document, and in the other sources' certificates.
     let (mut position, mut taken) = (0, 0);
     let mut stream_errors: Vec<Vec<CollectionError>> = Vec::new();
@@ -356,6 +355,8 @@ pub fn collect(plan: &CollectPlan, consumers: Consumers<'_, '_>) -> Result<Strea
             (Duration::ZERO, Duration::ZERO, Duration::ZERO, Duration::ZERO);
         let mut merged = Duration::ZERO;
         let mut failed: Option<StreamError> = None;
+        // Counts and digests go back to the stream once the workers no longer read it.
+        let mut read_digests = Vec::with_capacity(tasks.len());
         let stream_ref: &certs::Stream = stream;
         ordered(
             tasks.len(),
@@ -366,9 +367,6 @@ pub fn collect(plan: &CollectPlan, consumers: Consumers<'_, '_>) -> Result<Strea
                 (got, output)
             },
             |(got, output)| {
-                if failed.is_some() {
-                    return false;
-                }
                 let mut certificates = got.facts.certificates;
                 errors.extend(got.facts.errors);
                 read_digests.push((got.files_read, got.files_skipped, got.digests));
@@ -425,7 +423,7 @@ pub fn collect(plan: &CollectPlan, consumers: Consumers<'_, '_>) -> Result<Strea
         if let Some(e) = failed {
             return Err(e);
         }
-        for (files_read, files_skipped, digests) in read_digests.drain(..) {
+        for (files_read, files_skipped, digests) in read_digests {
             stream.absorb_read(files_read, files_skipped, digests);
         }
         // The pipeline's wall time, shared among its steps by their time on the threads;

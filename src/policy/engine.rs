@@ -359,12 +359,8 @@ pub struct Session<'e> {
     outputs: Outputs,
     chunk_size: Option<usize>,
     certificate_fields: CertificateFields,
-    /// Per rule: the findings so far, each with the position of the occurrence describing it.
-    found: Vec<Vec<(Finding, usize)>>,
-    /// Per rule: where each resource's finding is in `found`, by a hash of (kind, id).
-    index: Vec<HashMap<u64, Vec<usize>>>,
-    /// Per rule: what it examined and could not examine.
-    covered: Vec<(BTreeSet<Covered>, BTreeSet<Covered>)>,
+    /// What was found so far.
+    merger: Merger,
     timings: EvaluationTimings,
 }
 
@@ -381,9 +377,11 @@ impl Engine {
             .filter(|&i| rules[i].meta.scope == Scope::Certificate)
             .collect();
         Ok(Session {
-            found: vec![Vec::new(); rules.len()],
-            index: vec![HashMap::new(); rules.len()],
-            covered: vec![Default::default(); rules.len()],
+            merger: Merger {
+                found: vec![Vec::new(); rules.len()],
+                index: vec![HashMap::new(); rules.len()],
+                covered: vec![Default::default(); rules.len()],
+            },
             rules,
             certificate_rules,
             base,
@@ -515,7 +513,7 @@ impl Session<'_> {
         let coverage = if self.outputs.coverage {
             self.rules
                 .iter()
-                .zip(std::mem::take(&mut self.covered))
+                .zip(std::mem::take(&mut self.merger.covered))
                 .map(|(rule, (examined, unknown))| RuleCoverage {
                     rule_id: rule.meta.id.clone(),
                     declared: rule.declares_examined,
@@ -526,7 +524,7 @@ impl Session<'_> {
         } else {
             Vec::new()
         };
-        let mut found: Vec<Vec<Finding>> = std::mem::take(&mut self.found)
+        let mut found: Vec<Vec<Finding>> = std::mem::take(&mut self.merger.found)
             .into_iter()
             .map(|list| list.into_iter().map(|(f, _)| f).collect())
             .collect();
@@ -540,34 +538,20 @@ impl Session<'_> {
     /// Describes each rule's values and merges them into what was found before.
     fn absorb(&mut self, describer: &Describer<'_>, per_rule: Vec<[Vec<Value>; 3]>) -> Result<(), PolicyError> {
         let described = describe_values(&self.rules, self.outputs, describer, per_rule.into_iter().enumerate())?;
-        self.merge_described(described, 0);
+        self.merger.merge_described(described, 0);
         Ok(())
-    }
-
-    /// Merges described findings (and coverage) into what was found before, their positions
-    /// shifted by `offset`.
-    fn merge_described(&mut self, described: Vec<Described>, offset: usize) {
-        let mut merger = self.take_merger();
-        merger.merge_described(described, offset);
-        self.put_merger(merger);
     }
 
     /// What was found so far, taken out of the session so that chunks can be absorbed into it
     /// ([`Merger::absorb_chunk`]) while other threads evaluate more chunks with the session;
     /// give it back with [`Session::put_merger`] before anything else.
     pub fn take_merger(&mut self) -> Merger {
-        Merger {
-            found: std::mem::take(&mut self.found),
-            index: std::mem::take(&mut self.index),
-            covered: std::mem::take(&mut self.covered),
-        }
+        std::mem::take(&mut self.merger)
     }
 
     /// Gives back what [`Session::take_merger`] took, with what was absorbed into it.
     pub fn put_merger(&mut self, merger: Merger) {
-        self.found = merger.found;
-        self.index = merger.index;
-        self.covered = merger.covered;
+        self.merger = merger;
     }
 
     /// Runs the rules of scope `certificate` over `certificates` (a chunk of the certificates
@@ -632,9 +616,13 @@ impl Session<'_> {
 
 /// What a [`Session`] found so far, per rule: findings (each with the document position of the
 /// occurrence describing it), where each resource's finding is, and coverage.
+#[derive(Default)]
 pub struct Merger {
+    /// Per rule: the findings so far, each with the position of the occurrence describing it.
     found: Vec<Vec<(Finding, usize)>>,
+    /// Per rule: where each resource's finding is in `found`, by a hash of (kind, id).
     index: Vec<HashMap<u64, Vec<usize>>>,
+    /// Per rule: what it examined and could not examine.
     covered: Vec<(BTreeSet<Covered>, BTreeSet<Covered>)>,
 }
 

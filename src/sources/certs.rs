@@ -55,17 +55,6 @@ pub struct TaskRead {
     pub read: Duration,
 }
 
-/// What one task of [`Stream::next_batch_with`] read, and what its work gave.
-#[derive(Debug)]
-pub struct TaskOutput<T> {
-    /// The certificates the task read (after its work), the next ones of the batch.
-    pub certificates: usize,
-    /// How long reading and parsing the task's files took.
-    pub read: Duration,
-    /// What the work gave.
-    pub output: T,
-}
-
 /// A `--certs` source read a batch of files at a time, so that a scan need not hold every
 /// certificate of a large directory at once: what the walk found, and what was read so far.
 #[derive(Debug)]
@@ -142,84 +131,23 @@ impl Stream {
     /// and errors they hold (the walk's own errors come first, with the first batch); `None` once
     /// every file was handed out.
     pub fn next_batch(&mut self, ctx: &CollectContext, count: usize) -> Option<Facts> {
-        self.next_batch_with(ctx, count, FILES_PER_TASK, &|_: &mut Vec<CertificateFact>| ())
-            .map(|(facts, _)| facts)
-    }
-
-    /// [`Stream::next_batch`] with more work done where each file is read: the batch is split
-    /// into tasks of `files_per_task` files, read in parallel, and `work` runs on each task's
-    /// certificates (in file order) on the thread that read them, before they are joined. Gives
-    /// the batch and, in task order, what each task read and what `work` made of it.
-    pub fn next_batch_with<T: Send>(
-        &mut self,
-        ctx: &CollectContext,
-        count: usize,
-        files_per_task: usize,
-        work: &(impl Fn(&mut Vec<CertificateFact>) -> T + Sync),
-    ) -> Option<(Facts, Vec<TaskOutput<T>>)> {
         if self.next >= self.files.len() && self.pending_errors.is_empty() {
             return None;
         }
+        let end = self.next.saturating_add(count.max(1)).min(self.files.len());
+        let tasks = task_ranges(self.next..end, FILES_PER_TASK);
+        self.next = end;
         let mut facts = Facts {
             errors: std::mem::take(&mut self.pending_errors),
             ..Facts::default()
         };
-        let end = self.next.saturating_add(count.max(1)).min(self.files.len());
-        let batch = &self.files[self.next..end];
-        self.next = end;
-        if self.single {
-            let mut outputs = Vec::new();
-            if let Some(file) = batch.first() {
-                let start = Instant::now();
-                let mut one = collect_file(file, &self.shown_root, true, CertificateRole::Unknown, ctx);
-                let read = start.elapsed();
-                let output = work(&mut one.facts.certificates);
-                outputs.push(TaskOutput {
-                    certificates: one.facts.certificates.len(),
-                    read,
-                    output,
-                });
-                self.digests.push(one.digests.pop().map(|(_, hash)| hash));
-                self.count(&one.source);
-                facts.absorb(one.facts);
-            }
-            return Some((facts, outputs));
+        let reads: Vec<TaskRead> = tasks.into_par_iter().map(|task| self.read_task(task, ctx)).collect();
+        facts.reserve_for(reads.iter().map(|read| &read.facts));
+        for read in reads {
+            self.absorb_read(read.files_read, read.files_skipped, read.digests);
+            facts.absorb(read.facts);
         }
-        // Each file's digest is kept as bytes; the names are made again for the source digest at
-        // the end, instead of living through the whole walk (100,000 names held from worker
-        // threads cost 35 MiB of peak memory).
-        let (root, shown_root) = (&self.root, &self.shown_root);
-        let tasks: Vec<(Part, Vec<Option<Sha256>>, TaskOutput<T>)> = batch
-            .par_chunks(files_per_task.max(1))
-            .map(|task| {
-                let start = Instant::now();
-                let mut part = Part::default();
-                let mut digests = Vec::with_capacity(task.len());
-                for file in task {
-                    let shown = relative_shown(root, shown_root, file);
-                    let mut one = collect_file(file, &shown, false, CertificateRole::Unknown, ctx);
-                    digests.push(one.digests.pop().map(|(_, hash)| hash));
-                    part.absorb(one);
-                }
-                let read = start.elapsed();
-                let output = work(&mut part.facts.certificates);
-                let output = TaskOutput {
-                    certificates: part.facts.certificates.len(),
-                    read,
-                    output,
-                };
-                (part, digests, output)
-            })
-            .collect();
-        facts.reserve_for(tasks.iter().map(|(t, _, _)| &t.facts));
-        let mut outputs = Vec::with_capacity(tasks.len());
-        for (task, digests, output) in tasks {
-            self.count(&task.source);
-            facts.absorb(task.facts);
-            self.digests.extend(digests);
-            outputs.push(output);
-        }
-        Some((facts, outputs))
+        Some(facts)
     }
 
     /// The files not handed out yet, split into tasks of `files_per_task` files (ranges of
@@ -227,18 +155,15 @@ impl Stream {
     /// [`Stream::read_task`] on any thread, then give back what was read, in task order, with
     /// [`Stream::absorb_read`]. The walk's own errors come with the call.
     pub fn take_tasks(&mut self, files_per_task: usize) -> (Vec<std::ops::Range<usize>>, Vec<CollectionError>) {
-        let start = self.next;
+        let tasks = task_ranges(self.next..self.files.len(), files_per_task);
         self.next = self.files.len();
-        let step = files_per_task.max(1);
-        let tasks = (start..self.files.len())
-            .step_by(step)
-            .map(|at| at..(at + step).min(self.files.len()))
-            .collect();
         (tasks, std::mem::take(&mut self.pending_errors))
     }
 
     /// Reads the files of one task of [`Stream::take_tasks`] (on the calling thread), in order:
-    /// their certificates and errors, each file's digest, and how long it took.
+    /// their certificates and errors, each file's digest, and how long it took. Digests are kept
+    /// as bytes; the names are made again for the source digest at the end, instead of living
+    /// through the whole walk (100,000 names held from worker threads cost 35 MiB of peak memory).
     pub fn read_task(&self, task: std::ops::Range<usize>, ctx: &CollectContext) -> TaskRead {
         let start = Instant::now();
         let mut part = Part::default();
@@ -270,11 +195,6 @@ impl Stream {
         self.digests.extend(digests);
     }
 
-    fn count(&mut self, read: &SourceRecord) {
-        self.record.files_read += read.files_read;
-        self.record.files_skipped += read.files_skipped;
-    }
-
     /// The source record once every file was read: files read and skipped, and the digest of
     /// everything read (the file's own, or that of the `sha256sum` list of the directory).
     pub fn finish(mut self) -> SourceRecord {
@@ -294,6 +214,13 @@ impl Stream {
         self.record.sha256 = list_digest(read);
         self.record
     }
+}
+
+/// `range` split into consecutive ranges of `size` (at least 1) items, the last one shorter.
+fn task_ranges(range: std::ops::Range<usize>, size: usize) -> Vec<std::ops::Range<usize>> {
+    let size = size.max(1);
+    let end = range.end;
+    range.step_by(size).map(|at| at..(at + size).min(end)).collect()
 }
 
 fn relative_shown(root: &Path, shown_root: &str, file: &Path) -> String {
