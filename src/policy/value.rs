@@ -95,7 +95,22 @@ pub struct Keys {
     strings: HashMap<Box<str>, Value>,
     empty_array: Option<Value>,
     filter: Fields,
+    /// The sorted order of the fields of structs seen before, by the field keys they had.
+    shapes: HashMap<u64, Shape, Quick>,
 }
+
+/// The field keys of one kind of struct object in the order serde gives them, and the order that
+/// sorts them: every object of a struct (with the same optional fields present) is sorted alike.
+struct Shape {
+    /// The addresses of the shared key strings ([`Keys::field`]), in serde's order.
+    keys: Vec<usize>,
+    /// The index in serde's order of each field in sorted order.
+    sorted: Vec<usize>,
+}
+
+/// How many shapes a [`Keys`] remembers: one per struct and set of present optional fields, so a
+/// handful in practice; the bound keeps an unusual input from growing the table.
+const SHAPES_MAX: usize = 64;
 
 impl Keys {
     /// Keys that keep only the fields `filter` allows.
@@ -290,13 +305,20 @@ impl<'k> ser::Serializer for ValueSerializer<'k> {
     fn serialize_map(self, len: Option<usize>) -> Result<MapBuilder<'k>, Error> {
         Ok(MapBuilder {
             keys: self.keys,
+            fields: false,
             entries: Vec::with_capacity(len.unwrap_or(8)),
             pending_key: None,
             variant: None,
         })
     }
     fn serialize_struct(self, _name: &'static str, len: usize) -> Result<MapBuilder<'k>, Error> {
-        self.serialize_map(Some(len))
+        Ok(MapBuilder {
+            keys: self.keys,
+            fields: true,
+            entries: Vec::with_capacity(len),
+            pending_key: None,
+            variant: None,
+        })
     }
     fn serialize_struct_variant(
         self,
@@ -307,6 +329,7 @@ impl<'k> ser::Serializer for ValueSerializer<'k> {
     ) -> Result<MapBuilder<'k>, Error> {
         Ok(MapBuilder {
             keys: self.keys,
+            fields: true,
             entries: Vec::new(),
             pending_key: None,
             variant: Some(variant),
@@ -365,6 +388,9 @@ array_builder!(
 
 struct MapBuilder<'k> {
     keys: &'k mut Keys,
+    /// Whether the entries are struct fields, whose keys are the shared strings of
+    /// [`Keys::field`] (a map's keys are any values).
+    fields: bool,
     /// Entries in the order serde gives them; sorted once at the end, which is cheaper than a
     /// search per insertion.
     entries: Vec<(Value, Value)>,
@@ -373,14 +399,34 @@ struct MapBuilder<'k> {
 }
 
 impl MapBuilder<'_> {
+    /// Sorts the entries by key: a struct's fields in the order found for the first object of
+    /// the same shape (a sort costs a hundred string comparisons per certificate).
+    fn sort(&mut self) {
+        let shape = if self.fields {
+            key_addresses(&self.entries)
+        } else {
+            None
+        };
+        let Some((hash, keys)) = shape else {
+            self.entries.sort_by(|(a, _), (b, _)| key_order(a, b));
+            return;
+        };
+        if let Some(shape) = self.keys.shapes.get(&hash).filter(|shape| shape.keys == keys) {
+            permute(&mut self.entries, &shape.sorted);
+            return;
+        }
+        let mut sorted: Vec<usize> = (0..self.entries.len()).collect();
+        sorted.sort_by(|&a, &b| key_order(&self.entries[a].0, &self.entries[b].0));
+        permute(&mut self.entries, &sorted);
+        if self.keys.shapes.len() < SHAPES_MAX {
+            self.keys.shapes.insert(hash, Shape { keys, sorted });
+        }
+    }
+
     fn finish(mut self) -> Value {
-        // Sorted first with a plain string comparison (keys are strings but for maps keyed by
-        // other values), stably, so that the sort inside `from_iter` finds the entries in order;
+        // Sorted first, stably, so that the sort inside `from_iter` finds the entries in order;
         // it builds the tree in bulk, and a repeated key keeps its last value.
-        self.entries.sort_by(|(a, _), (b, _)| match (a, b) {
-            (Value::String(a), Value::String(b)) => a.as_bytes().cmp(b.as_bytes()),
-            _ => a.cmp(b),
-        });
+        self.sort();
         let object = Value::from(BTreeMap::from_iter(self.entries));
         match self.variant {
             Some(variant) => Value::from(BTreeMap::from([(self.keys.variant(variant), object)])),
@@ -438,6 +484,39 @@ impl ser::SerializeStructVariant for MapBuilder<'_> {
     fn end(self) -> Result<Value, Error> {
         Ok(self.finish())
     }
+}
+
+/// Puts `entries` in `order` (indices into `entries`, each once).
+fn permute(entries: &mut Vec<(Value, Value)>, order: &[usize]) {
+    let mut out = Vec::with_capacity(entries.len());
+    for &i in order {
+        out.push(std::mem::replace(&mut entries[i], (Value::Null, Value::Null)));
+    }
+    *entries = out;
+}
+
+/// Keys compared as plain strings (keys are strings but for maps keyed by other values).
+fn key_order(a: &Value, b: &Value) -> std::cmp::Ordering {
+    match (a, b) {
+        (Value::String(a), Value::String(b)) => a.as_bytes().cmp(b.as_bytes()),
+        _ => a.cmp(b),
+    }
+}
+
+/// A hash of the addresses of `entries`' key strings, and the addresses (`None` when a key is
+/// not a string).
+fn key_addresses(entries: &[(Value, Value)]) -> Option<(u64, Vec<usize>)> {
+    let mut hasher = QuickHasher::default();
+    let mut keys = Vec::with_capacity(entries.len());
+    for (key, _) in entries {
+        let Value::String(name) = key else {
+            return None;
+        };
+        let address = Rc::as_ptr(name) as *const u8 as usize;
+        hasher.write_usize(address);
+        keys.push(address);
+    }
+    Some((hasher.finish(), keys))
 }
 
 /// The JSON form of a regorus value. Sets become arrays (in set order), `undefined` becomes

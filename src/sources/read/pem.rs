@@ -118,7 +118,7 @@ fn is_certificate_label(label: &str) -> bool {
 }
 
 fn scan_pem(text: &str, encoding: Encoding, out: &mut Extraction) {
-    let mut open: Option<(String, u32, String)> = None; // label, start line, body
+    let mut open: Option<(&str, u32, String)> = None; // label, start line, body
     for (index, raw_line) in text.lines().enumerate() {
         let line_no = index as u32 + 1;
         let line = raw_line.trim();
@@ -132,19 +132,22 @@ fn scan_pem(text: &str, encoding: Encoding, out: &mut Extraction) {
                 }
             }
             out.any_pem_block = true;
-            open = Some((label.to_string(), line_no, String::new()));
+            // A certificate's base64 is rarely over 2 KiB: one allocation for most blocks.
+            let capacity = if is_certificate_label(label) { 2048 } else { 0 };
+            open = Some((label, line_no, String::with_capacity(capacity)));
         } else if let Some(label) = pem_label(line, "-----END ") {
             match open.take() {
-                Some((begin, start, body)) if begin == label => finish_block(&begin, start, &body, encoding, out),
+                Some((begin, start, body)) if begin == label => finish_block(begin, start, &body, encoding, out),
                 Some((begin, start, _)) => out.problems.push(Problem {
                     line: Some(start),
                     message: format!("PEM block `{begin}` ends with a mismatched END line `{label}`"),
                 }),
                 None => {}
             }
-        } else if let Some((_, _, body)) = open.as_mut() {
-            // RFC 1421 headers (`Proc-Type: ...`) carry a colon; base64 never does.
-            if !line.contains(':') {
+        } else if let Some((label, _, body)) = open.as_mut() {
+            // RFC 1421 headers (`Proc-Type: ...`) carry a colon; base64 never does. Only
+            // certificates are decoded: the text of other blocks (private keys) is not copied.
+            if is_certificate_label(label) && !line.contains(':') {
                 body.push_str(line);
             }
         }
