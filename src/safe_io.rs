@@ -393,6 +393,23 @@ mod tests {
     }
 
     #[test]
+    fn whole_files_are_read_whatever_size_fstat_gives() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        // Exactly the size fstat gives (read in one call), up to the cap and one byte over it.
+        let file = dir.path().join("cert.pem");
+        let text: Vec<u8> = (0..5000u32).map(|i| b"ABCDEFGHIJ\n"[i as usize % 11]).collect();
+        std::fs::write(&file, &text).expect("write");
+        assert_eq!(read_regular(&file, 5000).expect("read"), text);
+        assert!(matches!(
+            read_regular(&file, 4999),
+            Err(ReadError::TooLarge { size: 5000, max: 4999 })
+        ));
+        // A file that says it is empty but is not (procfs): read to its end all the same.
+        let status = read_regular(Path::new("/proc/self/status"), 1 << 20).expect("procfs");
+        assert!(status.starts_with(b"Name:") && status.ends_with(b"\n"), "{status:?}");
+    }
+
+    #[test]
     fn fifos_are_refused_without_blocking() {
         let dir = tempfile::tempdir().expect("tempdir");
         let fifo = dir.path().join("p");

@@ -19,21 +19,21 @@
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use rayon::prelude::*;
 use regorus::Value;
 
 use super::error::PolicyError;
 use super::rule::LoadedRule;
-use super::value::{to_json, Quick};
+use super::value::to_json;
 use crate::facts::model::{CertificateFact, CertificateRole, ClusterFact, FactsDocument, FileLocation};
 use crate::findings::{
     fill_remediation, fingerprint, CertificateEvidence, ClusterRef, Evidence, Finding, Level, Location, Resource,
 };
 
 /// The finding keys a rule may set.
-const FINDING_KEYS: &[&str] = &[
+const FINDING_KEYS: [&str; 7] = [
     "message",
     "resource",
     "location",
@@ -42,7 +42,7 @@ const FINDING_KEYS: &[&str] = &[
     "remediation",
     "warning",
 ];
-const RESOURCE_KEYS: &[&str] = &["kind", "id", "name", "cluster"];
+const RESOURCE_KEYS: [&str; 4] = ["kind", "id", "name", "cluster"];
 
 /// A finding as a rule returns it.
 #[derive(Debug, Clone)]
@@ -438,55 +438,42 @@ pub fn certificate_evidence(cert: &CertificateFact) -> Evidence {
     }))
 }
 
-/// Keys read inside `location` and `resource.cluster`.
-const NESTED_KEYS: &[&str] = &["resource_group", "path", "line", "object"];
-
-/// The keys findings are read by, made once.
-fn key(name: &'static str) -> &'static Value {
-    // Names of our own, not input: the quick hasher, not SipHash (one lookup per field read).
-    static KEYS: OnceLock<HashMap<&'static str, Value, Quick>> = OnceLock::new();
-    static UNKNOWN: OnceLock<Value> = OnceLock::new();
-    let keys = KEYS.get_or_init(|| {
-        FINDING_KEYS
-            .iter()
-            .chain(RESOURCE_KEYS)
-            .chain(NESTED_KEYS)
-            .map(|n| (*n, Value::from(*n)))
-            .collect()
-    });
-    keys.get(name).unwrap_or_else(|| {
-        debug_assert!(
-            false,
-            "finding key `{name}` is not in FINDING_KEYS, RESOURCE_KEYS or NESTED_KEYS"
-        );
-        UNKNOWN.get_or_init(|| Value::from(""))
-    })
-}
-
-fn field<'v>(object: &'v regorus::value::Object, name: &'static str) -> Option<&'v Value> {
-    object.get(key(name)).filter(|v| !matches!(v, Value::Undefined))
-}
-
-fn string_field(object: &regorus::value::Object, key: &'static str, what: &str) -> Result<Option<String>, String> {
-    match field(object, key) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s.to_string())),
-        Some(other) => Err(format!("`{what}` must be a string, got {}", to_json(other))),
-    }
-}
-
-fn check_keys(object: &regorus::value::Object, allowed: &[&str], what: &str) -> Result<(), String> {
-    for key in object.keys() {
-        let known = matches!(key, Value::String(k) if allowed.contains(&k.as_ref()));
-        if !known {
-            return Err(format!(
-                "unknown key {} in {what}; expected one of: {}",
-                to_json(key),
-                allowed.join(", ")
-            ));
+/// The values of `names` in `object` (`undefined` is absent), in one pass over its entries
+/// (cheaper than a search per name); with `what`, a key not in `names` is an error.
+fn fields<'v, const N: usize>(
+    object: &'v regorus::value::Object,
+    names: &[&str; N],
+    what: Option<&str>,
+) -> Result<[Option<&'v Value>; N], String> {
+    let mut found = [None; N];
+    for (key, value) in object.iter_sorted() {
+        let slot = match key {
+            Value::String(k) => names.iter().position(|n| *n == k.as_ref()),
+            _ => None,
+        };
+        match (slot, what) {
+            (Some(i), _) => found[i] = Some(value).filter(|v| !matches!(v, Value::Undefined)),
+            (None, Some(what)) => {
+                return Err(format!(
+                    "unknown key {} in {what}; expected one of: {}",
+                    to_json(key),
+                    names.join(", ")
+                ))
+            }
+            (None, None) => {}
         }
     }
-    Ok(())
+    Ok(found)
+}
+
+/// A string field's text (`None` when absent or null).
+fn string_value(value: Option<&Value>, what: &str) -> Result<Option<String>, String> {
+    match value {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.to_string())),
+        Some(Value::Undefined) => Ok(None),
+        Some(other) => Err(format!("`{what}` must be a string, got {}", to_json(other))),
+    }
 }
 
 /// Reads one finding value.
@@ -495,25 +482,26 @@ fn parse(value: &Value) -> Result<RawFinding, String> {
     let object = value
         .as_object()
         .map_err(|_| format!("{SHAPE}; got {}", to_json(value)))?;
-    check_keys(object, FINDING_KEYS, "a finding")?;
-    let message =
-        string_field(object, "message", "message")?.ok_or_else(|| format!("{SHAPE}; `message` is missing"))?;
-    let resource = field(object, "resource")
+    let [message, resource, location, level, evidence, remediation, warning] =
+        fields(object, &FINDING_KEYS, Some("a finding"))?;
+    let message = string_value(message, "message")?.ok_or_else(|| format!("{SHAPE}; `message` is missing"))?;
+    let resource = resource
         .and_then(|r| r.as_object().ok())
         .ok_or_else(|| format!("{SHAPE}; `resource` is missing or not an object"))?;
-    check_keys(resource, RESOURCE_KEYS, "`resource`")?;
-    let kind = string_field(resource, "kind", "resource.kind")?
-        .ok_or_else(|| format!("{SHAPE}; `resource.kind` is missing"))?;
-    let id =
-        string_field(resource, "id", "resource.id")?.ok_or_else(|| format!("{SHAPE}; `resource.id` is missing"))?;
-    let name = string_field(resource, "name", "resource.name")?;
-    let cluster = match field(resource, "cluster") {
+    let [kind, id, name, cluster] = fields(resource, &RESOURCE_KEYS, Some("`resource`"))?;
+    let kind = string_value(kind, "resource.kind")?.ok_or_else(|| format!("{SHAPE}; `resource.kind` is missing"))?;
+    let id = string_value(id, "resource.id")?.ok_or_else(|| format!("{SHAPE}; `resource.id` is missing"))?;
+    let name = string_value(name, "resource.name")?;
+    let cluster = match cluster {
         None => None,
         Some(Value::Null) => Some(None),
-        Some(Value::Object(c)) => Some(Some(ClusterRef {
-            resource_group: string_field(c, "resource_group", "resource.cluster.resource_group")?,
-            name: string_field(c, "name", "resource.cluster.name")?,
-        })),
+        Some(Value::Object(c)) => {
+            let [resource_group, name] = fields(c, &["resource_group", "name"], None)?;
+            Some(Some(ClusterRef {
+                resource_group: string_value(resource_group, "resource.cluster.resource_group")?,
+                name: string_value(name, "resource.cluster.name")?,
+            }))
+        }
         Some(other) => {
             return Err(format!(
                 "`resource.cluster` must be an object or null, got {}",
@@ -521,16 +509,17 @@ fn parse(value: &Value) -> Result<RawFinding, String> {
             ))
         }
     };
-    let location = match field(object, "location") {
+    let location = match location {
         None | Some(Value::Null) => None,
         Some(Value::Object(l)) => {
-            let path = string_field(l, "path", "location.path")?.unwrap_or_default();
-            let line = match field(l, "line") {
+            let [path, line, object] = fields(l, &["path", "line", "object"], None)?;
+            let path = string_value(path, "location.path")?.unwrap_or_default();
+            let line = match line {
                 None | Some(Value::Null) => None,
                 Some(Value::Number(n)) => n.as_u64().and_then(|n| u32::try_from(n).ok()),
                 Some(other) => return Err(format!("`location.line` must be a number, got {}", to_json(other))),
             };
-            let object = match field(l, "object") {
+            let object = match object {
                 None | Some(Value::Null) => None,
                 Some(Value::String(o)) => Some(o.to_string()),
                 Some(other) => return Err(format!("`location.object` must be a string, got {}", to_json(other))),
@@ -544,13 +533,13 @@ fn parse(value: &Value) -> Result<RawFinding, String> {
             ))
         }
     };
-    let level = match string_field(object, "level", "level")? {
+    let level = match string_value(level, "level")? {
         None => None,
         Some(text) => {
             Some(Level::parse(&text).ok_or_else(|| format!("`level` must be error, warning or note, got `{text}`"))?)
         }
     };
-    let evidence = match field(object, "evidence") {
+    let evidence = match evidence {
         None | Some(Value::Null) => BTreeMap::new(),
         Some(e @ Value::Object(_)) => match to_json(e) {
             serde_json::Value::Object(map) => map.into_iter().map(|(k, v)| (Cow::Owned(k), v)).collect(),
@@ -558,8 +547,8 @@ fn parse(value: &Value) -> Result<RawFinding, String> {
         },
         Some(other) => return Err(format!("`evidence` must be an object, got {}", to_json(other))),
     };
-    let remediation = string_field(object, "remediation", "remediation")?;
-    let warning = string_field(object, "warning", "warning")?;
+    let remediation = string_value(remediation, "remediation")?;
+    let warning = string_value(warning, "warning")?;
     Ok(RawFinding {
         message,
         kind,
