@@ -7,7 +7,7 @@
 //! first location, up to 99 related locations, the first 100 resource ids); the text, JSON and
 //! JUnit reports keep every finding. See `docs/fleet.md`.
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::findings::{fingerprint, Evidence, Finding, Location, Resource};
@@ -68,19 +68,48 @@ pub struct Aggregation {
 
 /// The group a finding is aggregated into: its rule, and its cluster or else the source it came
 /// from (the longest of `sources` its first file lies in, or that file's first directory).
-fn group_of(f: &Finding, sources: &[&str]) -> (String, String) {
+fn group_of<'a>(f: &'a Finding, sources: &[&'a str]) -> Group<'a> {
     let scope = match &f.resource.cluster {
-        Some(c) => format!(
-            "cluster {}/{}",
+        Some(c) => Scope::Cluster(
             c.resource_group.as_deref().unwrap_or("?"),
-            c.name.as_deref().unwrap_or("?")
+            c.name.as_deref().unwrap_or("?"),
         ),
         None => match f.locations.first() {
-            Some(l) => format!("source {}", source_of(&l.path, sources)),
-            None => format!("{}s without a file", f.resource.kind),
+            Some(l) => Scope::Source(source_of(&l.path, sources)),
+            None => Scope::WithoutFile(&f.resource.kind),
         },
     };
-    (f.rule_id.to_string(), scope)
+    Group {
+        rule: &f.rule_id,
+        scope,
+    }
+}
+
+/// A group of findings aggregated into one result (borrowed from the findings: grouping
+/// allocates nothing per finding).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct Group<'a> {
+    rule: &'a str,
+    scope: Scope<'a>,
+}
+
+/// Where a group's findings are: a cluster (resource group, name), a source, or nowhere (no
+/// cluster and no file: the resource kind).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Scope<'a> {
+    Cluster(&'a str, &'a str),
+    Source(&'a str),
+    WithoutFile(&'a str),
+}
+
+impl std::fmt::Display for Scope<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Scope::Cluster(group, name) => write!(f, "cluster {group}/{name}"),
+            Scope::Source(source) => write!(f, "source {source}"),
+            Scope::WithoutFile(kind) => write!(f, "{kind}s without a file"),
+        }
+    }
 }
 
 fn source_of<'a>(path: &'a str, sources: &[&'a str]) -> &'a str {
@@ -129,11 +158,11 @@ pub fn for_sarif(findings: &[Reported], mode: Aggregate, sources: &[&str]) -> (V
         return (findings.to_vec(), None);
     }
     // Groups in the order of their first finding (findings come worst first).
-    let mut order: Vec<(String, String)> = Vec::new();
-    let mut groups: BTreeMap<(String, String), Vec<&Reported>> = BTreeMap::new();
+    let mut order: Vec<Group<'_>> = Vec::new();
+    let mut groups: HashMap<Group<'_>, Vec<&Reported>> = HashMap::new();
     for r in findings {
         let key = group_of(&r.finding, sources);
-        let members = groups.entry(key.clone()).or_default();
+        let members = groups.entry(key).or_default();
         if members.is_empty() {
             order.push(key);
         }
@@ -157,7 +186,8 @@ pub fn for_sarif(findings: &[Reported], mode: Aggregate, sources: &[&str]) -> (V
     (results, Some(done))
 }
 
-fn combine((rule, scope): &(String, String), members: &[&Reported]) -> Reported {
+fn combine(group: &Group<'_>, members: &[&Reported]) -> Reported {
+    let (rule, scope) = (group.rule, group.scope.to_string());
     let first = &members[0].finding;
     let level = members.iter().map(|r| r.finding.level).max().unwrap_or(first.level);
     let mut locations: Vec<Location> = Vec::new();
