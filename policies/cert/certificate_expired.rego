@@ -41,18 +41,17 @@ metadata := {
 }
 
 # Every certificate is looked at: no function call per certificate, only per finding.
-findings contains finding if {
+findings contains {
+	"message": sprintf("%s expired on %s (%d days ago)", [
+		cert.display_name,
+		cert.not_after_date,
+		0 - cert.remaining_whole_days,
+	]),
+	"resource": {"kind": "certificate", "id": cert.id},
+	"location": {"path": cert.origin.path, "line": cert.origin.line},
+} if {
 	some cert in input.certificates
 	cert.remaining_seconds < 0
-	finding := {
-		"message": sprintf("%s expired on %s (%d days ago)", [
-			cert.display_name,
-			cert.not_after_date,
-			0 - cert.remaining_whole_days,
-		]),
-		"resource": {"kind": "certificate", "id": cert.id},
-		"location": {"path": cert.origin.path, "line": cert.origin.line},
-	}
 }
 
 # Every certificate is examined (for the compliance report).

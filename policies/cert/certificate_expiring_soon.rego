@@ -71,10 +71,11 @@ fraction_candidate := (1 - warning_fraction) - 0.001
 
 findings contains finding if {
 	candidate := fraction_candidate
+	share := warning_fraction
 	some cert in input.certificates
 	cert.lifetime_used > candidate
 	cert.remaining_seconds >= 0
-	cert.remaining_seconds < warning_fraction * cert.lifetime_seconds
+	cert.remaining_seconds < share * cert.lifetime_seconds
 	cert.lifetime_seconds > 0
 	finding := expiring_finding(cert)
 }

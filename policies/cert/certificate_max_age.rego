@@ -41,7 +41,17 @@ max_age_days := lib.param(metadata, "max_age_days")
 
 max_age_seconds := max_age_days * 86400
 
-findings contains finding if {
+# The finding is the rule's head: built once per certificate that fires, with no assignment.
+findings contains {
+	"message": sprintf("%s was issued %s, %d days ago (maximum age %d days)", [
+		cert.display_name,
+		cert.not_before_date,
+		cert.age_whole_days,
+		days,
+	]),
+	"resource": {"kind": "certificate", "id": cert.id},
+	"location": {"path": cert.origin.path, "line": cert.origin.line},
+} if {
 	# Rule values are bound once, before the loop: a reference inside it is looked up per certificate.
 	limit := max_age_seconds
 	days := max_age_days
@@ -49,16 +59,6 @@ findings contains finding if {
 	cert.age_seconds > limit
 	cert.remaining_seconds >= 0
 	not cert.is_ca
-	finding := {
-		"message": sprintf("%s was issued %s, %d days ago (maximum age %d days)", [
-			cert.display_name,
-			cert.not_before_date,
-			cert.age_whole_days,
-			days,
-		]),
-		"resource": {"kind": "certificate", "id": cert.id},
-		"location": {"path": cert.origin.path, "line": cert.origin.line},
-	}
 }
 
 # Every non-CA certificate is examined (CAs are exempt), expired ones included (CERT001 reports

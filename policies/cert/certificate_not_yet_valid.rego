@@ -35,18 +35,17 @@ metadata := {
 	"params": {},
 }
 
-findings contains finding if {
+findings contains {
+	"message": sprintf("%s is not valid until %s (%d days from now)", [
+		cert.display_name,
+		cert.not_before_date,
+		0 - cert.age_whole_days,
+	]),
+	"resource": {"kind": "certificate", "id": cert.id},
+	"location": {"path": cert.origin.path, "line": cert.origin.line},
+} if {
 	some cert in input.certificates
 	cert.age_seconds < 0
-	finding := {
-		"message": sprintf("%s is not valid until %s (%d days from now)", [
-			cert.display_name,
-			cert.not_before_date,
-			0 - cert.age_whole_days,
-		]),
-		"resource": {"kind": "certificate", "id": cert.id},
-		"location": {"path": cert.origin.path, "line": cert.origin.line},
-	}
 }
 
 # Every certificate is examined (for the compliance report).

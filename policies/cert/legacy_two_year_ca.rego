@@ -50,22 +50,21 @@ longest := (two_years + 86400) + tolerance
 
 message := "%s has the legacy two-year lifetime (%s to %s, %d days left): it is never auto-rotated"
 
-findings contains finding if {
+findings contains {
+	"message": sprintf(message, [
+		cert.display_name,
+		cert.not_before_date,
+		cert.not_after_date,
+		cert.remaining_whole_days,
+	]),
+	"resource": {"kind": "certificate", "id": cert.id},
+	"location": {"path": cert.origin.path, "line": cert.origin.line},
+} if {
 	some cert in input.certificates
 	cert.role == "cluster-ca"
 	cert.is_ca
 	cert.lifetime_seconds >= shortest
 	cert.lifetime_seconds <= longest
-	finding := {
-		"message": sprintf(message, [
-			cert.display_name,
-			cert.not_before_date,
-			cert.not_after_date,
-			cert.remaining_whole_days,
-		]),
-		"resource": {"kind": "certificate", "id": cert.id},
-		"location": {"path": cert.origin.path, "line": cert.origin.line},
-	}
 }
 
 # Every cluster CA is examined (for the compliance report).

@@ -75,25 +75,29 @@ stale_client_message := concat(" ", [
 
 # Past the rotation point plus the grace period and not expired yet: checked inline, so that a
 # certificate that is not overdue costs no function call.
-findings contains finding if {
+findings contains {
+	"message": sprintf(rotating_message, [
+		cert.display_name,
+		cert.lifetime_used_percent,
+		cert.not_after_date,
+		share * 100,
+	]),
+	"resource": {"kind": "certificate", "id": cert.id},
+	"location": {"path": cert.origin.path, "line": cert.origin.line},
+} if {
 	# Rule values are bound once, before the loop: a reference inside it is looked up per certificate.
 	candidate := candidate_used
+	rotated_roles := lib.auto_rotated_roles
+	share := fraction
+	grace := grace_seconds
 	some cert in input.certificates
 	cert.lifetime_used >= candidate
+	# The role test of `lib.should_be_auto_rotated`, first: most certificates fail it.
+	rotated_roles[cert.role]
 	cert.remaining_seconds >= 0
-	cert.age_seconds > (fraction * cert.lifetime_seconds) + grace_seconds
+	cert.age_seconds > (share * cert.lifetime_seconds) + grace
 	cert.lifetime_seconds > 0
 	lib.should_be_auto_rotated(cert)
-	finding := {
-		"message": sprintf(rotating_message, [
-			cert.display_name,
-			cert.lifetime_used_percent,
-			cert.not_after_date,
-			fraction * 100,
-		]),
-		"resource": {"kind": "certificate", "id": cert.id},
-		"location": {"path": cert.origin.path, "line": cert.origin.line},
-	}
 }
 
 findings contains finding if {
