@@ -7,6 +7,18 @@ use std::path::{Component, Path};
 /// Shows a path as the user would recognise it: relative to the working directory when it lies
 /// below it, with `/` separators, and with no `./` prefix.
 pub fn display_path(path: &Path) -> String {
+    // The common case, a plain relative path (`d014/svc-7250.crt`), is shown as it is: the
+    // component walk below would give the same text (this runs once per file of a directory).
+    if let Some(text) = path.to_str() {
+        if is_plain_relative(text) {
+            return text.to_string();
+        }
+    }
+    display_components(path)
+}
+
+/// [`display_path`] by walking the path's components.
+fn display_components(path: &Path) -> String {
     // The working directory is read once: this runs for every file of a large directory.
     static CWD: std::sync::OnceLock<Option<std::path::PathBuf>> = std::sync::OnceLock::new();
     let shown = match CWD.get_or_init(|| std::env::current_dir().ok()) {
@@ -34,6 +46,12 @@ pub fn display_path(path: &Path) -> String {
         (false, true) => ".".to_string(),
         (false, false) => joined,
     }
+}
+
+/// Whether `text` is a relative path of plain names: not empty, no leading, trailing or doubled
+/// `/`, and no `.` component.
+fn is_plain_relative(text: &str) -> bool {
+    !text.is_empty() && text.split('/').all(|name| !name.is_empty() && name != ".")
 }
 
 /// A name as shown: itself when it is UTF-8; otherwise its valid parts as they are and each
@@ -76,6 +94,29 @@ pub fn join_display(root: &str, relative: &Path) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn plain_relative_paths_are_shown_as_the_component_walk_shows_them() {
+        for text in [
+            "a",
+            "d014/svc-7250.crt",
+            "a/../b",
+            "..",
+            "a b/c\td.pem",
+            "./a/b",
+            "a/./b",
+            "a//b",
+            "a/b/",
+            "/a/b",
+            ".",
+            "",
+            ".hidden/x",
+        ] {
+            let path = Path::new(text);
+            assert_eq!(display_path(path), display_components(path), "{text:?}");
+        }
+        assert!(is_plain_relative("d014/svc-7250.crt") && !is_plain_relative("a//b") && !is_plain_relative("./a"));
+    }
 
     #[test]
     fn display_path_drops_dot_prefix_and_keeps_relative_paths() {
