@@ -56,20 +56,19 @@ levels := {true: "error", false: "warning"}
 
 # Two bodies, one per test, both cheap (no function call per certificate); a certificate that
 # passes both gives the same finding twice, which the set keeps once.
-findings contains finding if {
+findings contains expiring_finding(cert) if {
 	# Rule values are bound once, before the loop: a reference inside it is looked up per certificate.
 	limit := warning_seconds
 	some cert in input.certificates
 	cert.remaining_seconds < limit
 	cert.remaining_seconds >= 0
-	finding := expiring_finding(cert)
 }
 
 # Less than `warning_fraction` of the lifetime left means more than `1 - warning_fraction` of it
 # used: `lifetime_used` (rounded to four decimals) rules most certificates out in one test.
 fraction_candidate := (1 - warning_fraction) - 0.001
 
-findings contains finding if {
+findings contains expiring_finding(cert) if {
 	candidate := fraction_candidate
 	share := warning_fraction
 	some cert in input.certificates
@@ -77,7 +76,6 @@ findings contains finding if {
 	cert.remaining_seconds >= 0
 	cert.remaining_seconds < share * cert.lifetime_seconds
 	cert.lifetime_seconds > 0
-	finding := expiring_finding(cert)
 }
 
 expiring_finding(cert) := {
