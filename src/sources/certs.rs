@@ -49,8 +49,8 @@ pub struct TaskRead {
     pub files_read: u64,
     /// Files skipped.
     pub files_skipped: u64,
-    /// Each file's name as shown and digest (`None`: not read), for [`Stream::absorb_read`].
-    pub digests: Vec<Option<(String, Sha256)>>,
+    /// Each file's digest (`None`: not read), for [`Stream::absorb_read`].
+    pub digests: Vec<Option<Sha256>>,
     /// How long reading and parsing took.
     pub read: Duration,
 }
@@ -67,8 +67,8 @@ pub struct Stream {
     next: usize,
     /// The root is a file named by the user: it must hold a certificate.
     single: bool,
-    /// The name as shown and digest of each file handed out (`None`: not read).
-    digests: Vec<Option<(String, Sha256)>>,
+    /// The digest of each file handed out (`None`: not read).
+    digests: Vec<Option<Sha256>>,
     /// The source record, counting as files are read.
     record: SourceRecord,
     /// Errors of the walk itself, handed out with the first batch.
@@ -176,7 +176,7 @@ impl Stream {
                 let shown = relative_shown(&self.root, &self.shown_root, file);
                 collect_file(file, &shown, false, CertificateRole::Unknown, ctx)
             };
-            digests.push(one.digests.pop());
+            digests.push(one.digests.pop().map(|(_, hash)| hash));
             part.absorb(one);
         }
         TaskRead {
@@ -189,7 +189,7 @@ impl Stream {
     }
 
     /// Records what a task read (its files' counts and digests): tasks in order, each once.
-    pub fn absorb_read(&mut self, files_read: u64, files_skipped: u64, digests: Vec<Option<(String, Sha256)>>) {
+    pub fn absorb_read(&mut self, files_read: u64, files_skipped: u64, digests: Vec<Option<Sha256>>) {
         self.record.files_read += files_read;
         self.record.files_skipped += files_skipped;
         self.digests.extend(digests);
@@ -198,8 +198,19 @@ impl Stream {
     /// The source record once every file was read: files read and skipped, and the digest of
     /// everything read (the file's own, or that of the `sha256sum` list of the directory).
     pub fn finish(mut self) -> SourceRecord {
-        // Each file's name as shown came with its digest from the task that read it.
-        let read: Vec<(String, Sha256)> = std::mem::take(&mut self.digests).into_iter().flatten().collect();
+        let shown_of = |file: &PathBuf| {
+            if self.single {
+                self.shown_root.clone()
+            } else {
+                relative_shown(&self.root, &self.shown_root, file)
+            }
+        };
+        let read: Vec<(String, Sha256)> = self
+            .files
+            .par_iter()
+            .zip(std::mem::take(&mut self.digests))
+            .filter_map(|(file, digest)| Some((shown_of(file), digest?)))
+            .collect();
         self.record.sha256 = list_digest(read);
         self.record
     }
