@@ -124,7 +124,7 @@ fn scan_pem(text: &str, encoding: Encoding, out: &mut Extraction) {
         let line = raw_line.trim();
         if let Some(label) = pem_label(line, "-----BEGIN ") {
             if let Some((old, start, _)) = open.take() {
-                if is_certificate_label(&old) {
+                if is_certificate_label(old) {
                     out.problems.push(Problem {
                         line: Some(start),
                         message: format!("truncated PEM block `{old}`: a new BEGIN line came before its END line"),
@@ -153,7 +153,7 @@ fn scan_pem(text: &str, encoding: Encoding, out: &mut Extraction) {
         }
     }
     if let Some((label, start, _)) = open {
-        if is_certificate_label(&label) {
+        if is_certificate_label(label) {
             out.problems.push(Problem {
                 line: Some(start),
                 message: format!("truncated PEM block `{label}`: no END line"),
