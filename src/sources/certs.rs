@@ -170,12 +170,8 @@ impl Stream {
         let files = self.files.get(task).unwrap_or_default();
         let mut digests = Vec::with_capacity(files.len());
         for file in files {
-            let mut one = if self.single {
-                collect_file(file, &self.shown_root, true, CertificateRole::Unknown, ctx)
-            } else {
-                let shown = relative_shown(&self.root, &self.shown_root, file);
-                collect_file(file, &shown, false, CertificateRole::Unknown, ctx)
-            };
+            // A file the user named must hold a certificate; one found by the walk need not.
+            let mut one = collect_file(file, &self.shown(file), self.single, CertificateRole::Unknown, ctx);
             digests.push(one.digests.pop().map(|(_, hash)| hash));
             part.absorb(one);
         }
@@ -195,21 +191,24 @@ impl Stream {
         self.digests.extend(digests);
     }
 
+    /// How `file` (one of the walk's) is shown: the root as the user gave it when the root is
+    /// the file, else the root's shown name joined with the path below it.
+    fn shown(&self, file: &Path) -> String {
+        if self.single {
+            self.shown_root.clone()
+        } else {
+            relative_shown(&self.root, &self.shown_root, file)
+        }
+    }
+
     /// The source record once every file was read: files read and skipped, and the digest of
     /// everything read (the file's own, or that of the `sha256sum` list of the directory).
     pub fn finish(mut self) -> SourceRecord {
-        let shown_of = |file: &PathBuf| {
-            if self.single {
-                self.shown_root.clone()
-            } else {
-                relative_shown(&self.root, &self.shown_root, file)
-            }
-        };
         let read: Vec<(String, Sha256)> = self
             .files
             .par_iter()
             .zip(std::mem::take(&mut self.digests))
-            .filter_map(|(file, digest)| Some((shown_of(file), digest?)))
+            .filter_map(|(file, digest)| Some((self.shown(file), digest?)))
             .collect();
         self.record.sha256 = list_digest(read);
         self.record
